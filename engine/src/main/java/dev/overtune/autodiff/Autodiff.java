@@ -1,0 +1,104 @@
+package dev.overtune.autodiff;
+
+import dev.overtune.graph.GraphBuilder;
+import dev.overtune.graph.GraphException;
+import dev.overtune.graph.Node;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reverse-mode differentiation: appends to the builder the nodes that compute d(loss)/d(wrt) for
+ * every value in {@code wrt}, walking the forward nodes backwards and applying {@link Vjp} rules.
+ * Only values that depend on {@code wrt} receive gradients, so data inputs cost nothing.
+ */
+public final class Autodiff {
+    private Autodiff() {}
+
+    public static Map<Value, Value> gradients(GraphBuilder g, List<Node> forward, Value loss, List<Value> wrt) {
+        if (loss.shape().size() != 1) {
+            throw new GraphException("autodiff needs a scalar loss, got " + loss);
+        }
+        Set<Value> needsGrad = new HashSet<>(wrt);
+        for (Node n : forward) {
+            for (Value in : n.inputs()) {
+                if (needsGrad.contains(in)) {
+                    needsGrad.add(n.output());
+                    break;
+                }
+            }
+        }
+        if (!needsGrad.contains(loss)) {
+            throw new GraphException("the loss " + loss + " does not depend on any parameter");
+        }
+
+        Map<Value, Value> grad = new HashMap<>();
+        grad.put(loss, g.expand(g.scalar(1.0, loss.dtype()), loss.shape()));
+        for (int i = forward.size() - 1; i >= 0; i--) {
+            Node n = forward.get(i);
+            Value dy = grad.get(n.output());
+            if (dy == null) {
+                continue;
+            }
+            boolean[] want = new boolean[n.inputs().size()];
+            boolean any = false;
+            for (int k = 0; k < want.length; k++) {
+                want[k] = needsGrad.contains(n.input(k)) && n.input(k).dtype().isFloat();
+                any |= want[k];
+            }
+            if (!any) {
+                continue;
+            }
+            List<Value> dx;
+            try (var s = g.scope("grad/" + n.name())) {
+                dx = Vjp.of(g, n, dy, want);
+            } catch (GraphException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            for (int k = 0; k < want.length; k++) {
+                Value d = dx.get(k);
+                if (!want[k] || d == null) {
+                    continue;
+                }
+                Value x = n.input(k);
+                if (!d.shape().equals(x.shape())) {
+                    throw new GraphException("gradient of " + n + " input " + k + " has shape " + d.shape() + ", expected " + x.shape());
+                }
+                grad.merge(x, d, g::add);
+            }
+        }
+
+        Map<Value, Value> out = new LinkedHashMap<>();
+        for (Value w : wrt) {
+            Value d = grad.get(w);
+            out.put(w, d != null ? d : g.zeros(w.shape(), w.dtype()));
+        }
+        return out;
+    }
+
+    /** Sums a broadcast gradient back to the shape of the operand it came from. */
+    static Value unbroadcast(GraphBuilder g, Value d, Shape to) {
+        if (d.shape().equals(to)) {
+            return d;
+        }
+        int r = d.shape().rank();
+        int lead = r - to.rank();
+        int[] axes = new int[r];
+        int count = 0;
+        for (int i = 0; i < r; i++) {
+            if (i < lead || (to.dim(i - lead) == 1 && d.shape().dim(i) != 1)) {
+                axes[count++] = i;
+            }
+        }
+        Value summed = count == 0 ? d : g.reduceSum(d, true, java.util.Arrays.copyOf(axes, count));
+        return summed.shape().equals(to) ? summed : g.reshape(summed, to.dims());
+    }
+}

@@ -1,0 +1,166 @@
+package dev.overtune.autodiff;
+
+import dev.overtune.graph.Constant;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.GraphBuilder;
+import dev.overtune.graph.Node;
+import dev.overtune.graph.Op;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static dev.overtune.autodiff.Autodiff.unbroadcast;
+
+/** Vector-Jacobian products: given dL/d(output), the nodes computing dL/d(input) for each wanted input. */
+final class Vjp {
+    private Vjp() {}
+
+    static List<Value> of(GraphBuilder g, Node n, Value dy, boolean[] want) {
+        Value y = n.output();
+        List<Value> in = n.inputs();
+        Value x = in.get(0);
+        return switch (n.op()) {
+            case Op.Add a -> List.of(unbroadcast(g, dy, x.shape()), unbroadcast(g, dy, in.get(1).shape()));
+            case Op.Sub s -> Arrays.asList(
+                    want[0] ? unbroadcast(g, dy, x.shape()) : null,
+                    want[1] ? unbroadcast(g, g.neg(dy), in.get(1).shape()) : null);
+            case Op.Mul m -> Arrays.asList(
+                    want[0] ? unbroadcast(g, g.mul(dy, in.get(1)), x.shape()) : null,
+                    want[1] ? unbroadcast(g, g.mul(dy, x), in.get(1).shape()) : null);
+            case Op.Div d -> Arrays.asList(
+                    want[0] ? unbroadcast(g, g.div(dy, in.get(1)), x.shape()) : null,
+                    want[1] ? unbroadcast(g, g.neg(g.div(g.mul(dy, y), in.get(1))), in.get(1).shape()) : null);
+            case Op.Neg neg -> List.of(g.neg(dy));
+            case Op.Exp e -> List.of(g.mul(dy, y));
+            case Op.Log l -> List.of(g.div(dy, x));
+            case Op.Sqrt s -> List.of(g.div(g.mul(dy, 0.5), y));
+            case Op.Tanh t -> List.of(g.mul(dy, g.sub(g.scalar(1.0, y.dtype()), g.mul(y, y))));
+            case Op.Erf e -> List.of(g.mul(g.mul(dy, 2.0 / Math.sqrt(Math.PI)), g.exp(g.neg(g.mul(x, x)))));
+            case Op.Where w -> {
+                Value zero = g.scalar(0.0, dy.dtype());
+                yield Arrays.asList(null,
+                        want[1] ? unbroadcast(g, g.where(x, dy, zero), in.get(1).shape()) : null,
+                        want[2] ? unbroadcast(g, g.where(x, zero, dy), in.get(2).shape()) : null);
+            }
+            case Op.Cast c -> List.of(g.cast(dy, x.dtype()));
+            case Op.Equal e -> Arrays.asList(null, null);
+            case Op.MatMul m -> matmul(g, x, in.get(1), dy, want);
+            case Op.ReduceSum r -> List.of(spread(g, dy, x.shape(), r.axes()));
+            case Op.ReduceMean r -> {
+                long count = 1;
+                for (int axis : r.axes()) {
+                    count *= x.shape().dim(axis);
+                }
+                yield List.of(spread(g, g.mul(dy, 1.0 / count), x.shape(), r.axes()));
+            }
+            case Op.ReduceMax r -> {
+                Value yKeep = g.reshape(y, keepShape(x.shape(), r.axes()).dims());
+                Value dyKeep = g.reshape(dy, keepShape(x.shape(), r.axes()).dims());
+                Value mask = g.cast(g.equal(x, yKeep), x.dtype());
+                Value ties = g.reduceSum(mask, true, r.axes());
+                yield List.of(g.mul(mask, g.div(dyKeep, ties)));
+            }
+            case Op.Softmax s -> List.of(g.mul(y, g.sub(dy, g.reduceSum(g.mul(dy, y), true, s.axis()))));
+            case Op.LogSoftmax s -> List.of(g.sub(dy, g.mul(g.exp(y), g.reduceSum(dy, true, s.axis()))));
+            case Op.LayerNorm ln -> layerNorm(g, x, in.get(1), dy, ln.epsilon());
+            case Op.Gather ga -> Arrays.asList(g.scatterAddRows(in.get(1), dy, x.shape().dim(0)), null);
+            case Op.ScatterAddRows s -> Arrays.asList(null, g.gather(dy, x));
+            case Op.OneHot o -> Arrays.asList((Value) null);
+            case Op.SoftmaxCrossEntropy ce -> {
+                Value targets = in.get(1);
+                int vocab = x.shape().dim(1);
+                Value ignore = g.constant("ignore_index", DType.I64, Shape.scalar(), new Constant.Longs(new long[] {ce.ignoreIndex()}));
+                Value valid = g.sub(g.scalar(1.0, x.dtype()), g.cast(g.equal(targets, ignore), x.dtype()));
+                Value rowScale = g.reshape(g.mul(dy, valid), x.shape().dim(0), 1);
+                Value probsMinusTarget = g.sub(g.softmax(x, 1), g.oneHot(targets, vocab, x.dtype()));
+                yield Arrays.asList(g.mul(probsMinusTarget, rowScale), null);
+            }
+            case Op.Reshape r -> List.of(g.reshape(dy, x.shape().dims()));
+            case Op.Transpose t -> {
+                int[] inverse = new int[t.perm().length];
+                for (int i = 0; i < inverse.length; i++) {
+                    inverse[t.perm()[i]] = i;
+                }
+                yield List.of(g.transpose(dy, inverse));
+            }
+            case Op.Slice s -> List.of(g.pad(dy, s.axis(), s.start(), x.shape().dim(s.axis()) - s.end()));
+            case Op.Pad p -> List.of(g.slice(dy, p.axis(), p.before(), p.before() + x.shape().dim(p.axis())));
+            case Op.Concat c -> {
+                List<Value> parts = new ArrayList<>();
+                int offset = 0;
+                for (int k = 0; k < in.size(); k++) {
+                    int size = in.get(k).shape().dim(c.axis());
+                    parts.add(want[k] ? g.slice(dy, c.axis(), offset, offset + size) : null);
+                    offset += size;
+                }
+                yield parts;
+            }
+            case Op.Expand e -> List.of(unbroadcast(g, dy, x.shape()));
+            case Op.Zeros z -> List.of();
+        };
+    }
+
+    /** Gradient of a reduction: the upstream gradient broadcast back over the reduced axes. */
+    private static Value spread(GraphBuilder g, Value dy, Shape xShape, int[] axes) {
+        return g.expand(g.reshape(dy, keepShape(xShape, axes).dims()), xShape);
+    }
+
+    private static Shape keepShape(Shape xShape, int[] axes) {
+        Shape s = xShape;
+        for (int axis : axes) {
+            s = s.with(axis, 1);
+        }
+        return s;
+    }
+
+    private static Value lastTwoSwapped(GraphBuilder g, Value v) {
+        int r = v.shape().rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        perm[r - 1] = r - 2;
+        perm[r - 2] = r - 1;
+        return g.transpose(v, perm);
+    }
+
+    private static List<Value> matmul(GraphBuilder g, Value a, Value b, Value dy, boolean[] want) {
+        Value da = null;
+        Value db = null;
+        if (want[0]) {
+            da = unbroadcast(g, g.matmul(dy, lastTwoSwapped(g, b)), a.shape());
+        }
+        if (want[1]) {
+            if (b.shape().rank() == 2 && a.shape().rank() > 2) {
+                // A weight applied to every row: flatten the batch so dB is one [K,M']x[M',N] product.
+                int k = a.shape().dim(-1);
+                int nOut = b.shape().dim(-1);
+                int rows = (int) (a.shape().size() / k);
+                Value a2 = g.reshape(a, rows, k);
+                Value dy2 = g.reshape(dy, rows, nOut);
+                db = g.matmul(g.transpose(a2, 1, 0), dy2);
+            } else {
+                db = unbroadcast(g, g.matmul(lastTwoSwapped(g, a), dy), b.shape());
+            }
+        }
+        return Arrays.asList(da, db);
+    }
+
+    /** LayerNorm backward in primitives; mean and 1/std are recomputed from x rather than saved. */
+    private static List<Value> layerNorm(GraphBuilder g, Value x, Value scale, Value dy, double eps) {
+        Value mean = g.reduceMean(x, true, -1);
+        Value centered = g.sub(x, mean);
+        Value variance = g.reduceMean(g.mul(centered, centered), true, -1);
+        Value rstd = g.div(g.scalar(1.0, x.dtype()), g.sqrt(g.add(variance, eps)));
+        Value xhat = g.mul(centered, rstd);
+        Value dxhat = g.mul(dy, scale);
+        Value dx = g.mul(rstd, g.sub(g.sub(dxhat, g.reduceMean(dxhat, true, -1)),
+                g.mul(xhat, g.reduceMean(g.mul(dxhat, xhat), true, -1))));
+        Value dScale = unbroadcast(g, g.mul(dy, xhat), scale.shape());
+        Value dBias = unbroadcast(g, dy, scale.shape());
+        return List.of(dx, dScale, dBias);
+    }
+}

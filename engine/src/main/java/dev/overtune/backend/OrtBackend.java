@@ -1,0 +1,185 @@
+package dev.overtune.backend;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.overtune.graph.Graph;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+import dev.overtune.onnx.OnnxEmitter;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs graphs on CPU with the stock ONNX Runtime: each graph is emitted as standard ONNX, and host
+ * tensors are handed to it as zero-copy inputs and pinned outputs.
+ */
+public final class OrtBackend implements Backend {
+    /** How much of ONNX Runtime's graph rewriting to allow. */
+    public enum Optimization {
+        /** Every fusion: the default, and what the benchmarks measure. */
+        ALL(OrtSession.SessionOptions.OptLevel.ALL_OPT),
+        /** None: double-precision graphs need it, since ONNX Runtime's fused kernels are float-only. */
+        NONE(OrtSession.SessionOptions.OptLevel.NO_OPT);
+
+        private final OrtSession.SessionOptions.OptLevel level;
+
+        Optimization(OrtSession.SessionOptions.OptLevel level) {
+            this.level = level;
+        }
+    }
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final int intraOpThreads;
+    private final Optimization optimization;
+
+    public OrtBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public OrtBackend(int intraOpThreads) {
+        this(intraOpThreads, Optimization.ALL);
+    }
+
+    public OrtBackend(int intraOpThreads, Optimization optimization) {
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + intraOpThreads);
+        }
+        this.intraOpThreads = intraOpThreads;
+        this.optimization = optimization;
+    }
+
+    @Override
+    public String name() {
+        return "onnxruntime-cpu";
+    }
+
+    public int threads() {
+        return intraOpThreads;
+    }
+
+    @Override
+    public Program compile(Graph graph) {
+        byte[] model = OnnxEmitter.emit(graph, "").toByteArray();
+        try {
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(optimization.level);
+            OrtSession session = env.createSession(model, options);
+            return new OrtProgram(graph, session, options);
+        } catch (OrtException e) {
+            throw new BackendException("ONNX Runtime could not load graph '" + graph.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // The environment is process-wide and owned by ONNX Runtime.
+    }
+
+    private final class OrtProgram implements Program {
+        private final Graph graph;
+        private final OrtSession session;
+        private final OrtSession.SessionOptions options;
+
+        OrtProgram(Graph graph, OrtSession session, OrtSession.SessionOptions options) {
+            this.graph = graph;
+            this.session = session;
+            this.options = options;
+        }
+
+        @Override
+        public Binding bind(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
+            List<OnnxTensor> owned = new ArrayList<>();
+            try {
+                Map<String, OnnxTensor> in = new LinkedHashMap<>();
+                for (Value v : graph.inputs()) {
+                    HostTensor t = inputs.get(v.name());
+                    if (t == null) {
+                        throw new BackendException("graph '" + graph.name() + "' needs input '" + v.name() + "' " + v.dtype() + v.shape() + ", which was not given");
+                    }
+                    check("input", v.name(), v.dtype(), v.shape(), t);
+                    in.put(v.name(), wrap(t, owned));
+                }
+                Map<String, OnnxValue> out = new LinkedHashMap<>();
+                for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
+                    Value v = graph.outputs().get(e.getKey());
+                    if (v == null) {
+                        throw new BackendException("graph '" + graph.name() + "' has no output '" + e.getKey() + "'; it has " + graph.outputNames());
+                    }
+                    check("output", e.getKey(), v.dtype(), v.shape(), e.getValue());
+                    out.put(e.getKey(), wrap(e.getValue(), owned));
+                }
+                return new OrtBinding(in, out, owned);
+            } catch (RuntimeException e) {
+                owned.forEach(OnnxTensor::close);
+                throw e;
+            }
+        }
+
+        private void check(String what, String name, dev.overtune.graph.DType dtype, Shape shape, HostTensor t) {
+            if (t.dtype() != dtype || !t.shape().equals(shape)) {
+                throw new BackendException("graph '" + graph.name() + "' " + what + " '" + name + "' is " + dtype + shape + ", got " + t.dtype() + t.shape());
+            }
+        }
+
+        private OnnxTensor wrap(HostTensor t, List<OnnxTensor> owned) {
+            try {
+                long[] shape = t.shape().longDims();
+                OnnxTensor tensor = switch (t.dtype()) {
+                    case F32 -> OnnxTensor.createTensor(env, t.floatBuffer(), shape);
+                    case F64 -> OnnxTensor.createTensor(env, t.segment().asByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer(), shape);
+                    case I64 -> OnnxTensor.createTensor(env, t.longBuffer(), shape);
+                    case BOOL -> OnnxTensor.createTensor(env, t.segment().asByteBuffer(), shape, ai.onnxruntime.OnnxJavaType.BOOL);
+                };
+                owned.add(tensor);
+                return tensor;
+            } catch (OrtException e) {
+                throw new BackendException("could not wrap a " + t.dtype() + t.shape() + " tensor for ONNX Runtime: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                session.close();
+                options.close();
+            } catch (OrtException e) {
+                throw new BackendException("closing graph '" + graph.name() + "': " + e.getMessage(), e);
+            }
+        }
+
+        private final class OrtBinding implements Binding {
+            private final Map<String, OnnxTensor> inputs;
+            private final Map<String, OnnxValue> outputs;
+            private final List<OnnxTensor> owned;
+
+            OrtBinding(Map<String, OnnxTensor> inputs, Map<String, OnnxValue> outputs, List<OnnxTensor> owned) {
+                this.inputs = inputs;
+                this.outputs = outputs;
+                this.owned = owned;
+            }
+
+            @Override
+            public void run() {
+                try (OrtSession.Result unpinned = session.run(inputs, outputs)) {
+                    // Every requested output is pinned to our memory; nothing else to read.
+                } catch (OrtException e) {
+                    throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "': " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void close() {
+                owned.forEach(OnnxTensor::close);
+            }
+        }
+    }
+}

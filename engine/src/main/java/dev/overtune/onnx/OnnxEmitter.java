@@ -1,0 +1,274 @@
+package dev.overtune.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import dev.overtune.graph.Constant;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.Graph;
+import dev.overtune.graph.Node;
+import dev.overtune.graph.Op;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Map.Entry;
+import java.util.Set;
+
+/**
+ * Writes an IR {@link Graph} as an ONNX model using standard {@code ai.onnx} operators only, so
+ * that any ONNX Runtime build (and any ONNX tool) can run it. Knows nothing about training.
+ */
+public final class OnnxEmitter {
+    public static final int OPSET = 17;
+    public static final int IR_VERSION = 8;
+
+    private final GraphProto.Builder graph = GraphProto.newBuilder();
+    private final Map<Value, String> names = new HashMap<>();
+    private final Set<String> usedNames = new HashSet<>();
+    private int counter;
+
+    private OnnxEmitter() {}
+
+    public static ModelProto emit(Graph g, String docString) {
+        OnnxEmitter e = new OnnxEmitter();
+        e.emitGraph(g);
+        return ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setProducerName("overtune")
+                .setProducerVersion(Versions.engine())
+                .setDocString(docString)
+                .setGraph(e.graph)
+                .build();
+    }
+
+    private void emitGraph(Graph g) {
+        graph.setName(g.name());
+        // Graph outputs take over the name of the value that computes them when they can.
+        Map<Value, String> outputOf = new HashMap<>();
+        for (Entry<String, Value> out : g.outputs().entrySet()) {
+            Value v = out.getValue();
+            if (v.kind() == Value.Kind.NODE && !outputOf.containsKey(v)) {
+                outputOf.put(v, out.getKey());
+                usedNames.add(out.getKey());
+            }
+        }
+        for (Value in : g.inputs()) {
+            names.put(in, in.name());
+            usedNames.add(in.name());
+            graph.addInput(valueInfo(in.name(), in.dtype(), in.shape()));
+        }
+        for (Value c : g.constants()) {
+            names.put(c, c.name());
+            usedNames.add(c.name());
+            graph.addInitializer(tensor(c.name(), c.dtype(), c.shape(), c.constant()));
+        }
+        for (Node n : g.nodes()) {
+            String outName = outputOf.getOrDefault(n.output(), "v" + n.output().id());
+            names.put(n.output(), outName);
+            emitNode(n, outName);
+        }
+        for (Entry<String, Value> out : g.outputs().entrySet()) {
+            Value v = out.getValue();
+            String have = names.get(v);
+            if (!have.equals(out.getKey())) {
+                graph.addNode(node("Identity", out.getKey() + "/Identity", List.of(have), out.getKey()));
+            }
+            graph.addOutput(valueInfo(out.getKey(), v.dtype(), v.shape()));
+        }
+    }
+
+    private void emitNode(Node n, String out) {
+        List<String> in = n.inputs().stream().map(names::get).toList();
+        String nm = n.name();
+        switch (n.op()) {
+            case Op.Add o -> graph.addNode(node("Add", nm, in, out));
+            case Op.Sub o -> graph.addNode(node("Sub", nm, in, out));
+            case Op.Mul o -> graph.addNode(node("Mul", nm, in, out));
+            case Op.Div o -> graph.addNode(node("Div", nm, in, out));
+            case Op.Neg o -> graph.addNode(node("Neg", nm, in, out));
+            case Op.Exp o -> graph.addNode(node("Exp", nm, in, out));
+            case Op.Log o -> graph.addNode(node("Log", nm, in, out));
+            case Op.Sqrt o -> graph.addNode(node("Sqrt", nm, in, out));
+            case Op.Tanh o -> graph.addNode(node("Tanh", nm, in, out));
+            case Op.Erf o -> graph.addNode(node("Erf", nm, in, out));
+            case Op.Where o -> graph.addNode(node("Where", nm, in, out));
+            case Op.Equal o -> graph.addNode(node("Equal", nm, in, out));
+            case Op.Cast o -> graph.addNode(node("Cast", nm, in, out).toBuilder().addAttribute(intAttr("to", onnxType(o.to()))).build());
+            case Op.MatMul o -> graph.addNode(node("MatMul", nm, in, out));
+            case Op.ReduceSum o -> graph.addNode(node("ReduceSum", nm, List.of(in.get(0), longs(o.axes())), out).toBuilder()
+                    .addAttribute(intAttr("keepdims", o.keepDims() ? 1 : 0)).build());
+            case Op.ReduceMean o -> graph.addNode(node("ReduceMean", nm, in, out).toBuilder()
+                    .addAttribute(intsAttr("axes", o.axes())).addAttribute(intAttr("keepdims", o.keepDims() ? 1 : 0)).build());
+            case Op.ReduceMax o -> graph.addNode(node("ReduceMax", nm, in, out).toBuilder()
+                    .addAttribute(intsAttr("axes", o.axes())).addAttribute(intAttr("keepdims", o.keepDims() ? 1 : 0)).build());
+            case Op.Softmax o -> graph.addNode(node("Softmax", nm, in, out).toBuilder().addAttribute(intAttr("axis", o.axis())).build());
+            case Op.LogSoftmax o -> graph.addNode(node("LogSoftmax", nm, in, out).toBuilder().addAttribute(intAttr("axis", o.axis())).build());
+            case Op.LayerNorm o -> graph.addNode(node("LayerNormalization", nm, in, out).toBuilder()
+                    .addAttribute(intAttr("axis", -1)).addAttribute(floatAttr("epsilon", (float) o.epsilon())).build());
+            case Op.Gather o -> graph.addNode(node("Gather", nm, in, out).toBuilder().addAttribute(intAttr("axis", 0)).build());
+            case Op.ScatterAddRows o -> {
+                Value indices = n.input(0);
+                Value updates = n.input(1);
+                Shape outShape = n.output().shape();
+                long rows = indices.shape().size();
+                String zeros = fresh(nm + "/zeros");
+                graph.addNode(node("ConstantOfShape", nm + "/zeros", List.of(longs(outShape.dims())), zeros).toBuilder()
+                        .addAttribute(tensorAttr("value", zeroTensor(updates.dtype()))).build());
+                String flatIdx = fresh(nm + "/indices");
+                graph.addNode(node("Reshape", nm + "/indices", List.of(in.get(0), longs(new int[] {(int) rows, 1})), flatIdx));
+                int[] updShape = outShape.dims();
+                updShape[0] = (int) rows;
+                String flatUpd = fresh(nm + "/updates");
+                graph.addNode(node("Reshape", nm + "/updates", List.of(in.get(1), longs(updShape)), flatUpd));
+                graph.addNode(node("ScatterND", nm, List.of(zeros, flatIdx, flatUpd), out).toBuilder()
+                        .addAttribute(stringAttr("reduction", "add")).build());
+            }
+            case Op.OneHot o -> {
+                long[] range = new long[o.depth()];
+                for (int i = 0; i < range.length; i++) {
+                    range[i] = i;
+                }
+                String rangeName = fresh(nm + "/range");
+                graph.addInitializer(tensor(rangeName, DType.I64, Shape.of(o.depth()), new Constant.Longs(range)));
+                String col = fresh(nm + "/unsqueezed");
+                graph.addNode(node("Unsqueeze", nm + "/unsqueeze", List.of(in.get(0), longs(new int[] {-1})), col));
+                String eq = fresh(nm + "/equal");
+                graph.addNode(node("Equal", nm + "/equal", List.of(col, rangeName), eq));
+                graph.addNode(node("Cast", nm, List.of(eq), out).toBuilder().addAttribute(intAttr("to", onnxType(o.dtype()))).build());
+            }
+            case Op.SoftmaxCrossEntropy o -> graph.addNode(node("SoftmaxCrossEntropyLoss", nm, in, out).toBuilder()
+                    .addAttribute(stringAttr("reduction", "none")).addAttribute(intAttr("ignore_index", o.ignoreIndex())).build());
+            case Op.Reshape o -> graph.addNode(node("Reshape", nm, List.of(in.get(0), longs(o.to().dims())), out));
+            case Op.Transpose o -> graph.addNode(node("Transpose", nm, in, out).toBuilder().addAttribute(intsAttr("perm", o.perm())).build());
+            case Op.Slice o -> graph.addNode(node("Slice", nm, List.of(in.get(0),
+                    longs(new int[] {o.start()}), longs(new int[] {o.end()}), longs(new int[] {o.axis()})), out));
+            case Op.Pad o -> {
+                int rank = n.input(0).shape().rank();
+                int[] pads = new int[2 * rank];
+                pads[o.axis()] = o.before();
+                pads[rank + o.axis()] = o.after();
+                graph.addNode(node("Pad", nm, List.of(in.get(0), longs(pads)), out));
+            }
+            case Op.Concat o -> graph.addNode(node("Concat", nm, in, out).toBuilder().addAttribute(intAttr("axis", o.axis())).build());
+            case Op.Expand o -> graph.addNode(node("Expand", nm, List.of(in.get(0), longs(o.to().dims())), out));
+            case Op.Zeros o -> graph.addNode(node("ConstantOfShape", nm, List.of(longs(o.shape().dims())), out).toBuilder()
+                    .addAttribute(tensorAttr("value", zeroTensor(o.dtype()))).build());
+        }
+    }
+
+    // ---- protobuf helpers ---------------------------------------------------------------------
+
+    private String fresh(String base) {
+        String n = base;
+        while (!usedNames.add(n)) {
+            n = base + "_" + counter++;
+        }
+        return n;
+    }
+
+    /** An int64 1-D initializer (axes, shapes, pads) and its name. */
+    private String longs(int[] values) {
+        long[] l = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            l[i] = values[i];
+        }
+        String name = fresh("const_i64_" + counter++);
+        graph.addInitializer(tensor(name, DType.I64, Shape.of(values.length), new Constant.Longs(l)));
+        return name;
+    }
+
+    private static NodeProto node(String opType, String name, List<String> inputs, String output) {
+        return NodeProto.newBuilder().setOpType(opType).setName(name).addAllInput(inputs).addOutput(output).build();
+    }
+
+    static int onnxType(DType t) {
+        return switch (t) {
+            case F32 -> TensorProto.DataType.FLOAT_VALUE;
+            case F64 -> TensorProto.DataType.DOUBLE_VALUE;
+            case I64 -> TensorProto.DataType.INT64_VALUE;
+            case BOOL -> TensorProto.DataType.BOOL_VALUE;
+        };
+    }
+
+    private static ValueInfoProto valueInfo(String name, DType dtype, Shape shape) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (int d : shape.dims()) {
+            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        TypeProto type = TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(onnxType(dtype)).setShape(s)).build();
+        return ValueInfoProto.newBuilder().setName(name).setType(type).build();
+    }
+
+    private static TensorProto zeroTensor(DType dtype) {
+        Constant zero = dtype == DType.I64 ? new Constant.Longs(new long[] {0}) : new Constant.Floats(new double[] {0});
+        return tensor("zero", dtype, Shape.of(1), zero);
+    }
+
+    private static TensorProto tensor(String name, DType dtype, Shape shape, Constant data) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(onnxType(dtype));
+        for (int d : shape.dims()) {
+            t.addDims(d);
+        }
+        switch (data) {
+            case Constant.Floats f -> {
+                for (double v : f.values()) {
+                    if (dtype == DType.F32) {
+                        t.addFloatData((float) v);
+                    } else if (dtype == DType.F64) {
+                        t.addDoubleData(v);
+                    } else {
+                        t.addInt64Data((long) v);
+                    }
+                }
+            }
+            case Constant.Longs l -> {
+                for (long v : l.values()) {
+                    t.addInt64Data(v);
+                }
+            }
+            case Constant.Bools b -> {
+                for (boolean v : b.values()) {
+                    t.addInt32Data(v ? 1 : 0);
+                }
+            }
+        }
+        return t.build();
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    private static AttributeProto stringAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
+    }
+
+    private static AttributeProto intsAttr(String name, int[] v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (int x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    private static AttributeProto tensorAttr(String name, TensorProto t) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(t).build();
+    }
+}
