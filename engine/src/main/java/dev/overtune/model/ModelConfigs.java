@@ -1,0 +1,78 @@
+package dev.overtune.model;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Turns a Hugging Face {@code config.json}, or the name of a preset, into a {@link LanguageModel}. */
+public final class ModelConfigs {
+    private ModelConfigs() {}
+
+    /** Small models that make sense on a laptop CPU, and GPT-2 124M for scale. */
+    public static final Map<String, Gpt2Config> PRESETS = new TreeMap<>(Map.of(
+            "tiny", new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new"),
+            "small", new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new"),
+            "gpt2-124m", new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new")));
+
+    /** A preset name, a config.json file, or a checkpoint directory holding one. */
+    public static LanguageModel resolve(String presetOrPath) {
+        Gpt2Config preset = PRESETS.get(presetOrPath);
+        if (preset != null) {
+            return new Gpt2(preset);
+        }
+        Path p = Path.of(presetOrPath);
+        if (Files.isDirectory(p)) {
+            p = p.resolve("config.json");
+        }
+        if (!Files.exists(p)) {
+            throw new ModelConfigException("'" + presetOrPath + "' is neither a preset " + PRESETS.keySet()
+                    + " nor an existing config.json or checkpoint directory");
+        }
+        return load(p);
+    }
+
+    public static LanguageModel load(Path configJson) {
+        JsonNode json;
+        try {
+            json = new ObjectMapper().readTree(Files.readString(configJson));
+        } catch (NoSuchFileException e) {
+            throw new ModelConfigException(configJson + ": not found; a checkpoint directory needs a Hugging Face config.json");
+        } catch (JacksonException e) {
+            throw new ModelConfigException(configJson + ": malformed JSON (" + e.getOriginalMessage() + "); fix or re-export the config");
+        } catch (IOException e) {
+            throw new ModelConfigException(configJson + ": cannot read (" + e.getMessage() + ")");
+        }
+        return fromJson(json, configJson.toString());
+    }
+
+    public static LanguageModel fromJson(JsonNode json, String source) {
+        if (json == null || !json.isObject()) {
+            throw new ModelConfigException(source + ": config must be a JSON object");
+        }
+        String type = json.path("model_type").asText("");
+        try {
+            return switch (type) {
+                case "gpt2" -> new Gpt2(Gpt2Config.fromJson(json));
+                case "" -> throw new ModelConfigException("no model_type; overtune supports gpt2");
+                default -> throw new ModelConfigException("model_type '" + type + "' is not supported; overtune supports gpt2");
+            };
+        } catch (ModelConfigException e) {
+            throw new ModelConfigException(source + ": " + e.getMessage());
+        }
+    }
+
+    static int requireInt(JsonNode json, String field) {
+        JsonNode v = json.get(field);
+        if (v == null || !v.canConvertToInt()) {
+            throw new ModelConfigException("missing or non-integer field '" + field + "'");
+        }
+        return v.asInt();
+    }
+}
