@@ -1,0 +1,75 @@
+package dev.overtune.cli;
+
+import dev.overtune.backend.BackendException;
+import dev.overtune.checkpoint.CheckpointException;
+import dev.overtune.graph.GraphException;
+import dev.overtune.model.ModelConfigException;
+import dev.overtune.train.DivergenceException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+
+/** The {@code overtune} command: thin wrappers over the engine's API. */
+@Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
+        subcommands = {DemoCommand.class, FinetuneCommand.class, ArtifactsCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
+                "3:bad input (checkpoint, config, text)", "4:training diverged", "5:ONNX Runtime failed"})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("overtune: " + oneLine(e));
+            cmd.getErr().flush();
+            return exitCode(e);
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("overtune: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return ExitCodes.USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, finetune, artifacts");
+    }
+
+    static int exitCode(Exception e) {
+        return switch (e) {
+            case DivergenceException d -> ExitCodes.DIVERGED;
+            case CheckpointException c -> ExitCodes.BAD_INPUT;
+            case ModelConfigException m -> ExitCodes.BAD_INPUT;
+            case IllegalArgumentException i -> ExitCodes.BAD_INPUT;
+            case UncheckedIOException u -> ExitCodes.BAD_INPUT;
+            case BackendException b -> ExitCodes.BACKEND;
+            case GraphException g -> ExitCodes.INTERNAL;
+            default -> ExitCodes.INTERNAL;
+        };
+    }
+
+    static String oneLine(Exception e) {
+        String m = e.getMessage();
+        if (m == null || exitCode(e) == ExitCodes.INTERNAL) {
+            m = e.getClass().getSimpleName() + (m == null ? "" : ": " + m) + " (this is a bug; please report it with the command you ran)";
+        }
+        return m.replace('\n', ' ').strip();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"overtune " + dev.overtune.onnx.Versions.engine(), "Java " + Runtime.version()};
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.overtune.train;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.backend.Backend;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ParamStore;
+import dev.overtune.text.TokenWindows;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Fine-tunes a model on one token stream: the last part of the stream is held out, evaluated
+ * before and after; the rest is cut into random windows per step. Optionally saves a resumable
+ * state every N steps and at the end, and resumes from it.
+ */
+public final class FineTuneRun {
+    /** Where and how often to save; {@code dir == null} saves nothing. */
+    public record Saving(Path dir, long every, boolean resume) {
+        public static Saving none() {
+            return new Saving(null, 0, false);
+        }
+    }
+
+    public interface Listener {
+        default void onEval(String label, Evaluator.Result result) {}
+
+        default void onStep(StepResult step) {}
+
+        default void onSave(Path dir, long nextStep) {}
+
+        default void onResume(Path dir, long nextStep) {}
+    }
+
+    public record Summary(Evaluator.Result before, Evaluator.Result after, List<StepResult> steps, long trainTokens) {}
+
+    /** Fraction of the tokens held out for evaluation. */
+    public static final double HELD_OUT = 0.1;
+    /** Evaluation is capped so that a large text does not make it dominate. */
+    public static final int MAX_EVAL_BATCHES = 16;
+
+    private FineTuneRun() {}
+
+    public static Summary run(Backend backend, LanguageModel model, ParamStore params, int[] tokens, TrainConfig config,
+                              long dataSeed, Saving saving, Listener listener) {
+        int seq = config.seqLen();
+        int heldOut = Math.max(seq + 1, (int) (tokens.length * HELD_OUT));
+        if (tokens.length - heldOut < seq + 1) {
+            throw new IllegalArgumentException("the text has " + tokens.length + " tokens; fine-tuning with --seq-len " + seq
+                    + " needs at least " + (2 * (seq + 1)) + " (training windows plus a held-out part): give more text or a shorter --seq-len");
+        }
+        TokenWindows train = new TokenWindows(Arrays.copyOfRange(tokens, 0, tokens.length - heldOut), dataSeed);
+        TokenWindows eval = new TokenWindows(Arrays.copyOfRange(tokens, tokens.length - heldOut, tokens.length), dataSeed);
+        long evalBatches = Math.min(MAX_EVAL_BATCHES, eval.sequentialBatches(config.batchSize(), seq));
+
+        try (Arena arena = Arena.ofConfined();
+             Evaluator evaluator = new Evaluator(backend, model, params, config.batchSize(), seq, arena);
+             Trainer trainer = new Trainer(backend, model, params, config, arena)) {
+            if (saving.resume() && saving.dir() != null && Files.exists(saving.dir().resolve(TrainingCheckpoint.STATE))) {
+                TrainingCheckpoint.restore(saving.dir(), trainer);
+                listener.onResume(saving.dir(), trainer.nextStep());
+            }
+            Evaluator.Result before = evaluator.evaluate(eval.sequential(), evalBatches);
+            listener.onEval("before", before);
+            List<StepResult> steps = new ArrayList<>();
+            long total = config.schedule().totalSteps();
+            while (trainer.nextStep() < total) {
+                StepResult r = trainer.step(train);
+                steps.add(r);
+                listener.onStep(r);
+                boolean last = trainer.nextStep() == total;
+                if (saving.dir() != null && (last || (saving.every() > 0 && trainer.nextStep() % saving.every() == 0))) {
+                    ObjectNode notes = JsonNodeFactory.instance.objectNode().put("data_seed", dataSeed).put("tokens", tokens.length);
+                    TrainingCheckpoint.save(saving.dir(), trainer, notes);
+                    listener.onSave(saving.dir(), trainer.nextStep());
+                }
+            }
+            Evaluator.Result after = evaluator.evaluate(eval.sequential(), evalBatches);
+            listener.onEval("after", after);
+            return new Summary(before, after, steps, train.length());
+        }
+    }
+}
