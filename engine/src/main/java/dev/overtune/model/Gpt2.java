@@ -130,7 +130,7 @@ public final class Gpt2 implements LanguageModel {
         Value kT = g.transpose(g.reshape(g.slice(qkv, 2, d, 2 * d), batch, seq, heads, hd), 0, 2, 3, 1);
         Value v = g.transpose(g.reshape(g.slice(qkv, 2, 2 * d, 3 * d), batch, seq, heads, hd), 0, 2, 1, 3);
         Value scores = g.mul(g.matmul(q, kT), 1.0 / Math.sqrt(hd));
-        Value masked = g.where(causal, scores, g.scalar(-1e9, scores.dtype()));
+        Value masked = g.add(scores, causal);
         Value out = g.matmul(g.softmax(masked, -1), v);
         Value merged = g.reshape(g.transpose(out, 0, 2, 1, 3), batch, seq, d);
         return linear(g, merged, w.get(h + "attn.c_proj.weight"), w.get(h + "attn.c_proj.bias"));
@@ -141,23 +141,17 @@ public final class Gpt2 implements LanguageModel {
     }
 
     private Value gelu(GraphBuilder g, Value x) {
-        if (config.activation().equals("gelu")) {
-            // 0.5 x (1 + erf(x / sqrt 2))
-            return g.mul(g.mul(x, 0.5), g.add(g.erf(g.mul(x, 1.0 / Math.sqrt(2.0))), 1.0));
-        }
-        // gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        Value cube = g.mul(g.mul(x, x), x);
-        Value inner = g.mul(g.add(x, g.mul(cube, 0.044715)), Math.sqrt(2.0 / Math.PI));
-        return g.mul(g.mul(x, 0.5), g.add(g.tanh(inner), 1.0));
+        return g.gelu(x, config.activation().equals("gelu_new"));
     }
 
+    /** 0 where position i may attend to j (j <= i), -1e9 elsewhere; added to the scores, which broadcasts cheaply. */
     private static Value causalMask(GraphBuilder g, int seq) {
-        boolean[] allowed = new boolean[seq * seq];
+        double[] bias = new double[seq * seq];
         for (int i = 0; i < seq; i++) {
-            for (int j = 0; j <= i; j++) {
-                allowed[i * seq + j] = true;
+            for (int j = i + 1; j < seq; j++) {
+                bias[i * seq + j] = -1e9;
             }
         }
-        return g.constant("causal_mask", DType.BOOL, Shape.of(seq, seq), new Constant.Bools(allowed));
+        return g.constant("causal_mask", DType.F32, Shape.of(seq, seq), new Constant.Floats(bias));
     }
 }

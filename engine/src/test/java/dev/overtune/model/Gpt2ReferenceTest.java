@@ -32,6 +32,11 @@ class Gpt2ReferenceTest {
     /** fp32 against a float64 truth: max |ours - ref| over a tensor, relative to max |ref|. */
     static final double FORWARD_TOLERANCE = 1e-5;
     static final double GRAD_TOLERANCE = 1e-5;
+    /**
+     * Looser than the gradients': Adam's update m/sqrt(v) has magnitude ~1 even for near-zero
+     * gradients, so fp32 noise in such a gradient's sign moves that weight by up to lr per step.
+     */
+    static final double FINAL_WEIGHT_TOLERANCE = 5e-4;
 
     static SafetensorsFile weights;
     static SafetensorsFile batchFile;
@@ -148,7 +153,7 @@ class Gpt2ReferenceTest {
             for (ParamSpec spec : model.params()) {
                 double err = relativeError(trainer.params().tensor(spec.name()), expected.tensor("final." + spec.name()));
                 worstParam = Math.max(worstParam, err);
-                assertTrue(err < 1e-4, "final " + spec.name() + " relative error " + err);
+                assertTrue(err < FINAL_WEIGHT_TOLERANCE, "final " + spec.name() + " relative error " + err);
             }
             System.out.printf("reference: 10 AdamW steps, worst loss rel err %.2e, worst final-weight rel err %.2e%n", worstLoss, worstParam);
         }
