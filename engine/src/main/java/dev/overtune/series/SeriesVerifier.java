@@ -26,7 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -45,17 +45,17 @@ public final class SeriesVerifier {
     private SeriesVerifier() {}
 
     public static VerifyReport verify(CheckpointSeries series) {
-        return verify(series, d -> {});
+        return verify(series, (c, d) -> {});
     }
 
     /** Verifies every checkpoint, telling {@code progress} about each as soon as it is hashed. */
-    public static VerifyReport verify(CheckpointSeries series, Consumer<CheckpointDigest> progress) {
+    public static VerifyReport verify(CheckpointSeries series, BiConsumer<SeriesCheckpoint, CheckpointDigest> progress) {
         List<CheckpointDigest> digests = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         for (SeriesCheckpoint c : series.checkpoints()) {
             CheckpointDigest d = digest(c, findings);
             digests.add(d);
-            progress.accept(d);
+            progress.accept(c, d);
         }
         findings.addAll(identicalFiles(digests));
         findings.addAll(sameWeights(digests));
@@ -237,7 +237,7 @@ public final class SeriesVerifier {
                 out.add(new Finding(Finding.Kind.STEP_GAP, List.of(nameOf.get(gap.after()), nameOf.get(gap.before())),
                         "between " + nameOf.get(gap.after()) + " and " + nameOf.get(gap.before()) + " the " + grid.interval()
                                 + "-step grid lacks " + gap.missingCount() + " checkpoint" + (gap.missingCount() == 1 ? "" : "s")
-                                + " (step " + listed + "); download them, or ignore this if the run never saved them"));
+                                + " (step " + listed + "); fetch the missing checkpoints, or ignore this if the run never saved them"));
             }
         });
         return out;
