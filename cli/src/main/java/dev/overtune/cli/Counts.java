@@ -8,6 +8,11 @@ final class Counts {
 
     private Counts() {}
 
+    /** "1 checkpoint", "3 checkpoints". */
+    static String of(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     /** 950 -> "950", 2_097_152_000 -> "2.10B" (decimal prefixes, as token counts are published). */
     static String tokens(long n) {
         return scaled(n, 1000, SUFFIXES, "");

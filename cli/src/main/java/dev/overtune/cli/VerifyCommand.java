@@ -50,7 +50,7 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             int nameWidth = Math.max("checkpoint".length(), s.checkpoints().stream().mapToInt(c -> c.name().length()).max().orElse(0));
             String row = "%-" + nameWidth + "s  %10s  %9s  %11s  %7s  %-" + SHOWN_HEX + "s  %-" + SHOWN_HEX + "s  %s%n";
-            out.printf("series %s (%s): %d checkpoints from %s%n", s.name(), s.directory(), s.checkpoints().size(), s.source());
+            out.printf("series %s (%s): %s from %s%n", s.name(), s.directory(), Counts.of(s.checkpoints().size(), "checkpoint"), s.source());
             out.printf(row, "checkpoint", "step", "tokens", "size", "tensors", "file sha256", "weights sha256", "status");
             report = SeriesVerifier.verify(s, (c, d) -> {
                 out.printf(row, c.name(), c.step().isPresent() ? String.valueOf(c.step().getAsLong()) : "-",
@@ -60,9 +60,9 @@ final class VerifyCommand implements Callable<Integer> {
                 out.flush();
             });
             if (report.clean()) {
-                out.printf("clean: %d checkpoints, no findings%n", report.digests().size());
+                out.printf("clean: %s, no findings%n", Counts.of(report.digests().size(), "checkpoint"));
             } else {
-                out.printf("%d finding%s:%n", report.findings().size(), report.findings().size() == 1 ? "" : "s");
+                out.printf("%s:%n", Counts.of(report.findings().size(), "finding"));
                 for (Finding f : report.findings()) {
                     out.printf("  %-21s  %s%n", f.kind().label(), f.message());
                 }
@@ -71,9 +71,8 @@ final class VerifyCommand implements Callable<Integer> {
         if (report.clean()) {
             return ExitCodes.OK;
         }
-        System.err.printf("overtune: %s: %d finding%s in %d checkpoints (%s)%n", series, report.findings().size(),
-                report.findings().size() == 1 ? "" : "s", report.digests().size(),
-                format == OutputFormat.json ? "see \"findings\" in the output" : "listed above");
+        System.err.printf("overtune: %s: %s in %s (%s)%n", series, Counts.of(report.findings().size(), "finding"),
+                Counts.of(report.digests().size(), "checkpoint"), format == OutputFormat.json ? "see \"findings\" in the output" : "listed above");
         return ExitCodes.BAD_INPUT;
     }
 
