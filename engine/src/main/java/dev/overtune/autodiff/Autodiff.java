@@ -68,10 +68,6 @@ public final class Autodiff {
             List<Value> dx;
             try (var s = g.scope("grad/" + n.name())) {
                 dx = Vjp.of(g, n, dy, want);
-            } catch (GraphException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
             }
             for (int k = 0; k < want.length; k++) {
                 Value d = dx.get(k);

@@ -36,9 +36,15 @@ public final class GraphBuilder {
     }
 
     /** Names the nodes added until the returned scope is closed: {@code try (var s = g.scope("h.0")) {...}}. */
-    public AutoCloseable scope(String part) {
+    public Scope scope(String part) {
         scopes.addLast(part);
         return scopes::removeLast;
+    }
+
+    /** A naming scope of {@link #scope}; closing it cannot fail. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
 
     // ---- leaves -------------------------------------------------------------------------------
