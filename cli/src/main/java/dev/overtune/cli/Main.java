@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
+        subcommands = {DemoCommand.class, ScanCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
@@ -53,6 +53,7 @@ public final class Main implements Runnable {
             case ModelConfigException m -> ExitCodes.BAD_INPUT;
             case IllegalArgumentException i -> ExitCodes.BAD_INPUT;
             case UncheckedIOException u -> ExitCodes.BAD_INPUT;
+            case dev.overtune.scan.StoreException s -> ExitCodes.BAD_INPUT;
             case BackendException b -> ExitCodes.BACKEND;
             case GraphException g -> ExitCodes.INTERNAL;
             default -> ExitCodes.INTERNAL;
