@@ -62,8 +62,8 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--ft-seq-len", defaultValue = "64", description = "Fine-tune sequence length (default: ${DEFAULT-VALUE}).")
     int ftSeq;
 
-    @Option(names = "--ft-warmup", defaultValue = "4", description = "Fine-tune warm-up steps (default: ${DEFAULT-VALUE}).")
-    long ftWarmup;
+    @Option(names = "--ft-warmup", description = "Fine-tune warm-up steps (default: 4, or --ft-steps if fewer).")
+    Long ftWarmup;
 
     @Option(names = "--ft-weight-decay", defaultValue = "0", description = "Fine-tune AdamW weight decay (default: ${DEFAULT-VALUE}).")
     double ftWeightDecay;
@@ -171,8 +171,15 @@ final class ScanCommand implements Callable<Integer> {
             formats.add(parseQuant(q));
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Options.requirePositive("--ft-steps", ftSteps);
+        long warmup = ftWarmup != null ? ftWarmup : Math.min(4, ftSteps);
+        if (warmup < 0 || warmup > ftSteps) {
+            throw new IllegalArgumentException("--ft-warmup (" + warmup + ") must be between 0 and --ft-steps (" + ftSteps + ")");
+        }
+        Options.requireNonNegative("--ft-weight-decay", ftWeightDecay);
+        Options.requireNonNegative("--l2-to-init", l2ToInit);
         return new ScanSettings(new ScanSettings.Eval(evalBatch, evalSeq, evalBatches),
-                new ScanSettings.FineTune(lrs, seeds, ftSteps, ftBatch, ftSeq, ftWarmup, ftWeightDecay, l2ToInit),
+                new ScanSettings.FineTune(lrs, seeds, ftSteps, ftBatch, ftSeq, warmup, ftWeightDecay, l2ToInit),
                 new ScanSettings.Noise(NoiseScale.parse(noiseScale), gammas, samples, noiseSeed),
                 new ScanSettings.Quant(formats), t);
     }
