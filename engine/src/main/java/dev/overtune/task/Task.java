@@ -34,6 +34,10 @@ public final class Task {
     private final List<String> labels;
 
     public Task(String name, TaskKind kind, String description, Map<Split, List<Example>> splits) {
+        this(name, kind, description, splits, null);
+    }
+
+    private Task(String name, TaskKind kind, String description, Map<Split, List<Example>> splits, List<String> keepLabels) {
         this.name = name;
         this.kind = kind;
         this.description = description;
@@ -50,7 +54,7 @@ public final class Task {
                 labelSet.add(l.label());
             }
         }));
-        this.labels = List.copyOf(labelSet);
+        this.labels = keepLabels != null ? keepLabels : List.copyOf(labelSet);
         if (kind == TaskKind.CLASSIFICATION && labels.size() < 2) {
             throw new IllegalArgumentException("task " + name + " has only the label " + labels + "; classification needs two or more");
         }
@@ -135,6 +139,20 @@ public final class Task {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * The same task with at most {@code max} examples in each evaluation split (validation, test),
+     * keeping the label set, so a cheaper evaluation still scores against every candidate.
+     */
+    public Task limitEvaluation(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("evaluation limit must be positive, got " + max);
+        }
+        Map<Split, List<Example>> limited = new EnumMap<>(Split.class);
+        splits.forEach((split, examples) -> limited.put(split,
+                split == Split.TRAIN || examples.size() <= max ? examples : examples.subList(0, max)));
+        return new Task(name, kind, description, limited, labels);
     }
 
     public boolean has(Split split) {
