@@ -41,16 +41,16 @@ public record Inflection(String metric, String label, Verdict verdict, int check
 
     /** The finding in plain words. */
     public String sentence() {
-        String min = "lowest at " + Format.tokens(minTokens) + " tokens (" + minCheckpoint + ", " + Format.loss(minValue) + ")";
-        String worse = Format.fixed(degradation, 3) + " worse at the last checkpoint (" + Format.tokens(lastTokens) + " tokens)";
-        String ci = "95% CI " + Format.fixed(degradationCi.lo(), 3) + " to " + Format.fixed(degradationCi.hi(), 3)
-                + " over " + resamples + " seed resamples; the minimum is at the same checkpoint in "
-                + Math.round(100 * minSupport) + "% of them";
+        String min = "lowest at " + Format.tokens(minTokens) + " tokens (" + minCheckpoint + ", " + Format.loss(minValue) + "); the last checkpoint ("
+                + Format.tokens(lastTokens) + " tokens) is " + Format.fixed(degradation, 3) + " worse";
+        String ci = "95% CI " + Format.fixed(degradationCi.lo(), 3) + " to " + Format.fixed(degradationCi.hi(), 3);
+        String resampled = " over " + resamples + " seed resamples (the minimum stays at this checkpoint in "
+                + Math.round(100 * minSupport) + "% of them)";
         return label + ": " + switch (verdict) {
-            case SIGNIFICANT -> min + ", " + worse + " (" + ci + "). Inflection point: pre-training past "
+            case SIGNIFICANT -> min + ", " + ci + resampled + ". Inflection point: pre-training past "
                     + Format.tokens(minTokens) + " tokens made this worse.";
-            case NOT_SIGNIFICANT -> min + ", " + worse + ", but the interval includes 0 (" + ci + "). No significant inflection.";
-            case UNTESTED -> min + ", " + worse + ". Only one seed per checkpoint, so no interval: a possible inflection, untested.";
+            case NOT_SIGNIFICANT -> min + ", but the " + ci + " includes 0" + resampled + ". No significant inflection.";
+            case UNTESTED -> min + ". Only one seed per checkpoint, so no interval: a possible inflection, untested.";
             case NONE_IN_RANGE -> "keeps improving; lowest at the last checkpoint (" + Format.tokens(lastTokens) + " tokens, "
                     + Format.loss(lastValue) + "). No inflection in the range scanned.";
             case TOO_FEW_CHECKPOINTS -> "fewer than two checkpoints have it; nothing to say about an inflection.";

@@ -1,9 +1,11 @@
 package dev.overtune.report;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.ToDoubleBiFunction;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Finds the inflection of each fine-tuning metric over a series of checkpoints, and puts a bootstrap
@@ -43,7 +45,7 @@ final class InflectionSearch {
         return out;
     }
 
-    private static double orNaN(FineTuneOutcome o, java.util.function.ToDoubleFunction<FineTuneOutcome> f) {
+    private static double orNaN(FineTuneOutcome o, ToDoubleFunction<FineTuneOutcome> f) {
         return o == null ? Double.NaN : f.applyAsDouble(o);
     }
 
@@ -87,10 +89,9 @@ final class InflectionSearch {
         }
         if (present < 2) {
             return new Inflection(metric.key(), metric.label(), Inflection.Verdict.TOO_FEW_CHECKPOINTS, present,
-                    present == 1 ? names.get(s.min()) : null, present == 1 ? tokens[s.min()] : 0, present == 1 ? v[s.min()] : Double.NaN,
-                    present == 1 ? tokens[s.last()] : 0, present == 1 ? v[s.last()] : Double.NaN, Double.NaN, Interval.NONE, Double.NaN, 0);
+                    null, 0, Double.NaN, 0, Double.NaN, Double.NaN, Interval.NONE, Double.NaN, 0);
         }
-        double[] finite = java.util.Arrays.stream(bootDegradation).filter(Double::isFinite).toArray();
+        double[] finite = Arrays.stream(bootDegradation).filter(Double::isFinite).toArray();
         int sameMin = 0;
         for (int a : bootArgmin) {
             sameMin += a == s.min() ? 1 : 0;

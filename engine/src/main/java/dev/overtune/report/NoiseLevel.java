@@ -16,11 +16,6 @@ public record NoiseLevel(String scale, double gamma) implements Comparable<Noise
         return "γ=" + Format.number(gamma);
     }
 
-    /** The same label in plain ASCII, for terminals that may not be UTF-8. */
-    public String asciiLabel() {
-        return "g=" + Format.number(gamma);
-    }
-
     @Override
     public int compareTo(NoiseLevel o) {
         return ORDER.compare(this, o);

@@ -13,6 +13,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What a scan found, computed from its stored units alone: per checkpoint (in token order) the base
@@ -138,16 +139,16 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
     }
 
     private static Trend trend(String key, String label, List<CheckpointSummary> summaries,
-                               java.util.function.ToDoubleFunction<CheckpointSummary> value) {
+                               ToDoubleFunction<CheckpointSummary> value) {
         List<CheckpointSummary> with = summaries.stream().filter(s -> Double.isFinite(value.applyAsDouble(s))).toList();
         double[] tokens = with.stream().mapToDouble(CheckpointSummary::tokens).toArray();
         double[] values = with.stream().mapToDouble(value).toArray();
         if (with.isEmpty()) {
-            return new Trend(key, label, 0, Double.NaN, 0, Double.NaN, 0, Double.NaN);
+            return new Trend(key, label, 0, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN);
         }
         CheckpointSummary first = with.get(0);
         CheckpointSummary last = with.get(with.size() - 1);
-        return new Trend(key, label, with.size(), Stats.spearman(tokens, values),
+        return new Trend(key, label, with.size(), Stats.spearman(tokens, values), Stats.spearmanPValue(tokens, values),
                 first.tokens(), value.applyAsDouble(first), last.tokens(), value.applyAsDouble(last));
     }
 }

@@ -1,6 +1,7 @@
 package dev.overtune.report;
 
 import java.util.Arrays;
+import java.util.Random;
 
 /** The few statistics a report needs, written out so that each number can be checked by hand. */
 final class Stats {
@@ -84,6 +85,60 @@ final class Stats {
             return Double.NaN;
         }
         return pearson(ranks(x), ranks(y));
+    }
+
+    /** Up to this many points the permutation test enumerates every ordering (8! = 40320). */
+    private static final int EXACT_PERMUTATIONS_UP_TO = 8;
+    private static final int RANDOM_PERMUTATIONS = 20_000;
+
+    /**
+     * Two-sided p-value of Spearman's ρ under "no relation": the share of orderings of y whose |ρ| is at
+     * least the observed one. Exact for n ≤ 8; beyond that from random orderings drawn with a fixed seed.
+     */
+    static double spearmanPValue(double[] x, double[] y) {
+        double observed = Math.abs(spearman(x, y));
+        if (Double.isNaN(observed)) {
+            return Double.NaN;
+        }
+        double[] rx = ranks(x);
+        double[] ry = ranks(y);
+        double threshold = observed - 1e-12;
+        if (x.length <= EXACT_PERMUTATIONS_UP_TO) {
+            long[] counts = new long[2];
+            permute(ry.clone(), 0, rx, threshold, counts);
+            return (double) counts[0] / counts[1];
+        }
+        Random rng = new Random(1);
+        double[] p = ry.clone();
+        int extreme = 0;
+        for (int i = 0; i < RANDOM_PERMUTATIONS; i++) {
+            for (int j = p.length - 1; j > 0; j--) {
+                int k = rng.nextInt(j + 1);
+                double t = p[j];
+                p[j] = p[k];
+                p[k] = t;
+            }
+            extreme += Math.abs(pearson(rx, p)) >= threshold ? 1 : 0;
+        }
+        return (extreme + 1.0) / (RANDOM_PERMUTATIONS + 1.0);
+    }
+
+    /** counts[0]: orderings at least as extreme; counts[1]: all orderings. */
+    private static void permute(double[] a, int from, double[] rx, double threshold, long[] counts) {
+        if (from == a.length) {
+            double r = pearson(rx, a);
+            counts[0] += !Double.isNaN(r) && Math.abs(r) >= threshold ? 1 : 0;
+            counts[1]++;
+            return;
+        }
+        for (int i = from; i < a.length; i++) {
+            double t = a[from];
+            a[from] = a[i];
+            a[i] = t;
+            permute(a, from + 1, rx, threshold, counts);
+            a[i] = a[from];
+            a[from] = t;
+        }
     }
 
     static double[] ranks(double[] xs) {

@@ -4,13 +4,16 @@ import java.util.Locale;
 
 /**
  * How a sensitivity (a loss increase under a modification) moves with pre-training tokens: Spearman's
- * rank correlation with tokens, and its value at the first and last checkpoint that has one.
+ * rank correlation with tokens and its permutation p-value, and the value at the first and last
+ * checkpoint that has one.
  *
- * @param metric a stable key, e.g. {@code noise.init.gamma=1.0.delta_ood}
+ * @param metric a stable key, e.g. {@code noise.init.gamma=1.delta_ood}
  * @param label  the sensitivity in words
  */
-public record Trend(String metric, String label, int checkpoints, double spearman,
+public record Trend(String metric, String label, int checkpoints, double spearman, double pValue,
                     long firstTokens, double first, long lastTokens, double last) {
+    /** The level below which a trend is called significant. */
+    public static final double ALPHA = 0.05;
 
     public enum Direction { GROWS, SHRINKS, NO_CLEAR_TREND, TOO_FEW_CHECKPOINTS }
 
@@ -27,18 +30,43 @@ public record Trend(String metric, String label, int checkpoints, double spearma
         return Direction.NO_CLEAR_TREND;
     }
 
+    public boolean significant() {
+        return pValue < ALPHA;
+    }
+
     public String sentence() {
-        String values = Format.delta(first) + " at " + Format.tokens(firstTokens) + " tokens, " + Format.delta(last) + " at "
-                + Format.tokens(lastTokens) + " (Spearman ρ = " + Format.fixed(spearman, 2) + " over " + checkpoints + " checkpoints)";
+        String values = Format.delta(first) + " at " + Format.tokens(firstTokens) + " tokens to " + Format.delta(last) + " at "
+                + Format.tokens(lastTokens);
+        String stats = "(Spearman ρ = " + Format.fixed(spearman, 2) + ", " + p() + ", " + checkpoints + " checkpoints)";
         return label + ": " + switch (direction()) {
-            case GROWS -> "grows with pre-training tokens, " + values + ". Progressive sensitivity.";
-            case SHRINKS -> "shrinks with pre-training tokens, " + values + ".";
-            case NO_CLEAR_TREND -> "no clear trend with pre-training tokens, " + values + ".";
+            case GROWS -> significant()
+                    ? "grows with pre-training tokens, " + values + " " + stats + ". Progressive sensitivity."
+                    : "rises from " + values + ", but not significantly " + stats + ".";
+            case SHRINKS -> significant()
+                    ? "shrinks with pre-training tokens, " + values + " " + stats + "."
+                    : "falls from " + values + ", but not significantly " + stats + ".";
+            case NO_CLEAR_TREND -> "no clear trend with pre-training tokens, " + values + " " + stats + ".";
             case TOO_FEW_CHECKPOINTS -> "fewer than two checkpoints have it; no trend to measure.";
         };
     }
 
+    /** "grows", "grows (n.s.)", "no clear trend", ... */
     public String directionLabel() {
-        return direction().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        String d = direction().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        boolean directed = direction() == Direction.GROWS || direction() == Direction.SHRINKS;
+        return directed && !significant() ? d + " (n.s.)" : d;
+    }
+
+    String p() {
+        String v = pValueText();
+        return "p " + (v.startsWith("<") ? v : "= " + v);
+    }
+
+    /** The p-value for a table cell: 0.333, < 0.001, or - where there is none. */
+    String pValueText() {
+        if (!Double.isFinite(pValue)) {
+            return Format.NONE;
+        }
+        return pValue < 0.001 ? "< 0.001" : Format.fixed(pValue, 3);
     }
 }

@@ -144,7 +144,10 @@ class ScanAnalysisTest {
         Trend noise = a.trend("noise.init.gamma=1.delta_ood").orElseThrow();
         // one swapped pair among six: 1 - 6 * 2 / (6 * 35)
         assertEquals(1 - 12.0 / 210, noise.spearman(), 1e-9);
+        // As extreme: the identity and its 5 adjacent swaps, and their 6 reverses, of 6! orderings.
+        assertEquals(12.0 / 720, noise.pValue(), 1e-12);
         assertEquals(Trend.Direction.GROWS, noise.direction());
+        assertTrue(noise.significant());
         assertEquals(0.01, noise.first(), 1e-9);
         assertEquals(0.5, noise.last(), 1e-9);
         assertEquals(1_000_000, noise.firstTokens());
@@ -152,6 +155,7 @@ class ScanAnalysisTest {
         assertTrue(noise.sentence().contains("Progressive sensitivity"), noise.sentence());
         Trend quant = a.trend("quant.int8-channel.delta_ood").orElseThrow();
         assertEquals(-1.0, quant.spearman(), 1e-9);
+        assertEquals(2.0 / 720, quant.pValue(), 1e-12);
         assertEquals(Trend.Direction.SHRINKS, quant.direction());
         CheckpointSummary first = a.checkpoints().get(0);
         assertEquals(0.1, first.quant().get(new QuantFormat(8, 0)).deltaOod(), 1e-9);
@@ -195,5 +199,21 @@ class ScanAnalysisTest {
         Inflection id = a.inflection("finetune.tuned.id_test_loss").orElseThrow();
         assertEquals(6, id.checkpoints(), "the failed checkpoint is not a point of the curve");
         assertEquals(4_000_000, id.minTokens());
+    }
+
+    @Test
+    void threeCheckpointsCannotMakeATrendSignificant() {
+        List<UnitResult> units = new ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            units.add(Units.base(TOKENS[c], 3, 3, 2.0));
+            units.add(Units.noise(TOKENS[c], 1.0, 0, 2.1 + c));
+        }
+        Trend t = ScanAnalysis.of(units).trend("noise.init.gamma=1.delta_ood").orElseThrow();
+        assertEquals(1.0, t.spearman(), 1e-12);
+        assertEquals(2.0 / 6, t.pValue(), 1e-12, "2 of the 3! orderings are as extreme");
+        assertEquals(Trend.Direction.GROWS, t.direction());
+        assertFalse(t.significant());
+        assertTrue(t.sentence().contains("but not significantly") && !t.sentence().contains("Progressive"), t.sentence());
+        assertEquals("grows (n.s.)", t.directionLabel());
     }
 }

@@ -46,4 +46,21 @@ class StatsTest {
         assertEquals(0.9486833, Stats.spearman(x, new double[] {1, 2, 2, 3}), 1e-6);
         assertTrue(Double.isNaN(Stats.spearman(x, new double[] {5, 5, 5, 5})), "a constant has no rank correlation");
     }
+
+    @Test
+    void spearmanPValueIsExactForFewPointsAndSampledForMany() {
+        assertEquals(2.0 / 6, Stats.spearmanPValue(new double[] {1, 2, 3}, new double[] {1, 2, 3}), 1e-12);
+        // n = 4, rho = 0.8 (one adjacent swap): as extreme are 1 + 3 orderings each way, of 24.
+        assertEquals(8.0 / 24, Stats.spearmanPValue(new double[] {1, 2, 3, 4}, new double[] {1, 3, 2, 4}), 1e-12);
+        double[] x = new double[12];
+        double[] y = new double[12];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i;
+            y[i] = Math.exp(i / 3.0);
+        }
+        assertTrue(Stats.spearmanPValue(x, y) < 0.001, "a perfect ranking of 12 points is very unlikely by chance");
+        double[] zigzag = {5, 1, 9, 3, 7, 11, 2, 8, 12, 4, 10, 6};
+        assertTrue(Stats.spearmanPValue(x, zigzag) > 0.2, "an unrelated ordering is not significant");
+        assertEquals(Stats.spearmanPValue(x, zigzag), Stats.spearmanPValue(x, zigzag), "seeded");
+    }
 }
