@@ -2,6 +2,7 @@ package dev.overtune.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.scan.Probe;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.TinyScans;
@@ -14,10 +15,12 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,6 +165,36 @@ class ReportWriterTest {
         assertFalse(table.contains("Failed units"));
     }
 
+    @Test
+    void writesFromUnitsHeldElsewhereAndEscapesWhatItQuotes(@TempDir Path out) throws Exception {
+        List<UnitResult> units = new ArrayList<>(SyntheticScan.units());
+        String hostile = "<script>alert(1)</script>, \"quoted\"";
+        units.add(Units.failed(SyntheticScan.TOKENS[0], Probe.NOISE, Map.of("scale", "init", "gamma", "9.0"), 3, hostile));
+        ReportSummary s = Report.write(units, null, "in memory", out);
+
+        Inflection id = s.analysis().inflection("finetune.tuned.id_test_loss").orElseThrow();
+        assertEquals(SyntheticScan.MIN_TOKENS, id.minTokens());
+        assertEquals(Inflection.Verdict.SIGNIFICANT, id.verdict());
+
+        String html = Files.readString(s.html());
+        assertFalse(html.contains("<script>"), "a stored reason is text, never markup");
+        assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;, &quot;quoted&quot;"));
+        assertTrue(html.contains("fine-tune diverged: loss is NaN at step 31"));
+        assertTrue(html.contains("Inflection point: pre-training past 16M tokens made this worse."), "the finding in plain words");
+
+        String csv = Files.readString(s.csv());
+        assertTrue(csv.contains(",\"<script>alert(1)</script>, \"\"quoted\"\"\","), "RFC 4180 quoting");
+        assertEquals(units.size() + 1, csv.split("\r\n").length);
+
+        JsonNode json = JSON.readTree(s.json().toFile());
+        assertTrue(json.get("config").isNull(), "no plan stored, none invented");
+        assertEquals(12, json.get("failed_units").size());
+
+        String table = Report.table(s.analysis());
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("ckpt-1000000") && l.endsWith("1 of 23 units failed")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("ckpt-64000000") && l.endsWith("1 of 22 units failed")), table);
+    }
+
     private static double inkShare(BufferedImage img) {
         long ink = 0;
         for (int y = 0; y < img.getHeight(); y++) {
@@ -198,7 +231,7 @@ class ReportWriterTest {
 
     private static List<byte[]> dataUris(String html) {
         Matcher m = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
-        List<byte[]> out = new java.util.ArrayList<>();
+        List<byte[]> out = new ArrayList<>();
         while (m.find()) {
             out.add(Base64.getDecoder().decode(m.group(1)));
         }
