@@ -111,10 +111,6 @@ final class Axis {
         return (!log || v > 0) && Double.isFinite(v);
     }
 
-    boolean isLog() {
-        return log;
-    }
-
     double min() {
         return min;
     }

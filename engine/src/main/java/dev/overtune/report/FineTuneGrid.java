@@ -2,9 +2,7 @@ package dev.overtune.report;
 
 import dev.overtune.scan.UnitResult;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -83,9 +81,5 @@ final class FineTuneGrid {
             out.put(lr, at(lr, seeds));
         }
         return out;
-    }
-
-    List<Double> learningRates() {
-        return new ArrayList<>(runs.keySet());
     }
 }
