@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, ScanCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
+        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",

@@ -14,7 +14,14 @@ import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 import dev.overtune.series.CheckpointSeries;
 import dev.overtune.text.TextFiles;
+import dev.overtune.scan.ScanTask;
+import dev.overtune.scan.TaskScanTask;
+import dev.overtune.task.Task;
+import dev.overtune.text.Corpus;
 import dev.overtune.text.Tokenizer;
+import dev.overtune.text.Tokenizers;
+
+import java.nio.file.Files;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,10 +39,12 @@ final class ScanCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SERIES", description = "A series directory (series.json, stepN or OLMo-style subdirectories).")
     Path series;
 
-    @Option(names = "--task", required = true, paramLabel = "FILE", description = "UTF-8 text of the fine-tuning task (split 80/10/10 train/validation/test).")
-    Path task;
+    @Option(names = "--task", required = true, paramLabel = "TASK",
+            description = "A shipped task (wordnet-supersense, wordnet-pos, wordnet-define, jargon-lm), "
+                    + "a task directory (task.json + train/validation/test .jsonl), or a UTF-8 text file (split 80/10/10).")
+    String task;
 
-    @Option(names = "--ood", required = true, paramLabel = "FILE", description = "Held-out UTF-8 text of the pre-training distribution.")
+    @Option(names = "--ood", paramLabel = "FILE", description = "Held-out UTF-8 text of the pre-training distribution (default: the shipped wordnet-ood).")
     Path ood;
 
     @Option(names = "--store", paramLabel = "FILE", description = "The SQLite result store (default: SERIES/scan.db).")
@@ -106,14 +115,14 @@ final class ScanCommand implements Callable<Integer> {
         CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
-        Tokenizer tokenizer = Tokenizer.forVocab(model.vocabSize());
+        Tokenizer tokenizer = Tokenizers.forCheckpoint(checkpoints.get(0).dir(), model.vocabSize());
         int[] shardOf = parseShard(shard);
         Path storePath = store != null ? store : series.resolve("scan.db");
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
                 .model(model)
-                .task(new TextTask(task.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(task))))
-                .ood(tokenizer.encode(TextFiles.readUtf8(ood)))
+                .task(scanTask(tokenizer))
+                .ood(tokenizer.encode(ood != null ? TextFiles.readUtf8(ood) : Corpus.WORDNET_OOD.text()))
                 .settings(settings())
                 .store(storePath)
                 .shard(shardOf[0], shardOf[1]);
@@ -157,6 +166,22 @@ final class ScanCommand implements Callable<Integer> {
                     out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storePath);
         }
         return ExitCodes.OK;
+    }
+
+    /** A shipped task name, a task directory, or a plain text file. */
+    ScanTask scanTask(Tokenizer tokenizer) {
+        Path path = Path.of(task);
+        if (Task.shipped().contains(task)) {
+            return new TaskScanTask(Task.load(task), tokenizer, evalBatches * evalBatch);
+        }
+        if (Files.isDirectory(path)) {
+            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalBatches * evalBatch);
+        }
+        if (Files.isRegularFile(path)) {
+            return new TextTask(path.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(path)));
+        }
+        throw new IllegalArgumentException("--task '" + task + "' is neither a shipped task " + Task.shipped()
+                + " nor a task directory nor a text file");
     }
 
     static String settingLabel(UnitResult r) {

@@ -53,6 +53,30 @@ class ScanCommandTest {
     }
 
     @Test
+    void reportWritesEverythingAndNamesMissingStores(@TempDir Path tmp) throws Exception {
+        String store = tmp.resolve("scan.db").toString();
+        assertEquals(ExitCodes.OK, MainTest.run(scanArgs("--store", store)).code());
+        Path out = tmp.resolve("report");
+        MainTest.Run r = MainTest.run("report", store, "--out", out.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("Findings") && r.out().contains("step3") && r.out().contains("step6"), r.out());
+        for (String f : new String[] {"report.html", "results.json", "results.csv", "fig1_base_vs_finetuned.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        MainTest.assertOneLineError(MainTest.run("report", tmp.resolve("nope.db").toString(), "--out", out.toString()),
+                ExitCodes.BAD_INPUT, "nope.db");
+    }
+
+    @Test
+    void shippedTaskScans(@TempDir Path tmp) throws Exception {
+        String[] args = scanArgs("--store", tmp.resolve("t.db").toString(), "--quant", "int8");
+        args[java.util.Arrays.asList(args).indexOf("--task") + 1] = "wordnet-pos";
+        MainTest.Run r = MainTest.run(args);
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertEquals(0, new ObjectMapper().readTree(r.out().strip()).get("units_failed").asInt());
+    }
+
+    @Test
     void shardsSplitThePlan(@TempDir Path tmp) throws Exception {
         String store = tmp.resolve("scan.db").toString();
         int ran = 0;
@@ -75,6 +99,9 @@ class ScanCommandTest {
         String[] missingOod = scanArgs("--store", tmp.resolve("x.db").toString());
         missingOod[java.util.Arrays.asList(missingOod).indexOf("--ood") + 1] = tmp.resolve("none.txt").toString();
         MainTest.assertOneLineError(MainTest.run(missingOod), ExitCodes.BAD_INPUT, "none.txt");
+        String[] unknownTask = scanArgs("--store", tmp.resolve("y.db").toString());
+        unknownTask[java.util.Arrays.asList(unknownTask).indexOf("--task") + 1] = "no-such-task";
+        MainTest.assertOneLineError(MainTest.run(unknownTask), ExitCodes.BAD_INPUT, "no-such-task", "wordnet-supersense");
     }
 
     @Test
