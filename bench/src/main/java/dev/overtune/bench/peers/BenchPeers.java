@@ -137,8 +137,8 @@ public final class BenchPeers {
     static String header(PeersOptions options, WorkerConfig ot, WorkerConfig pt, Optional<String> noTorch, Call[] eval) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "overtune vs PyTorch: %s '%s' (%,d parameters), batch %d x %d tokens, %d threads each;"
-                        + " %d measured rounds per job after a warm-up round%n",
-                ot.modelType(), ot.model(), ot.params(), ot.batch(), ot.seq(), ot.threads(), options.rounds()));
+                        + " %d measured round%s per job after a warm-up round%n",
+                ot.modelType(), ot.model(), ot.params(), ot.batch(), ot.seq(), ot.threads(), options.rounds(), options.rounds() == 1 ? "" : "s"));
         out.append("  overtune worker: ").append(versions(ot)).append('\n');
         if (pt != null) {
             out.append("  PyTorch worker:  ").append(versions(pt)).append('\n');

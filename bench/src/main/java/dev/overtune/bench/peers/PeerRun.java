@@ -41,7 +41,7 @@ public final class PeerRun {
         }
         boolean resets = PeakMemory.reset(overtune.pid()) & (pytorch == null || PeakMemory.reset(pytorch.pid()));
         int count = repetitions(job, roundSeconds);
-        progress.accept(String.format("%s: %d per call, %d rounds%s", job.label(), count, rounds,
+        progress.accept(String.format("%s: %d per call, a warm-up round, %d measured%s", job.label(), count, rounds,
                 resets ? "" : " (peak RSS could not be reset: it is since the worker started)"));
         both(job, count, 0);
         List<Round> measured = new ArrayList<>();

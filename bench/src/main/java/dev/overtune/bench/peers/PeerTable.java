@@ -29,7 +29,8 @@ public final class PeerTable {
                 speed: overtune's figure over PyTorch's in the same round (for ms/load: PyTorch's time over overtune's),
                        median over rounds, with the slowest and fastest round; above 1 overtune is faster.
                 % of peak: FLOPs of the graph's MatMul nodes per second over ONNX Runtime's 1024³ MatMul rate, measured
-                       right after the job in the same round; median over rounds. The matmul row is each side's own kernel.
+                       right after the job in the same round; median over rounds. The probes count their eval graph's
+                       FLOPs only, so time spent perturbing lowers theirs. The matmul row is each side's own kernel.
                 peak RSS: VmHWM of each worker process, reset before the row's warm-up, read after its last round.
                 """;
     }
