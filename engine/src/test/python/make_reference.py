@@ -28,7 +28,8 @@ Output (default: engine/src/test/resources/reference/gpt2-tiny/)
                          final.<name> (all F32)
     train.json           the training hyperparameters used
 
-The output is byte-for-byte deterministic across runs.
+The output is byte-for-byte deterministic across runs. make_reference_families.py
+reuses this file's batch, training run and fixture writer for the other families.
 """
 
 import argparse
@@ -94,8 +95,9 @@ DEFAULT_OUT = os.path.normpath(os.path.join(
 # --------------------------------------------------------------------------
 # safetensors, by hand
 
-_DTYPES = {np.dtype("<f4"): "F32", np.dtype("<i8"): "I64"}
-_NP_OF = {"F32": np.dtype("<f4"), "I64": np.dtype("<i8")}
+_DTYPES = {np.dtype("<f4"): "F32", np.dtype("<i8"): "I64", np.dtype("bool"): "BOOL"}
+_NP_OF = {"F32": np.dtype("<f4"), "I64": np.dtype("<i8"), "BOOL": np.dtype("bool")}
+PRODUCER = "make_reference.py"
 
 
 def to_numpy(t):
@@ -105,11 +107,13 @@ def to_numpy(t):
         return np.ascontiguousarray(t.to(torch.float32).numpy().astype("<f4"))
     if t.dtype == torch.int64:
         return np.ascontiguousarray(t.numpy().astype("<i8"))
+    if t.dtype == torch.bool:
+        return np.ascontiguousarray(t.numpy())
     raise TypeError("unsupported dtype %s" % t.dtype)
 
 
-def write_safetensors(path, tensors):
-    """tensors: dict name -> numpy array (<f4 or <i8). Data laid out in sorted name order."""
+def write_safetensors(path, tensors, producer=PRODUCER):
+    """tensors: dict name -> numpy array (<f4, <i8 or bool). Data laid out in sorted name order."""
     header = {}
     blobs = []
     offset = 0
@@ -121,7 +125,7 @@ def write_safetensors(path, tensors):
                         "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)
-    header["__metadata__"] = {"producer": "make_reference.py"}
+    header["__metadata__"] = {"producer": producer}
     hjson = json.dumps(header, separators=(",", ":")).encode("utf-8")
     hjson += b" " * ((-len(hjson)) % 8)
     with open(path, "wb") as f:
@@ -155,9 +159,9 @@ def read_safetensors(path):
     return out, meta
 
 
-def check_roundtrip(path, tensors):
+def check_roundtrip(path, tensors, producer=PRODUCER):
     got, meta = read_safetensors(path)
-    assert meta == {"producer": "make_reference.py"}, meta
+    assert meta == {"producer": producer}, meta
     assert sorted(got) == sorted(tensors), (sorted(got), sorted(tensors))
     for k, v in tensors.items():
         g = got[k]
@@ -254,27 +258,22 @@ def lr_at(s, tr):
 
 # --------------------------------------------------------------------------
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=DEFAULT_OUT, help="output directory (default: %(default)s)")
-    args = ap.parse_args()
-
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-
-    cfg, tr = CONFIG, TRAIN
-    V, B, T, ign = cfg["vocab_size"], tr["batch_size"], tr["seq_len"], tr["ignore_index"]
-    assert T <= cfg["n_positions"]
-
-    torch.manual_seed(tr["seed"])
-    init32 = init_params(cfg)
-    input_ids = torch.randint(0, V, (B, T), dtype=torch.int64)
-    targets = torch.randint(0, V, (B, T), dtype=torch.int64)
+def make_batch(vocab_size, tr):
+    """Seeded ids and targets, one ignored target and a masked tail, so both loss weights are exercised."""
+    B, T, ign = tr["batch_size"], tr["seq_len"], tr["ignore_index"]
+    input_ids = torch.randint(0, vocab_size, (B, T), dtype=torch.int64)
+    targets = torch.randint(0, vocab_size, (B, T), dtype=torch.int64)
     targets[1][3] = ign
     loss_mask = torch.ones(B, T, dtype=torch.float32)
     loss_mask[1][-5:] = 0.0
+    return input_ids, targets, loss_mask
 
-    names = [n for n, _ in param_shapes(cfg)]
+
+def reference_tensors(cfg, tr, forward, init32, input_ids, targets, loss_mask):
+    """Runs forward/backward and the AdamW steps in float64 from the float32 init32 (name -> tensor,
+    in checkpoint order); returns the model, batch and expected tensors to store, as numpy arrays."""
+    ign = tr["ignore_index"]
+    names = list(init32)
     mask64 = loss_mask.double()
 
     # ---- forward / backward at the initial weights
@@ -285,7 +284,7 @@ def main():
     for n in names:
         assert p[n].grad is not None and p[n].grad.abs().max().item() > 0, "trivial grad for " + n
 
-    # ---- 10 AdamW steps from the same initial weights, same batch
+    # ---- AdamW steps from the same initial weights, same batch
     q = {n: init32[n].double().requires_grad_(True) for n in names}
     plist = [q[n] for n in names]
     decay = [q[n] for n in names if q[n].dim() >= 2]
@@ -320,31 +319,54 @@ def main():
     for n in names:
         expected_t["grad." + n] = to_numpy(p[n].grad)
         expected_t["final." + n] = to_numpy(q[n])
+    return model_t, batch_t, expected_t
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "config.json"), "w", encoding="utf-8", newline="\n") as f:
+
+def write_fixture(out, cfg, tr, model_t, batch_t, expected_t, producer=PRODUCER):
+    """Writes and re-reads the five fixture files; returns their total size in bytes."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(cfg, indent=2) + "\n")
-    with open(os.path.join(args.out, "train.json"), "w", encoding="utf-8", newline="\n") as f:
+    with open(os.path.join(out, "train.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(tr, indent=2) + "\n")
     for fname, tens in (("model.safetensors", model_t), ("batch.safetensors", batch_t),
                         ("expected.safetensors", expected_t)):
-        path = os.path.join(args.out, fname)
-        write_safetensors(path, tens)
-        check_roundtrip(path, tens)
-    with open(os.path.join(args.out, "config.json"), encoding="utf-8") as f:
+        path = os.path.join(out, fname)
+        write_safetensors(path, tens, producer)
+        check_roundtrip(path, tens, producer)
+    with open(os.path.join(out, "config.json"), encoding="utf-8") as f:
         assert json.load(f) == cfg
-    with open(os.path.join(args.out, "train.json"), encoding="utf-8") as f:
+    with open(os.path.join(out, "train.json"), encoding="utf-8") as f:
         assert json.load(f) == tr
 
-    print("loss %.9f" % loss.item())
-    for s, (l, lr) in enumerate(zip(step_losses, step_lrs)):
+    print("loss %.9f" % expected_t["loss"][0])
+    for s, (l, lr) in enumerate(zip(expected_t["step_losses"], expected_t["step_lrs"])):
         print("step %d lr %.6e loss %.9f" % (s, lr, l))
     total = 0
-    for fname in sorted(os.listdir(args.out)):
-        sz = os.path.getsize(os.path.join(args.out, fname))
+    for fname in sorted(os.listdir(out)):
+        sz = os.path.getsize(os.path.join(out, fname))
         total += sz
         print("%-22s %9d" % (fname, sz))
     print("total %d bytes" % total)
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=DEFAULT_OUT, help="output directory (default: %(default)s)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+    cfg, tr = CONFIG, TRAIN
+    assert tr["seq_len"] <= cfg["n_positions"]
+
+    torch.manual_seed(tr["seed"])
+    init32 = init_params(cfg)
+    input_ids, targets, loss_mask = make_batch(cfg["vocab_size"], tr)
+    tensors = reference_tensors(cfg, tr, forward, init32, input_ids, targets, loss_mask)
+    total = write_fixture(args.out, cfg, tr, *tensors)
     assert total < 2 * 1024 * 1024, "fixtures over 2 MB"
 
 

@@ -8,6 +8,7 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.text.Tokenizer;
+import dev.overtune.text.Tokenizers;
 import dev.overtune.train.FineTuneRun;
 import dev.overtune.train.TrainConfig;
 
@@ -27,7 +28,10 @@ final class FineTuner {
         if (config.seqLen() > model.contextLength()) {
             throw new IllegalArgumentException("--seq-len " + config.seqLen() + " exceeds the model's context of " + model.contextLength());
         }
-        Tokenizer tokenizer = Tokenizer.forVocab(model.vocabSize());
+        // A checkpoint directory's own tokenizer file (tokenizer.json, tokenizer.tiktoken) wins over guessing by vocabulary size.
+        Tokenizer tokenizer = Files.isDirectory(Path.of(checkpointOrPreset))
+                ? Tokenizers.forCheckpoint(Path.of(checkpointOrPreset), model.vocabSize())
+                : Tokenizer.forVocab(model.vocabSize());
         int[] tokens = tokenizer.encode(text);
         try (Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend(options.threads())) {
             ParamStore params = ParamStore.allocate(arena, model.params());

@@ -13,7 +13,8 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, FinetuneCommand.class, ArtifactsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, ScanCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
                 "3:bad input (checkpoint, config, text)", "4:training diverged", "5:ONNX Runtime failed"})
@@ -42,7 +43,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, finetune, artifacts");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, finetune, eval, verify, artifacts");
     }
 
     static int exitCode(Exception e) {
@@ -52,6 +53,7 @@ public final class Main implements Runnable {
             case ModelConfigException m -> ExitCodes.BAD_INPUT;
             case IllegalArgumentException i -> ExitCodes.BAD_INPUT;
             case UncheckedIOException u -> ExitCodes.BAD_INPUT;
+            case dev.overtune.scan.StoreException s -> ExitCodes.BAD_INPUT;
             case BackendException b -> ExitCodes.BACKEND;
             case GraphException g -> ExitCodes.INTERNAL;
             default -> ExitCodes.INTERNAL;

@@ -6,6 +6,10 @@ import dev.overtune.graph.Node;
 import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 
+import dev.overtune.graph.Op;
+
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,10 +43,11 @@ public final class Autodiff {
         }
 
         Map<Value, Value> grad = new HashMap<>();
+        Map<Value, List<SliceGrad>> sliceGrads = new HashMap<>();
         grad.put(loss, g.expand(g.scalar(1.0, loss.dtype()), loss.shape()));
         for (int i = forward.size() - 1; i >= 0; i--) {
             Node n = forward.get(i);
-            Value dy = grad.get(n.output());
+            Value dy = materialize(g, n.output(), grad, sliceGrads);
             if (dy == null) {
                 continue;
             }
@@ -55,13 +60,14 @@ public final class Autodiff {
             if (!any) {
                 continue;
             }
+            if (n.op() instanceof Op.Slice slice) {
+                // Held back: if the slices of a value tile it, their gradients concatenate (no Pad + Add).
+                sliceGrads.computeIfAbsent(n.input(0), k -> new ArrayList<>()).add(new SliceGrad(slice, dy));
+                continue;
+            }
             List<Value> dx;
             try (var s = g.scope("grad/" + n.name())) {
                 dx = Vjp.of(g, n, dy, want);
-            } catch (GraphException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
             }
             for (int k = 0; k < want.length; k++) {
                 Value d = dx.get(k);
@@ -78,10 +84,50 @@ public final class Autodiff {
 
         Map<Value, Value> out = new LinkedHashMap<>();
         for (Value w : wrt) {
-            Value d = grad.get(w);
+            Value d = materialize(g, w, grad, sliceGrads);
             out.put(w, d != null ? d : g.zeros(w.shape(), w.dtype()));
         }
         return out;
+    }
+
+    private record SliceGrad(Op.Slice slice, Value dy) {}
+
+    /** The full gradient of v: the summed contributions plus its slices' gradients, joined or padded. */
+    private static Value materialize(GraphBuilder g, Value v, Map<Value, Value> grad, Map<Value, List<SliceGrad>> sliceGrads) {
+        List<SliceGrad> slices = sliceGrads.remove(v);
+        if (slices == null) {
+            return grad.get(v);
+        }
+        Value fromSlices;
+        List<SliceGrad> sorted = new ArrayList<>(slices);
+        sorted.sort(Comparator.comparingInt(s -> s.slice().start()));
+        if (tiles(sorted, v.shape())) {
+            fromSlices = sorted.size() == 1 ? sorted.get(0).dy() : g.concat(sorted.get(0).slice().axis(), sorted.stream().map(SliceGrad::dy).toArray(Value[]::new));
+        } else {
+            fromSlices = null;
+            for (SliceGrad s : slices) {
+                Op.Slice sl = s.slice();
+                Value padded = g.pad(s.dy(), sl.axis(), sl.start(), v.shape().dim(sl.axis()) - sl.end());
+                fromSlices = fromSlices == null ? padded : g.add(fromSlices, padded);
+            }
+        }
+        Value other = grad.get(v);
+        Value total = other == null ? fromSlices : g.add(other, fromSlices);
+        grad.put(v, total);
+        return total;
+    }
+
+    /** Whether the slices, sorted by start, cover their common axis exactly once. */
+    private static boolean tiles(List<SliceGrad> sorted, Shape shape) {
+        int axis = sorted.get(0).slice().axis();
+        int next = 0;
+        for (SliceGrad s : sorted) {
+            if (s.slice().axis() != axis || s.slice().start() != next) {
+                return false;
+            }
+            next = s.slice().end();
+        }
+        return next == shape.dim(axis);
     }
 
     /** Sums a broadcast gradient back to the shape of the operand it came from. */

@@ -39,6 +39,12 @@ final class Vjp {
             case Op.Sqrt s -> List.of(g.div(g.mul(dy, 0.5), y));
             case Op.Tanh t -> List.of(g.mul(dy, g.sub(g.scalar(1.0, y.dtype()), g.mul(y, y))));
             case Op.Erf e -> List.of(g.mul(g.mul(dy, 2.0 / Math.sqrt(Math.PI)), g.exp(g.neg(g.mul(x, x)))));
+            case Op.Gelu ge -> List.of(g.mul(dy, geluDerivative(g, x, ge.tanhApproximation())));
+            case Op.AddAtTargets at -> {
+                Value targets = in.get(1);
+                Value picked = g.reduceSum(g.mul(dy, g.oneHot(targets, x.shape().dim(1), dy.dtype())), false, 1);
+                yield Arrays.asList(want[0] ? dy : null, null, want[2] ? picked : null);
+            }
             case Op.Where w -> {
                 Value zero = g.scalar(0.0, dy.dtype());
                 yield Arrays.asList(null,
@@ -74,9 +80,10 @@ final class Vjp {
                 int vocab = x.shape().dim(1);
                 Value ignore = g.constant("ignore_index", DType.I64, Shape.scalar(), new Constant.Longs(new long[] {ce.ignoreIndex()}));
                 Value valid = g.sub(g.scalar(1.0, x.dtype()), g.cast(g.equal(targets, ignore), x.dtype()));
-                Value rowScale = g.reshape(g.mul(dy, valid), x.shape().dim(0), 1);
-                Value probsMinusTarget = g.sub(g.softmax(x, 1), g.oneHot(targets, vocab, x.dtype()));
-                yield Arrays.asList(g.mul(probsMinusTarget, rowScale), null);
+                Value scale = g.mul(dy, valid);
+                // (softmax - onehot) * scale, with the one-hot part scattered rather than materialised.
+                Value scaledProbs = g.mul(g.softmax(x, 1), g.reshape(scale, x.shape().dim(0), 1));
+                yield Arrays.asList(g.addAtTargets(scaledProbs, targets, g.neg(scale), ce.ignoreIndex()), null);
             }
             case Op.Reshape r -> List.of(g.reshape(dy, x.shape().dims()));
             case Op.Transpose t -> {
@@ -101,6 +108,27 @@ final class Vjp {
             case Op.Expand e -> List.of(unbroadcast(g, dy, x.shape()));
             case Op.Zeros z -> List.of();
         };
+    }
+
+    /**
+     * d gelu(x) / dx, recomputed from x so the forward's fused kernel keeps its intermediates private.
+     * tanh form: 0.5(1+t) + 0.5·x·(1-t²)·k·(1+3c·x²), t = tanh(k(x + c·x³)), k = √(2/π), c = 0.044715.
+     * erf form: Φ(x) + x·φ(x).
+     */
+    private static Value geluDerivative(GraphBuilder g, Value x, boolean tanh) {
+        Value x2 = g.mul(x, x);
+        if (tanh) {
+            double k = Math.sqrt(2.0 / Math.PI);
+            double c = 0.044715;
+            Value t = g.tanh(g.mul(g.add(x, g.mul(g.mul(x2, x), c)), k));
+            Value left = g.mul(g.add(t, 1.0), 0.5);
+            Value sech2 = g.sub(g.scalar(1.0, x.dtype()), g.mul(t, t));
+            Value right = g.mul(g.mul(x, sech2), g.mul(g.add(g.mul(x2, 3 * c), 1.0), 0.5 * k));
+            return g.add(left, right);
+        }
+        Value cdf = g.mul(g.add(g.erf(g.mul(x, 1.0 / Math.sqrt(2.0))), 1.0), 0.5);
+        Value pdf = g.mul(g.exp(g.mul(x2, -0.5)), 1.0 / Math.sqrt(2.0 * Math.PI));
+        return g.add(cdf, g.mul(x, pdf));
     }
 
     /** Gradient of a reduction: the upstream gradient broadcast back over the reduced axes. */

@@ -34,16 +34,16 @@ public final class ModelWeights {
         }
         Set<String> found = new HashSet<>();
         for (String stored : checkpoint.names()) {
-            String name = canonical(stored, needed, model);
-            if (name == null) {
-                if (model.isBuffer(stored) || isTiedHead(stored, model)) {
+            String name = model.parameterName(stored);
+            if (!needed.contains(name)) {
+                if (model.isBuffer(stored) || model.isTiedCopy(stored)) {
                     continue;
                 }
                 throw CheckpointException.of(dir, stored, "not a parameter of a " + model.family() + " model with this config.json",
                         "check that config.json belongs to these weights");
             }
             if (!found.add(name)) {
-                throw CheckpointException.of(dir, stored, "stored twice (with and without the 'transformer.' prefix)", CheckpointException.REEXPORT);
+                throw CheckpointException.of(dir, stored, "stored twice (as '" + name + "' and under another name)", CheckpointException.REEXPORT);
             }
             HostTensor dst = params.tensor(name);
             HostTensor src = checkpoint.tensor(stored);
@@ -73,20 +73,5 @@ public final class ModelWeights {
         meta.put("format", "pt");
         meta.put("producer", "overtune " + Versions.engine());
         SafetensorsWriter.write(dir.resolve(WEIGHTS), params.tensors(), meta);
-    }
-
-    /** The parameter a stored name refers to: HF GPT-2 files sometimes omit the "transformer." prefix. */
-    private static String canonical(String stored, Set<String> needed, LanguageModel model) {
-        if (needed.contains(stored)) {
-            return stored;
-        }
-        if (model.family().equals("gpt2") && needed.contains("transformer." + stored)) {
-            return "transformer." + stored;
-        }
-        return null;
-    }
-
-    private static boolean isTiedHead(String stored, LanguageModel model) {
-        return model.family().equals("gpt2") && stored.equals("lm_head.weight");
     }
 }

@@ -59,6 +59,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return List.copyOf(header.tensors().keySet());
     }
 
+    /** Where the data section begins in the file; {@link TensorInfo} byte ranges are relative to it. */
+    public long dataStart() {
+        return header.dataStart();
+    }
+
     public Map<String, String> metadata() {
         return header.metadata();
     }

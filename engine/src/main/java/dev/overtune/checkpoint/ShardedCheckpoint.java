@@ -94,6 +94,11 @@ public final class ShardedCheckpoint implements AutoCloseable {
         return dir;
     }
 
+    /** The safetensors files the tensors come from: the single file, or every shard the index names. */
+    public List<Path> files() {
+        return files.stream().map(SafetensorsFile::path).toList();
+    }
+
     /** Tensor names across all shards, sorted. */
     public List<String> names() {
         return List.copyOf(fileOf.keySet());

@@ -36,9 +36,15 @@ public final class GraphBuilder {
     }
 
     /** Names the nodes added until the returned scope is closed: {@code try (var s = g.scope("h.0")) {...}}. */
-    public AutoCloseable scope(String part) {
+    public Scope scope(String part) {
         scopes.addLast(part);
         return scopes::removeLast;
+    }
+
+    /** A naming scope of {@link #scope}; closing it cannot fail. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
 
     // ---- leaves -------------------------------------------------------------------------------
@@ -88,6 +94,10 @@ public final class GraphBuilder {
     public Value sqrt(Value x) { return unary(new Op.Sqrt(), x); }
     public Value tanh(Value x) { return unary(new Op.Tanh(), x); }
     public Value erf(Value x) { return unary(new Op.Erf(), x); }
+
+    public Value gelu(Value x, boolean tanhApproximation) {
+        return unary(new Op.Gelu(tanhApproximation), x);
+    }
 
     public Value mul(Value a, double b) { return mul(a, scalar(b, a.dtype())); }
     public Value add(Value a, double b) { return add(a, scalar(b, a.dtype())); }
@@ -203,6 +213,18 @@ public final class GraphBuilder {
         out[0] = rows;
         System.arraycopy(g, idx.length, out, 1, g.length - idx.length);
         return add(n, op, List.of(indices, dOut), dOut.dtype(), Shape.of(out));
+    }
+
+    public Value addAtTargets(Value x, Value targets, Value values, long ignoreIndex) {
+        Op op = new Op.AddAtTargets(ignoreIndex);
+        String n = nodeName(op);
+        requireFloat(n, op, x);
+        requireIndices(n, op, targets);
+        requireSameDType(n, op, x, values);
+        if (x.shape().rank() != 2 || !targets.shape().equals(Shape.of(x.shape().dim(0))) || !values.shape().equals(targets.shape())) {
+            throw error(n, op, "needs x [N,V], targets [N] and values [N], got " + x.shape() + ", " + targets.shape() + ", " + values.shape());
+        }
+        return add(n, op, List.of(x, targets, values), x.dtype(), x.shape());
     }
 
     public Value oneHot(Value indices, int depth, DType dtype) {

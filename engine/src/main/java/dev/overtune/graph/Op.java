@@ -22,6 +22,8 @@ public sealed interface Op {
     record Sqrt() implements Op {}
     record Tanh() implements Op {}
     record Erf() implements Op {}
+    /** GELU: exact 0.5·x·(1 + erf(x/√2)), or GPT-2's tanh approximation ("gelu_new"). */
+    record Gelu(boolean tanhApproximation) implements Op {}
     /** cond ? a : b, broadcasting. */
     record Where() implements Op {}
     /** Boolean a == b, broadcasting. */
@@ -57,6 +59,11 @@ public sealed interface Op {
     record Gather() implements Op {}
     /** Gradient of {@link Gather}: inputs indices, dOut; output zeros(rows, ...) with dOut rows added at indices. */
     record ScatterAddRows(int rows) implements Op {}
+    /**
+     * Inputs x [N, V], int64 targets [N] and values [N]: x with values[i] added at column targets[i],
+     * rows whose target equals ignoreIndex left alone. The cross-entropy gradient's "minus one-hot".
+     */
+    record AddAtTargets(long ignoreIndex) implements Op {}
     /** Float one-hot of int64 indices along a new last axis of the given depth. */
     record OneHot(int depth, DType dtype) implements Op {}
     /**

@@ -24,8 +24,29 @@ public interface LanguageModel {
      */
     boolean isBuffer(String tensorName);
 
+    /**
+     * A stored tensor that duplicates a parameter this config ties to another (an output head
+     * saved beside the embedding it is tied to): recognised and skipped when loading.
+     */
+    default boolean isTiedCopy(String tensorName) {
+        return false;
+    }
+
+    /** The parameter a stored tensor name refers to, for exporters that drop a prefix; the name itself otherwise. */
+    default String parameterName(String tensorName) {
+        return tensorName;
+    }
+
     /** Adds the forward pass to the graph: int64 ids [B,T] to logits [B,T,V]. */
     Value logits(GraphBuilder g, Map<String, Value> params, Value inputIds);
+
+    /**
+     * The axis of a weight matrix that holds its output channels (what per-channel quantisation
+     * keeps a scale for): 0 for PyTorch's Linear layout [out, in] and for embeddings [vocab, dim].
+     */
+    default int outputAxis(ParamSpec matrix) {
+        return 0;
+    }
 
     /** The Hugging Face {@code config.json} for this model. */
     String configJson();

@@ -8,24 +8,34 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /** Turns a Hugging Face {@code config.json}, or the name of a preset, into a {@link LanguageModel}. */
 public final class ModelConfigs {
     private ModelConfigs() {}
 
-    /** Small models that make sense on a laptop CPU, and GPT-2 124M for scale. */
-    public static final Map<String, Gpt2Config> PRESETS = new TreeMap<>(Map.of(
-            "tiny", new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new"),
-            "small", new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new"),
-            "gpt2-124m", new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new")));
+    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, olmo2";
+
+    /**
+     * Small models that make sense on a laptop CPU (GPT-2 and, at the same size, one of each other
+     * family), and GPT-2 124M for scale.
+     */
+    public static final SortedMap<String, LanguageModel> PRESETS = Collections.unmodifiableSortedMap(new TreeMap<>(Map.of(
+            "tiny", new Gpt2(new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new")),
+            "small", new Gpt2(new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new")),
+            "gpt2-124m", new Gpt2(new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new")),
+            "neox-tiny", new GptNeoX(new GptNeoXConfig(512, 64, 64, 2, 4, 256, 0.25, 10000, true, "gelu", 1e-5, false, 0.02)),
+            "llama-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.LLAMA, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 10000, false, 0.02)),
+            "olmo2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO2, 512, 64, 64, 176, 2, 4, 4, 16, 1e-6, 500000, false, 0.02)))));
 
     /** A preset name, a config.json file, or a checkpoint directory holding one. */
     public static LanguageModel resolve(String presetOrPath) {
-        Gpt2Config preset = PRESETS.get(presetOrPath);
+        LanguageModel preset = PRESETS.get(presetOrPath);
         if (preset != null) {
-            return new Gpt2(preset);
+            return preset;
         }
         Path p = Path.of(presetOrPath);
         if (Files.isDirectory(p)) {
@@ -60,8 +70,11 @@ public final class ModelConfigs {
         try {
             return switch (type) {
                 case "gpt2" -> new Gpt2(Gpt2Config.fromJson(json));
-                case "" -> throw new ModelConfigException("no model_type; overtune supports gpt2");
-                default -> throw new ModelConfigException("model_type '" + type + "' is not supported; overtune supports gpt2");
+                case "gpt_neox" -> new GptNeoX(GptNeoXConfig.fromJson(json));
+                case "llama" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.LLAMA));
+                case "olmo2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO2));
+                case "" -> throw new ModelConfigException("no model_type; overtune supports " + MODEL_TYPES);
+                default -> throw new ModelConfigException("model_type '" + type + "' is not supported; overtune supports " + MODEL_TYPES);
             };
         } catch (ModelConfigException e) {
             throw new ModelConfigException(source + ": " + e.getMessage());
@@ -74,5 +87,50 @@ public final class ModelConfigs {
             throw new ModelConfigException("missing or non-integer field '" + field + "'");
         }
         return v.asInt();
+    }
+
+    /** The field's value, the default when it is absent or null, and an error when it is not an integer. */
+    static int optionalInt(JsonNode json, String field, int dflt) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+            throw new ModelConfigException("field '" + field + "' must be an integer, got " + v);
+        }
+        return v.asInt();
+    }
+
+    static double optionalDouble(JsonNode json, String field, double dflt) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            throw new ModelConfigException("field '" + field + "' must be a number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    static boolean optionalBool(JsonNode json, String field, boolean dflt) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new ModelConfigException("field '" + field + "' must be true or false, got " + v);
+        }
+        return v.asBoolean();
+    }
+
+    static String optionalText(JsonNode json, String field, String dflt) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            throw new ModelConfigException("field '" + field + "' must be a string, got " + v);
+        }
+        return v.asText();
     }
 }

@@ -103,6 +103,8 @@ public final class OnnxEmitter {
             case Op.Tanh o -> graph.addNode(node("Tanh", nm, in, out));
             case Op.Erf o -> graph.addNode(node("Erf", nm, in, out));
             case Op.Where o -> graph.addNode(node("Where", nm, in, out));
+            case Op.Gelu o -> gelu(n, in.get(0), out, o.tanhApproximation());
+            case Op.AddAtTargets o -> addAtTargets(n, in, out, o.ignoreIndex());
             case Op.Equal o -> graph.addNode(node("Equal", nm, in, out));
             case Op.Cast o -> graph.addNode(node("Cast", nm, in, out).toBuilder().addAttribute(intAttr("to", onnxType(o.to()))).build());
             case Op.MatMul o -> graph.addNode(node("MatMul", nm, in, out));
@@ -165,6 +167,70 @@ public final class OnnxEmitter {
             case Op.Zeros o -> graph.addNode(node("ConstantOfShape", nm, List.of(longs(o.shape().dims())), out).toBuilder()
                     .addAttribute(tensorAttr("value", zeroTensor(o.dtype()))).build());
         }
+    }
+
+    /**
+     * GELU in exactly the node order and constants ONNX Runtime's FastGeluFusion / GeluFusion match,
+     * so on CPU the whole subgraph becomes one fused kernel (the intermediates have no other consumer).
+     */
+    private void gelu(Node n, String x, String out, boolean tanh) {
+        String nm = n.name();
+        DType dt = n.output().dtype();
+        if (tanh) {
+            String half = mul(nm + "/half_x", x, scalar(nm, dt, 0.5), dt);
+            String kx = mul(nm + "/k_x", x, scalar(nm, dt, 0.7978845834732056), dt);
+            String cx = mul(nm + "/c_x", x, scalar(nm, dt, 0.044715), dt);
+            String cxx = mul(nm + "/c_xx", cx, x, dt);
+            String onePlus = binary("Add", nm + "/one_plus", cxx, scalar(nm, dt, 1.0));
+            String inner = mul(nm + "/inner", kx, onePlus, dt);
+            String t = fresh(nm + "/tanh");
+            graph.addNode(node("Tanh", nm + "/tanh", List.of(inner), t));
+            String onePlusT = binary("Add", nm + "/one_plus_tanh", t, scalar(nm, dt, 1.0));
+            graph.addNode(node("Mul", nm, List.of(half, onePlusT), out));
+        } else {
+            String scaled = binary("Div", nm + "/div_sqrt2", x, scalar(nm, dt, Math.sqrt(2.0)));
+            String e = fresh(nm + "/erf");
+            graph.addNode(node("Erf", nm + "/erf", List.of(scaled), e));
+            String onePlus = binary("Add", nm + "/one_plus_erf", e, scalar(nm, dt, 1.0));
+            String xTimes = mul(nm + "/x_times", x, onePlus, dt);
+            graph.addNode(node("Mul", nm, List.of(xTimes, scalar(nm, dt, 0.5)), out));
+        }
+    }
+
+    private void addAtTargets(Node n, List<String> in, String out, long ignoreIndex) {
+        String nm = n.name();
+        String ignore = fresh(nm + "/ignore");
+        graph.addInitializer(tensor(ignore, DType.I64, Shape.scalar(), new Constant.Longs(new long[] {ignoreIndex})));
+        String ignored = fresh(nm + "/ignored");
+        graph.addNode(node("Equal", nm + "/ignored", List.of(in.get(1), ignore), ignored));
+        String zeroIndex = fresh(nm + "/zero_index");
+        graph.addInitializer(tensor(zeroIndex, DType.I64, Shape.scalar(), new Constant.Longs(new long[] {0})));
+        String safe = fresh(nm + "/safe_targets");
+        graph.addNode(node("Where", nm + "/safe_targets", List.of(ignored, zeroIndex, in.get(1)), safe));
+        String values = fresh(nm + "/values");
+        graph.addNode(node("Where", nm + "/values", List.of(ignored, scalar(nm, n.output().dtype(), 0.0), in.get(2)), values));
+        String column = fresh(nm + "/column");
+        graph.addNode(node("Unsqueeze", nm + "/column", List.of(safe, longs(new int[] {1})), column));
+        String update = fresh(nm + "/update");
+        graph.addNode(node("Unsqueeze", nm + "/update", List.of(values, longs(new int[] {1})), update));
+        graph.addNode(node("ScatterElements", nm, List.of(in.get(0), column, update), out).toBuilder()
+                .addAttribute(intAttr("axis", 1)).addAttribute(stringAttr("reduction", "add")).build());
+    }
+
+    private String scalar(String base, DType dt, double v) {
+        String name = fresh(base + "/const");
+        graph.addInitializer(tensor(name, dt, Shape.scalar(), new Constant.Floats(new double[] {v})));
+        return name;
+    }
+
+    private String mul(String name, String a, String b, DType dt) {
+        return binary("Mul", name, a, b);
+    }
+
+    private String binary(String op, String name, String a, String b) {
+        String out = fresh(name);
+        graph.addNode(node(op, name, List.of(a, b), out));
+        return out;
     }
 
     // ---- protobuf helpers ---------------------------------------------------------------------

@@ -4,11 +4,12 @@ import java.nio.charset.StandardCharsets;
 
 /** One token per UTF-8 byte: lossless, needs no vocabulary file, fits any model with >= 256 ids. */
 public final class ByteTokenizer implements Tokenizer {
+    public static final String NAME = "bytes";
     public static final int VOCAB_SIZE = 256;
 
     @Override
     public String name() {
-        return "bytes";
+        return NAME;
     }
 
     @Override

@@ -5,19 +5,28 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 
+import java.util.OptionalInt;
+
 /** GPT-2's byte-level BPE (tiktoken's r50k_base) through jtokkit, which ships the ranks. */
 public final class Gpt2BpeTokenizer implements Tokenizer {
+    public static final String NAME = "gpt2-r50k";
     public static final int VOCAB_SIZE = 50257;
+    public static final int END_OF_TEXT = 50256;
     private final Encoding encoding = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
 
     @Override
     public String name() {
-        return "gpt2-r50k";
+        return NAME;
     }
 
     @Override
     public int vocabSize() {
         return VOCAB_SIZE;
+    }
+
+    @Override
+    public OptionalInt endOfText() {
+        return OptionalInt.of(END_OF_TEXT);
     }
 
     @Override

@@ -3,6 +3,9 @@ package dev.overtune.text;
 import dev.overtune.train.Batch;
 import dev.overtune.train.BatchSource;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /**
@@ -17,6 +20,36 @@ public final class TokenWindows implements BatchSource {
     public TokenWindows(int[] tokens, long seed) {
         this.tokens = tokens;
         this.seed = seed;
+    }
+
+    /**
+     * Documents joined into one stream, each followed by the tokenizer's end-of-text id, or, for a
+     * tokenizer without one, by enough newlines to leave a blank line, as in the shipped corpora.
+     */
+    public static int[] pack(Tokenizer tokenizer, List<String> documents) {
+        List<int[]> parts = new ArrayList<>();
+        long total = 0;
+        OptionalInt endOfText = tokenizer.endOfText();
+        for (String document : documents) {
+            String text = endOfText.isPresent() ? document
+                    : document + (document.endsWith("\n\n") ? "" : document.endsWith("\n") ? "\n" : "\n\n");
+            int[] ids = tokenizer.encode(text);
+            parts.add(ids);
+            total += ids.length + (endOfText.isPresent() ? 1 : 0);
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(total + " tokens do not fit one stream; split the documents into several files");
+        }
+        int[] stream = new int[(int) total];
+        int at = 0;
+        for (int[] ids : parts) {
+            System.arraycopy(ids, 0, stream, at, ids.length);
+            at += ids.length;
+            if (endOfText.isPresent()) {
+                stream[at++] = endOfText.getAsInt();
+            }
+        }
+        return stream;
     }
 
     public int length() {

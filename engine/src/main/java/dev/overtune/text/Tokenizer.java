@@ -1,5 +1,7 @@
 package dev.overtune.text;
 
+import java.util.OptionalInt;
+
 /** Text to token ids and back. */
 public interface Tokenizer {
     String name();
@@ -9,6 +11,11 @@ public interface Tokenizer {
     int[] encode(String text);
 
     String decode(int[] ids);
+
+    /** The id that separates documents, where the vocabulary has one (GPT-2's {@code <|endoftext|>}). */
+    default OptionalInt endOfText() {
+        return OptionalInt.empty();
+    }
 
     /**
      * The tokenizer that fits a model's vocabulary: GPT-2's r50k BPE for 50257-entry vocabularies,

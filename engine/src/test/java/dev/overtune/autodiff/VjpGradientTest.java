@@ -19,6 +19,25 @@ class VjpGradientTest {
     @Test void log() { GradCheck.f64().range(0.2, 3.0, 2, 5).check((g, x) -> g.log(x.get(0))); }
     @Test void sqrt() { GradCheck.f64().range(0.2, 3.0, 2, 5).check((g, x) -> g.sqrt(x.get(0))); }
     @Test void tanh() { GradCheck.f64().range(-2, 2, 2, 5).check((g, x) -> g.tanh(x.get(0))); }
+    @Test void geluTanh() { GradCheck.f64().range(-3, 3, 2, 7).check((g, x) -> g.gelu(x.get(0), true)); }
+    @Test void geluErf() { GradCheck.f32().range(-3, 3, 2, 7).check((g, x) -> g.gelu(x.get(0), false)); }
+
+    @Test void addAtTargets() {
+        GradCheck.f64().input(4, 5).input(4).check((g, x) -> {
+            Value t = g.constant("targets", DType.I64, Shape.of(4), new Constant.Longs(new long[] {3, -100, 0, 3}));
+            return g.addAtTargets(x.get(0), t, x.get(1), -100);
+        });
+    }
+
+    @Test void slicesTilingAnAxisJoinTheirGradients() {
+        GradCheck.f64().input(2, 9).check((g, x) -> g.mul(g.mul(g.slice(x.get(0), 1, 0, 3), g.slice(x.get(0), 1, 3, 6)), g.slice(x.get(0), 1, 6, 9)));
+    }
+
+    @Test void overlappingSlicesAndOtherUsesSum() {
+        GradCheck.f64().input(2, 6).check((g, x) -> g.add(g.mul(g.slice(x.get(0), 1, 0, 4), g.slice(x.get(0), 1, 2, 6)),
+                g.reduceSum(g.tanh(x.get(0)), true, 1)));
+    }
+
     @Test void erf() { GradCheck.f32().range(-2, 2, 2, 5).check((g, x) -> g.erf(x.get(0))); }
 
     @Test void where() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The bundle's files exist, its manifest describes them, and ONNX's own checker accepts both graphs. */
+/** The bundle's files exist, its manifest describes them, and ONNX's own checker accepts both graphs of every family. */
 class TrainingArtifactsTest {
     /** Debian's python3-onnx; .ci/run installs it. */
     static final String PYTHON = "/usr/bin/python3";
@@ -33,6 +35,19 @@ class TrainingArtifactsTest {
         assertEquals(1 + model.params().size(), manifest.get("train").get("outputs").size());
         assertEquals(TrainingArtifacts.sha256(Files.readAllBytes(dir.resolve("train.onnx"))), manifest.get("train").get("sha256").asText());
 
+        assertOnnxCheckerAccepts(dir);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"neox-tiny", "llama-tiny", "olmo2-tiny"})
+    void otherFamiliesPassOnnxFullCheck(String preset, @TempDir Path dir) throws Exception {
+        LanguageModel model = ModelConfigs.resolve(preset);
+        ObjectNode manifest = TrainingArtifacts.write(model, 2, 16, dir);
+        assertEquals(model.family(), manifest.get("model_type").asText());
+        assertOnnxCheckerAccepts(dir);
+    }
+
+    static void assertOnnxCheckerAccepts(Path dir) throws IOException, InterruptedException {
         assumeTrue(onnxAvailable(), "python3-onnx is not installed (apt-get install python3-onnx); skipping onnx.checker");
         for (String file : new String[] {"train.onnx", "eval.onnx"}) {
             String script = "import onnx,sys\n"

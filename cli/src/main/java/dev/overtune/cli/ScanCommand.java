@@ -1,0 +1,210 @@
+package dev.overtune.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Quantization;
+import dev.overtune.scan.Scan;
+import dev.overtune.scan.ScanCheckpoint;
+import dev.overtune.scan.ScanCheckpoints;
+import dev.overtune.scan.ScanListener;
+import dev.overtune.scan.ScanSettings;
+import dev.overtune.scan.TextTask;
+import dev.overtune.scan.UnitResult;
+import dev.overtune.series.CheckpointSeries;
+import dev.overtune.text.TextFiles;
+import dev.overtune.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+
+@Command(name = "scan", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures every checkpoint of a series: base loss, fine-tuning over a learning-rate grid and seeds, "
+                + "Gaussian noise and quantisation. Results go to a SQLite store one unit at a time; run it again to resume."})
+final class ScanCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SERIES", description = "A series directory (series.json, stepN or OLMo-style subdirectories).")
+    Path series;
+
+    @Option(names = "--task", required = true, paramLabel = "FILE", description = "UTF-8 text of the fine-tuning task (split 80/10/10 train/validation/test).")
+    Path task;
+
+    @Option(names = "--ood", required = true, paramLabel = "FILE", description = "Held-out UTF-8 text of the pre-training distribution.")
+    Path ood;
+
+    @Option(names = "--store", paramLabel = "FILE", description = "The SQLite result store (default: SERIES/scan.db).")
+    Path store;
+
+    @Option(names = "--tokens-per-step", description = "Tokens per step, for series named stepN.")
+    Long tokensPerStep;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Run only shard I of N (0-based); shards are disjoint and cover the plan.")
+    String shard;
+
+    @Option(names = "--lrs", split = ",", description = "Fine-tune learning rates (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3,3e-3,1e-2")
+    List<Double> lrs;
+
+    @Option(names = "--seeds", split = ",", description = "Fine-tune seeds (default: ${DEFAULT-VALUE}).", defaultValue = "0,1")
+    List<Long> seeds;
+
+    @Option(names = "--ft-steps", defaultValue = "40", description = "Steps per fine-tune (default: ${DEFAULT-VALUE}).")
+    long ftSteps;
+
+    @Option(names = "--ft-batch", defaultValue = "8", description = "Fine-tune batch size (default: ${DEFAULT-VALUE}).")
+    int ftBatch;
+
+    @Option(names = "--ft-seq-len", defaultValue = "64", description = "Fine-tune sequence length (default: ${DEFAULT-VALUE}).")
+    int ftSeq;
+
+    @Option(names = "--ft-warmup", description = "Fine-tune warm-up steps (default: 4, or --ft-steps if fewer).")
+    Long ftWarmup;
+
+    @Option(names = "--ft-weight-decay", defaultValue = "0", description = "Fine-tune AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    double ftWeightDecay;
+
+    @Option(names = "--l2-to-init", defaultValue = "0", description = "Pull toward the pre-trained weights: adds lambda/2 |theta - theta0|^2 (default: ${DEFAULT-VALUE}).")
+    double l2ToInit;
+
+    @Option(names = "--noise-scale", defaultValue = "init", description = "init (gamma x each parameter's init std, the paper's), absolute or relative (default: ${DEFAULT-VALUE}).")
+    String noiseScale;
+
+    @Option(names = "--gammas", split = ",", defaultValue = "0.5,1,2", description = "Noise scales (default: ${DEFAULT-VALUE}).")
+    List<Double> gammas;
+
+    @Option(names = "--samples", defaultValue = "3", description = "Noise samples per scale (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--noise-seed", defaultValue = "1000", description = "Seed of the first noise sample (default: ${DEFAULT-VALUE}).")
+    long noiseSeed;
+
+    @Option(names = "--quant", split = ",", defaultValue = "int8,int4,int4-g32", description = "Formats: intB (per channel) or intB-gG (groups of G) (default: ${DEFAULT-VALUE}).")
+    List<String> quant;
+
+    @Option(names = "--eval-batch", defaultValue = "8", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    int evalBatch;
+
+    @Option(names = "--eval-seq-len", defaultValue = "64", description = "Evaluation sequence length (default: ${DEFAULT-VALUE}).")
+    int evalSeq;
+
+    @Option(names = "--eval-batches", defaultValue = "8", description = "At most this many batches per evaluated set (default: ${DEFAULT-VALUE}).")
+    int evalBatches;
+
+    @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
+
+    @Override
+    public Integer call() {
+        CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
+        List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
+        LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
+        Tokenizer tokenizer = Tokenizer.forVocab(model.vocabSize());
+        int[] shardOf = parseShard(shard);
+        Path storePath = store != null ? store : series.resolve("scan.db");
+        Scan.Builder scan = Scan.builder()
+                .series(checkpoints)
+                .model(model)
+                .task(new TextTask(task.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(task))))
+                .ood(tokenizer.encode(TextFiles.readUtf8(ood)))
+                .settings(settings())
+                .store(storePath)
+                .shard(shardOf[0], shardOf[1]);
+        ProgressBar bar = new ProgressBar(System.err, "scan");
+        List<UnitResult> failed = new ArrayList<>();
+        scan.listener(new ScanListener() {
+            @Override
+            public void started(int unitsInPlan, int pending) {
+                if (format == OutputFormat.text) {
+                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run, store %s%n", series,
+                            checkpoints.size(), model.family(), unitsInPlan, pending, storePath);
+                }
+            }
+
+            @Override
+            public void unitFinished(UnitResult r, int finished, int pending) {
+                if (!r.done()) {
+                    failed.add(r);
+                }
+                bar.update(finished, pending, r.checkpoint() + " " + r.probe().label() + " " + settingLabel(r)
+                        + (r.done() ? "" : " FAILED"));
+            }
+        });
+        Scan.Outcome out;
+        try {
+            out = scan.run();
+        } finally {
+            bar.close();
+        }
+        long failedTotal = out.results().stream().filter(r -> !r.done()).count();
+        if (format == OutputFormat.json) {
+            ObjectNode o = new ObjectMapper().createObjectNode().put("store", storePath.toString()).put("plan_hash", out.plan().planHash())
+                    .put("units_in_plan", out.plan().units().size()).put("units_run_now", out.unitsRunNow())
+                    .put("units_stored", out.results().size()).put("units_failed", failedTotal);
+            System.out.println(o);
+        } else {
+            for (UnitResult f : failed) {
+                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.probe().label(), settingLabel(f), f.reason());
+            }
+            System.out.printf("ran %d units now; the store holds %d of %d (%d failed). Next: bin/overtune report %s --out DIR%n",
+                    out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storePath);
+        }
+        return ExitCodes.OK;
+    }
+
+    static String settingLabel(UnitResult r) {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(r.setting()).forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
+        return r.probe() == dev.overtune.scan.Probe.FINETUNE || r.probe() == dev.overtune.scan.Probe.NOISE ? b + " seed=" + r.seed() : b.toString();
+    }
+
+    ScanSettings settings() {
+        List<Quantization> formats = new ArrayList<>();
+        for (String q : quant) {
+            formats.add(parseQuant(q));
+        }
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Options.requirePositive("--ft-steps", ftSteps);
+        long warmup = ftWarmup != null ? ftWarmup : Math.min(4, ftSteps);
+        if (warmup < 0 || warmup > ftSteps) {
+            throw new IllegalArgumentException("--ft-warmup (" + warmup + ") must be between 0 and --ft-steps (" + ftSteps + ")");
+        }
+        Options.requireNonNegative("--ft-weight-decay", ftWeightDecay);
+        Options.requireNonNegative("--l2-to-init", l2ToInit);
+        return new ScanSettings(new ScanSettings.Eval(evalBatch, evalSeq, evalBatches),
+                new ScanSettings.FineTune(lrs, seeds, ftSteps, ftBatch, ftSeq, warmup, ftWeightDecay, l2ToInit),
+                new ScanSettings.Noise(NoiseScale.parse(noiseScale), gammas, samples, noiseSeed),
+                new ScanSettings.Quant(formats), t);
+    }
+
+    static Quantization parseQuant(String s) {
+        var m = java.util.regex.Pattern.compile("int(\\d+)(?:-g(\\d+))?").matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--quant '" + s + "': use intB (per channel) or intB-gG (groups of G), e.g. int8,int4-g32");
+        }
+        return new Quantization(Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+    }
+
+    static int[] parseShard(String s) {
+        if (s == null) {
+            return new int[] {0, 1};
+        }
+        var m = java.util.regex.Pattern.compile("(\\d+)/(\\d+)").matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--shard '" + s + "': use I/N with 0 <= I < N, e.g. 0/4");
+        }
+        int i = Integer.parseInt(m.group(1));
+        int n = Integer.parseInt(m.group(2));
+        if (n < 1 || i >= n) {
+            throw new IllegalArgumentException("--shard '" + s + "': use I/N with 0 <= I < N, e.g. 0/4");
+        }
+        return new int[] {i, n};
+    }
+}

@@ -1,0 +1,86 @@
+package dev.overtune.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** overtune scan end to end on a two-checkpoint series made with finetune --save. */
+class ScanCommandTest {
+    @TempDir
+    static Path dir;
+    static Path series;
+    static Path text;
+
+    @BeforeAll
+    static void makeSeries() throws Exception {
+        text = MainTest.sampleText(dir);
+        series = dir.resolve("series");
+        for (int steps : new int[] {3, 6}) {
+            MainTest.Run r = MainTest.run("finetune", "tiny", "--text", text.toString(), "--steps", String.valueOf(steps), "--batch", "2",
+                    "--seq-len", "32", "--save", series.resolve("step" + steps).toString(), "--format", "json");
+            assertEquals(ExitCodes.OK, r.code(), r.err());
+        }
+    }
+
+    static String[] scanArgs(String... extra) {
+        String[] base = {"scan", series.toString(), "--tokens-per-step", "64", "--task", text.toString(), "--ood", text.toString(),
+                "--ft-steps", "2", "--ft-batch", "2", "--ft-seq-len", "32", "--lrs", "3e-3", "--seeds", "0", "--gammas", "1",
+                "--samples", "1", "--quant", "int8", "--eval-batch", "2", "--eval-seq-len", "32", "--eval-batches", "1", "--format", "json"};
+        String[] out = java.util.Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, out, base.length, extra.length);
+        return out;
+    }
+
+    @Test
+    void scanStoresEveryUnitAndResumes(@TempDir Path tmp) throws Exception {
+        String store = tmp.resolve("scan.db").toString();
+        MainTest.Run first = MainTest.run(scanArgs("--store", store));
+        assertEquals(ExitCodes.OK, first.code(), first.err());
+        JsonNode a = new ObjectMapper().readTree(first.out().strip());
+        assertEquals(2 * 4, a.get("units_in_plan").asInt());
+        assertEquals(8, a.get("units_run_now").asInt());
+        assertEquals(0, a.get("units_failed").asInt());
+        MainTest.Run again = MainTest.run(scanArgs("--store", store));
+        assertEquals(0, new ObjectMapper().readTree(again.out().strip()).get("units_run_now").asInt());
+    }
+
+    @Test
+    void shardsSplitThePlan(@TempDir Path tmp) throws Exception {
+        String store = tmp.resolve("scan.db").toString();
+        int ran = 0;
+        for (String shard : new String[] {"0/3", "1/3", "2/3"}) {
+            MainTest.Run r = MainTest.run(scanArgs("--store", store, "--shard", shard));
+            assertEquals(ExitCodes.OK, r.code(), r.err());
+            ran += new ObjectMapper().readTree(r.out().strip()).get("units_run_now").asInt();
+        }
+        assertEquals(8, ran);
+    }
+
+    @Test
+    void badShardQuantAndStoreAreOneLineErrors(@TempDir Path tmp) throws Exception {
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.BAD_INPUT, "--shard", "I/N");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.BAD_INPUT, "--quant", "fp8");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.BAD_INPUT, "--ft-warmup", "--ft-steps");
+        Path junk = tmp.resolve("junk.db");
+        Files.writeString(junk, "not a database");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--store", junk.toString())), ExitCodes.BAD_INPUT, "junk.db", "untouched");
+        String[] missingOod = scanArgs("--store", tmp.resolve("x.db").toString());
+        missingOod[java.util.Arrays.asList(missingOod).indexOf("--ood") + 1] = tmp.resolve("none.txt").toString();
+        MainTest.assertOneLineError(MainTest.run(missingOod), ExitCodes.BAD_INPUT, "none.txt");
+    }
+
+    @Test
+    void seriesWithoutTokenCountsIsRefused(@TempDir Path tmp) {
+        String[] args = scanArgs("--store", tmp.resolve("s.db").toString());
+        String[] noTokens = java.util.stream.Stream.of(args).filter(a -> !a.equals("--tokens-per-step") && !a.equals("64")).toArray(String[]::new);
+        MainTest.assertOneLineError(MainTest.run(noTokens), ExitCodes.BAD_INPUT, "token", "series.json");
+    }
+}

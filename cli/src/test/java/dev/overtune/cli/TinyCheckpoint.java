@@ -1,0 +1,26 @@
+package dev.overtune.cli;
+
+import dev.overtune.checkpoint.ModelWeights;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigs;
+import dev.overtune.model.ParamStore;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A saved checkpoint of the tiny preset (vocab 512, context 64), randomly initialised from a seed. */
+final class TinyCheckpoint {
+    static final LanguageModel MODEL = ModelConfigs.resolve("tiny");
+
+    private TinyCheckpoint() {}
+
+    static Path write(Path dir, long seed) {
+        try (Arena arena = Arena.ofConfined()) {
+            ParamStore params = ParamStore.allocate(arena, MODEL.params());
+            params.initialize(seed);
+            ModelWeights.save(dir, MODEL, params, Map.of());
+        }
+        return dir;
+    }
+}

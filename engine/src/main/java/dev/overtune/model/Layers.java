@@ -1,0 +1,90 @@
+package dev.overtune.model;
+
+import dev.overtune.graph.Constant;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.GraphBuilder;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+
+/** The transformer pieces the model families share, each written in the IR's primitive ops. */
+final class Layers {
+    private Layers() {}
+
+    /** Token ids must be [batch, seq] with seq within the model's context. */
+    static void requireIds(Value ids, String family, String contextField, int context) {
+        if (ids.shape().rank() != 2 || ids.shape().dim(1) > context) {
+            throw new ModelConfigException(family + " takes ids [batch, seq] with seq <= " + contextField + " " + context + ", got " + ids.shape());
+        }
+    }
+
+    /**
+     * [seq, seq]: 0 where query i may attend to key j (j <= i), -1e9 elsewhere. Added to the scores,
+     * which ONNX Runtime broadcasts far faster than a Where over [B,H,T,T].
+     */
+    static Value causalMask(GraphBuilder g, int seq) {
+        double[] bias = new double[seq * seq];
+        for (int i = 0; i < seq; i++) {
+            for (int j = i + 1; j < seq; j++) {
+                bias[i * seq + j] = -1e9;
+            }
+        }
+        return g.constant("causal_mask", DType.F32, Shape.of(seq, seq), new Constant.Floats(bias));
+    }
+
+    /** {@code torch.nn.Linear}: weight laid out [out, in]; bias [out], or null for none. */
+    static Value dense(GraphBuilder g, Value x, Value weight, Value bias) {
+        Value y = g.matmul(x, g.transpose(weight, 1, 0));
+        return bias == null ? y : g.add(y, bias);
+    }
+
+    /** Hugging Face's activation of that name: gelu (erf), gelu_new (tanh approximation) or silu. */
+    static Value activation(GraphBuilder g, Value x, String name) {
+        return switch (name) {
+            // One op each, so ONNX Runtime fuses the forward (its intermediates stay private to it).
+            case "gelu" -> g.gelu(x, false);
+            case "gelu_new" -> g.gelu(x, true);
+            // x sigmoid(x), with sigmoid(x) = (1 + tanh(x/2)) / 2: the 1/(1+exp(-x)) form overflows
+            // exp for x < -88 in float32 and its gradient then becomes 0 * inf = NaN.
+            case "silu" -> g.mul(x, g.mul(g.add(g.tanh(g.mul(x, 0.5)), 1.0), 0.5));
+            default -> throw new IllegalArgumentException("no activation '" + name + "'");
+        };
+    }
+
+    /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
+    static Value rmsNorm(GraphBuilder g, Value x, Value weight, double eps) {
+        Value meanSquare = g.reduceMean(g.mul(x, x), true, -1);
+        return g.mul(g.div(x, g.sqrt(g.add(meanSquare, eps))), weight);
+    }
+
+    /**
+     * Scaled dot-product attention under the causal mask: queries [B,H,T,hd], keys and values
+     * [B,KV,T,hd] with H a multiple of KV (query head h reads key/value head h / (H/KV)); returns the
+     * heads merged back, [B,T,H*hd].
+     */
+    static Value causalAttention(GraphBuilder g, Value q, Value k, Value v, Value causal) {
+        int batch = q.shape().dim(0);
+        int heads = q.shape().dim(1);
+        int seq = q.shape().dim(2);
+        int hd = q.shape().dim(3);
+        int kvHeads = k.shape().dim(1);
+        Value out;
+        if (kvHeads == heads) {
+            out = attend(g, q, g.transpose(k, 0, 1, 3, 2), v, causal, hd);
+        } else {
+            // Grouped queries [B,KV,H/KV,T,hd] against keys [B,KV,1,hd,T]: the matmul broadcasts each
+            // key/value head over its group instead of materialising H copies.
+            int group = heads / kvHeads;
+            Value qGrouped = g.reshape(q, batch, kvHeads, group, seq, hd);
+            Value kT = g.reshape(g.transpose(k, 0, 1, 3, 2), batch, kvHeads, 1, hd, seq);
+            Value vGrouped = g.reshape(v, batch, kvHeads, 1, seq, hd);
+            out = g.reshape(attend(g, qGrouped, kT, vGrouped, causal, hd), batch, heads, seq, hd);
+        }
+        return g.reshape(g.transpose(out, 0, 2, 1, 3), batch, seq, heads * hd);
+    }
+
+    private static Value attend(GraphBuilder g, Value q, Value kT, Value v, Value causal, int hd) {
+        Value scores = g.mul(g.matmul(q, kT), 1.0 / Math.sqrt(hd));
+        Value masked = g.add(scores, causal);
+        return g.matmul(g.softmax(masked, -1), v);
+    }
+}
