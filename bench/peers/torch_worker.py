@@ -93,7 +93,7 @@ class TorchWorker:
             "threads": torch.get_num_threads(),
             "versions": {"torch": torch.__version__, "python": platform.python_version(), "blas": loaded_blas(),
                          "threading": threading()},
-            "probes": "torch normal_ + add_ in place; abs().amax, div, round_, clamp_, mul_ per matrix",
+            "probes": "torch normal_ + add_ in place (gamma %g x init std); int8-channel via amax, div, round_, clamp_, mul_" % NOISE_GAMMA,
         }
 
     def loss(self, logits):
@@ -122,7 +122,7 @@ class TorchWorker:
 
     def eval(self, count):
         loss = None
-        with torch.inference_mode():
+        with torch.no_grad():
             for _ in range(count):
                 loss, _token_logprobs = self.loss(self.model.logits(self.params, self.ids))
         return loss.item()
