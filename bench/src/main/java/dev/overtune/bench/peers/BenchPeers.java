@@ -96,7 +96,8 @@ public final class BenchPeers {
                 };
                 rows.add(run.measure(job, tokens, flops));
             }
-            rows.add(run.peakRow());
+            JobResult peak = run.peakRow();
+            rows.add(peak);
             rows.sort(Comparator.comparing(JobResult::job));
             String loadAfter = loadAverage();
 
@@ -104,9 +105,9 @@ public final class BenchPeers {
             System.out.println();
             System.out.print(header(options, overtune.config(), pytorch == null ? null : pytorch.config(), noTorch, eval));
             System.out.println();
-            System.out.print(PeerTable.render(rows));
+            System.out.print(PeerTable.render(rows, peak.bestOvertuneGflops()));
             System.out.println();
-            System.out.print(PeerTable.legend());
+            System.out.print(PeerTable.legend(peak.bestOvertuneGflops()));
             System.out.println("probes: overtune: " + overtune.config().probes());
             if (pytorch != null) {
                 System.out.println("        PyTorch: " + pytorch.config().probes());
@@ -115,7 +116,7 @@ public final class BenchPeers {
                     Runtime.getRuntime().availableProcessors());
             if (options.json() != null) {
                 writeJson(options, args, overtune.config(), pytorch == null ? null : pytorch.config(), noTorch, eval, rows,
-                        loadBefore, loadAfter);
+                        peak.bestOvertuneGflops(), loadBefore, loadAfter);
                 System.out.println("wrote " + options.json());
             }
         } catch (WorkerProcess.WorkerFailure e) {
@@ -204,7 +205,8 @@ public final class BenchPeers {
     }
 
     private static void writeJson(PeersOptions options, String[] args, WorkerConfig ot, WorkerConfig pt, Optional<String> noTorch,
-                                  Call[] eval, List<JobResult> rows, String loadBefore, String loadAfter) throws IOException {
+                                  Call[] eval, List<JobResult> rows, double peakGflops, String loadBefore, String loadAfter)
+            throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode out = mapper.createObjectNode();
         out.put("command", "bin/bench-peers " + String.join(" ", args));
@@ -220,6 +222,7 @@ public final class BenchPeers {
             out.putNull("pytorch");
             out.put("pytorch_missing", noTorch.orElse(""));
         }
+        out.put("matmul_peak_gflops", peakGflops);
         ObjectNode losses = out.putObject("eval_loss_at_checkpoint");
         number(losses, "overtune", eval[0].loss());
         number(losses, "pytorch", eval[1] == null ? Double.NaN : eval[1].loss());
@@ -233,7 +236,7 @@ public final class BenchPeers {
             number(j, "speed_ratio_median", Stats.median(ratios));
             number(j, "speed_ratio_min", Stats.min(ratios));
             number(j, "speed_ratio_max", Stats.max(ratios));
-            number(j, "overtune_fraction_of_peak", r.fractionOfPeak());
+            number(j, "overtune_fraction_of_peak", r.fractionOfPeak(peakGflops * 1e9));
             j.put("matmul_flops_per_repetition", r.matmulFlops()).put("tokens_per_batch", r.tokensPerBatch());
             ObjectNode rss = j.putObject("peak_rss_kib");
             r.overtuneRss().ifPresentOrElse(v -> rss.put("overtune", v), () -> rss.putNull("overtune"));
@@ -243,8 +246,6 @@ public final class BenchPeers {
                 ObjectNode o = rounds.addObject();
                 call(o, "overtune", round.overtune());
                 call(o, "pytorch", round.pytorch());
-                call(o, "overtune_peak", round.overtunePeak());
-                call(o, "pytorch_peak", round.pytorchPeak());
             }
         }
         mapper.writeValue(options.json().toFile(), out);

@@ -1,7 +1,5 @@
 package dev.overtune.bench.peers;
 
-import dev.overtune.bench.MatMulPeak;
-
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -52,18 +50,18 @@ public record JobResult(Job job, List<Round> rounds, int tokensPerBatch, long ma
         return Stats.median(speedRatios());
     }
 
-    /** Median over rounds of overtune's MatMul FLOP/s over the matmul peak of the same round; NaN where n/a. */
-    public double fractionOfPeak() {
-        if (matmulFlops == 0 || rounds.isEmpty() || rounds.stream().anyMatch(r -> r.overtunePeak() == null)) {
+    /** overtune's median MatMul FLOP/s over the given peak FLOP/s; NaN where the job does no matmuls. */
+    public double fractionOfPeak(double peakFlopsPerSecond) {
+        if (matmulFlops == 0 || rounds.isEmpty()) {
             return Double.NaN;
         }
-        double[] fractions = new double[rounds.size()];
-        for (int i = 0; i < fractions.length; i++) {
-            Call c = rounds.get(i).overtune();
-            Call peak = rounds.get(i).overtunePeak();
-            fractions[i] = (matmulFlops * (double) c.count() / c.seconds()) / (MatMulPeak.FLOPS * (double) peak.count() / peak.seconds());
-        }
-        return Stats.median(fractions);
+        double[] flopsPerSecond = rounds.stream().map(Round::overtune).mapToDouble(c -> matmulFlops * (double) c.count() / c.seconds()).toArray();
+        return Stats.median(flopsPerSecond) / peakFlopsPerSecond;
+    }
+
+    /** The fastest overtune call in FLOP/s, for the peak row: the best the machine did in this run. */
+    public double bestOvertuneGflops() {
+        return Stats.max(figures(Round::overtune));
     }
 
     private double[] figures(Function<Round, Call> side) {

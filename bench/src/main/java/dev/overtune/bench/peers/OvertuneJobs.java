@@ -6,6 +6,9 @@ import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Perturbations;
+import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
@@ -14,7 +17,6 @@ import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 
 /**
  * overtune's side of each {@link Job}, through the engine's public API. Everything a job needs is
@@ -22,6 +24,8 @@ import java.util.SplittableRandom;
  */
 final class OvertuneJobs implements AutoCloseable {
     static final double NOISE_GAMMA = 1.0;
+    static final long NOISE_SEED = 17;
+    static final Quantization INT8_PER_CHANNEL = new Quantization(8, 0);
 
     private final LanguageModel model;
     private final Path checkpoint;
@@ -30,11 +34,12 @@ final class OvertuneJobs implements AutoCloseable {
     private final OrtBackend backend;
     private final Arena arena = Arena.ofShared();
     private final ParamStore params;
+    private final Perturbations perturbations;
+    private int noiseSamples;
     private Evaluator evaluator;
     private Trainer trainer;
     private ParamStore base;
     private MatMulPeak peak;
-    private final SplittableRandom noise = new SplittableRandom(17);
 
     OvertuneJobs(LanguageModel model, Path checkpoint, int batch, int seq, int threads) {
         this.model = model;
@@ -43,6 +48,7 @@ final class OvertuneJobs implements AutoCloseable {
         this.seq = seq;
         this.backend = new OrtBackend(threads);
         this.params = ParamStore.allocate(arena, model.params());
+        this.perturbations = new Perturbations(threads);
         load(1);
     }
 
@@ -70,11 +76,11 @@ final class OvertuneJobs implements AutoCloseable {
                 case TRAIN -> trainer().step().loss();
                 case EVAL -> eval();
                 case NOISE -> {
-                    PlainProbes.addInitNoise(base(), params, NOISE_GAMMA, noise);
+                    perturbations.addNoise(base(), params, NoiseScale.INIT, NOISE_GAMMA, NOISE_SEED, noiseSamples++);
                     yield eval();
                 }
                 case QUANT -> {
-                    PlainProbes.quantizeInt8PerChannel(base(), params, model);
+                    perturbations.quantize(base(), params, INT8_PER_CHANNEL, model::outputAxis);
                     yield eval();
                 }
                 case LOAD -> load(1);
@@ -136,8 +142,15 @@ final class OvertuneJobs implements AutoCloseable {
         return peak;
     }
 
+    /** How the probes perturb, for the table's notes. */
+    String probes() {
+        return "dev.overtune.probe.Perturbations on " + threads() + " threads: Philox normals x init std (gamma "
+                + NOISE_GAMMA + "); " + INT8_PER_CHANNEL.label() + " round-to-nearest";
+    }
+
     @Override
     public void close() {
+        perturbations.close();
         if (trainer != null) {
             trainer.close();
         }

@@ -75,7 +75,7 @@ public final class OvertuneWorker {
         versions.put("threading", "onnxruntime intra-op " + jobs.threads() + ", inter-op 1, sequential");
         try {
             return new WorkerConfig("overtune", preset, model.family(), new ObjectMapper().readTree(model.configJson()),
-                    jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, PlainProbes.DESCRIPTION);
+                    jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, jobs.probes());
         } catch (IOException e) {
             throw new IllegalStateException("the model's own config.json does not parse: " + e.getMessage(), e);
         }

@@ -11,8 +11,8 @@ import java.util.function.Consumer;
  * Measures jobs on the two workers alternately: per job, a first call on each side (builds what the
  * job needs), a one-repetition call that sizes the rounds, one unmeasured warm-up round, then the
  * measured rounds. Every round runs both sides back to back, starting with overtune in even rounds
- * and PyTorch in odd ones, then the matmul peak on both sides the same way. Without a PyTorch worker
- * only overtune's calls run.
+ * and PyTorch in odd ones, then the matmul peak on both sides the same way, so the peak is sampled
+ * all through the run. Without a PyTorch worker only overtune's calls run.
  */
 public final class PeerRun {
     private final WorkerProcess overtune;
@@ -47,12 +47,12 @@ public final class PeerRun {
         List<Round> measured = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             Call[] calls = both(job, count, r);
+            measured.add(new Round(calls[0], calls[1]));
             Call[] peaks = both(Job.PEAK, peakCount, r);
             overtunePeaks.add(peaks[0]);
             if (peaks[1] != null) {
                 pytorchPeaks.add(peaks[1]);
             }
-            measured.add(new Round(calls[0], calls[1], peaks[0], peaks[1]));
         }
         OptionalLong overtuneRss = PeakMemory.peakKiB(overtune.pid());
         OptionalLong pytorchRss = pytorch == null ? OptionalLong.empty() : PeakMemory.peakKiB(pytorch.pid());
@@ -63,7 +63,7 @@ public final class PeerRun {
     public JobResult peakRow() {
         List<Round> measured = new ArrayList<>();
         for (int i = 0; i < overtunePeaks.size(); i++) {
-            measured.add(new Round(overtunePeaks.get(i), pytorch == null ? null : pytorchPeaks.get(i), null, null));
+            measured.add(new Round(overtunePeaks.get(i), pytorch == null ? null : pytorchPeaks.get(i)));
         }
         return new JobResult(Job.PEAK, measured, 0, 0, OptionalLong.empty(), OptionalLong.empty());
     }

@@ -11,28 +11,29 @@ public final class PeerTable {
 
     private PeerTable() {}
 
-    public static String render(List<JobResult> rows) {
+    /** The rows, with "% of peak" against {@code peakGflops}, the fastest overtune matmul of the run. */
+    public static String render(List<JobResult> rows, double peakGflops) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, ROW, "job", "unit", "overtune", "PyTorch", "overtune/PyTorch", "overtune", "peak RSS", "MiB"));
         out.append(String.format(Locale.ROOT, ROW, "", "", "median", "median", "speed (min–max)", "% of peak", "overtune", "PyTorch"));
         for (JobResult r : rows) {
             out.append(String.format(Locale.ROOT, ROW, r.job().label(), r.job().unit().label(),
-                    figure(r.overtuneMedian()), figure(r.pytorchMedian()), ratio(r), percent(r.fractionOfPeak()),
+                    figure(r.overtuneMedian()), figure(r.pytorchMedian()), ratio(r), percent(r.fractionOfPeak(peakGflops * 1e9)),
                     mib(r.overtuneRss()), mib(r.pytorchRss())));
         }
         return out.toString();
     }
 
     /** What the columns mean; printed under the table. */
-    public static String legend() {
-        return """
+    public static String legend(double peakGflops) {
+        return String.format(Locale.ROOT, """
                 speed: overtune's figure over PyTorch's in the same round (for ms/load: PyTorch's time over overtune's),
                        median over rounds, with the slowest and fastest round; above 1 overtune is faster.
-                % of peak: FLOPs of the graph's MatMul nodes per second over ONNX Runtime's 1024³ MatMul rate, measured
-                       right after the job in the same round; median over rounds. The probes count their eval graph's
+                %% of peak: the median FLOP/s of the graph's MatMul nodes over the fastest ONNX Runtime 1024³ MatMul of
+                       the run (%.1f GFLOP/s; one after every round of every row). The probes count their eval graph's
                        FLOPs only, so time spent perturbing lowers theirs. The matmul row is each side's own kernel.
                 peak RSS: VmHWM of each worker process, reset before the row's warm-up, read after its last round.
-                """;
+                """, peakGflops);
     }
 
     static String figure(double v) {
