@@ -39,6 +39,7 @@ public final class PeerRun {
             // A quarter of a round: enough 1024³ matmuls to time, short enough to repeat every round.
             peakCount = repetitions(Job.PEAK, roundSeconds / 4);
         }
+        // &, not &&: reset both even where the first fails.
         boolean resets = PeakMemory.reset(overtune.pid()) & (pytorch == null || PeakMemory.reset(pytorch.pid()));
         int count = repetitions(job, roundSeconds);
         progress.accept(String.format("%s: %d per call, a warm-up round, %d measured%s", job.label(), count, rounds,
