@@ -55,6 +55,12 @@ public final class Gpt2 implements LanguageModel {
         return BUFFERS.matcher(tensorName).matches();
     }
 
+    /** GPT-2's Conv1D weights are stored [in, out]; its embeddings [vocab or positions, dim]. */
+    @Override
+    public int outputAxis(ParamSpec matrix) {
+        return matrix.name().endsWith(".wte.weight") || matrix.name().endsWith(".wpe.weight") ? 0 : 1;
+    }
+
     @Override
     public String configJson() {
         return config.toJson();

@@ -27,6 +27,14 @@ public interface LanguageModel {
     /** Adds the forward pass to the graph: int64 ids [B,T] to logits [B,T,V]. */
     Value logits(GraphBuilder g, Map<String, Value> params, Value inputIds);
 
+    /**
+     * The axis of a weight matrix that holds its output channels (what per-channel quantisation
+     * keeps a scale for): 0 for PyTorch's Linear layout [out, in] and for embeddings [vocab, dim].
+     */
+    default int outputAxis(ParamSpec matrix) {
+        return 0;
+    }
+
     /** The Hugging Face {@code config.json} for this model. */
     String configJson();
 }

@@ -46,6 +46,13 @@ public final class AdamW {
         return v;
     }
 
+    /** Forgets all state: zero moments, step 0. */
+    public void reset() {
+        step = 0;
+        m.flat().segment().fill((byte) 0);
+        v.flat().segment().fill((byte) 0);
+    }
+
     /** Restores state saved by a checkpoint. */
     public void restore(long completedSteps, ParamStore firstMoment, ParamStore secondMoment) {
         this.step = completedSteps;

@@ -21,8 +21,11 @@ public final class Trainer implements AutoCloseable {
     private final LanguageModel model;
     private final ParamStore params;
     private final ParamStore grads;
-    private final TrainConfig config;
-    private final AdamW adam;
+    private TrainConfig config;
+    private AdamW adam;
+    private final Arena arena;
+    private ParamStore anchor;
+    private double anchorStrength;
     private final Batch batch;
     private final HostTensor loss;
     private final Backend.Program program;
@@ -35,6 +38,7 @@ public final class Trainer implements AutoCloseable {
         this.params = params;
         this.config = config;
         this.grads = ParamStore.allocate(arena, params.specs());
+        this.arena = arena;
         this.adam = new AdamW(arena, params, config.adam());
         this.batch = Batch.allocate(arena, config.batchSize(), config.seqLen());
         this.loss = HostTensor.allocate(arena, DType.F32, Shape.scalar());
@@ -67,6 +71,38 @@ public final class Trainer implements AutoCloseable {
         return adam;
     }
 
+    /**
+     * Starts a new run on the same compiled graph: optimizer state cleared, step 0, new settings.
+     * The batch shape must stay the same (it is baked into the graph).
+     */
+    public void restart(TrainConfig next) {
+        if (next.batchSize() != config.batchSize() || next.seqLen() != config.seqLen()) {
+            throw new IllegalArgumentException("restart needs the same batch shape " + config.batchSize() + "x" + config.seqLen()
+                    + ", got " + next.batchSize() + "x" + next.seqLen());
+        }
+        if (next.adam().equals(config.adam())) {
+            adam.reset();
+        } else {
+            adam = new AdamW(arena, params, next.adam());
+        }
+        config = next;
+        lastFiniteLoss = Double.NaN;
+        lastFiniteStep = -1;
+    }
+
+    /**
+     * Regularises toward reference weights (usually the pre-trained ones): adds
+     * {@code strength * (θ - anchor)} to every gradient, the gradient of {@code strength/2 ‖θ - anchor‖²}.
+     * A strength of 0 turns it off.
+     */
+    public void anchorTo(ParamStore reference, double strength) {
+        if (strength < 0) {
+            throw new IllegalArgumentException("anchor strength must be >= 0, got " + strength);
+        }
+        this.anchor = strength > 0 ? reference : null;
+        this.anchorStrength = strength;
+    }
+
     /** The buffers the next step reads; fill them, then call {@link #step()}. */
     public Batch batch() {
         return batch;
@@ -92,6 +128,9 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(l)) {
             throw new DivergenceException(s, "loss is " + l, lastFiniteLoss, lastFiniteStep);
         }
+        if (anchor != null) {
+            addAnchorGradient();
+        }
         double norm = GradClip.clip(grads.flat(), config.clipNorm());
         if (!Double.isFinite(norm)) {
             throw new DivergenceException(s, "gradient norm is " + norm, lastFiniteLoss, lastFiniteStep);
@@ -101,6 +140,16 @@ public final class Trainer implements AutoCloseable {
         lastFiniteLoss = l;
         lastFiniteStep = s;
         return new StepResult(s, l, norm, lr);
+    }
+
+    private void addAnchorGradient() {
+        HostTensor g = grads.flat();
+        HostTensor p = params.flat();
+        HostTensor a = anchor.flat();
+        float s = (float) anchorStrength;
+        for (long i = 0; i < g.size(); i++) {
+            g.setFloat(i, g.getFloat(i) + s * (p.getFloat(i) - a.getFloat(i)));
+        }
     }
 
     /** Fills the batch from the source for the next step, then steps. */

@@ -1,0 +1,141 @@
+package dev.overtune.scan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.backend.Backend;
+import dev.overtune.backend.OrtBackend;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigs;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The engine's scan API: describe the series, the task, the held-out text and the probes, point at a
+ * store, run. Everything {@code overtune scan} does is these calls.
+ *
+ * <pre>{@code
+ * ScanOutcome out = Scan.builder()
+ *         .series(checkpoints)            // List<ScanCheckpoint>: name, directory, tokens
+ *         .task(new TextTask("jargon", taskTokens))
+ *         .ood(heldOutTokens)
+ *         .settings(ScanSettings.defaults())
+ *         .store(Path.of("scan.db"))
+ *         .listener(myProgress)
+ *         .run();
+ * }</pre>
+ */
+public final class Scan {
+    private Scan() {}
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What a run did, and everything the store now holds. */
+    public record Outcome(ScanPlan plan, int unitsRunNow, List<UnitResult> results) {}
+
+    public static final class Builder {
+        private List<ScanCheckpoint> series;
+        private LanguageModel model;
+        private ScanTask task;
+        private int[] ood;
+        private ScanSettings settings = ScanDefaults.settings();
+        private Path store;
+        private int shardIndex = 0;
+        private int shardCount = 1;
+        private Backend backend;
+        private ScanListener listener = ScanListener.NONE;
+
+        public Builder series(List<ScanCheckpoint> checkpoints) {
+            this.series = List.copyOf(checkpoints);
+            return this;
+        }
+
+        /** The architecture; by default read from the first checkpoint's config.json. */
+        public Builder model(LanguageModel m) {
+            this.model = m;
+            return this;
+        }
+
+        public Builder task(ScanTask t) {
+            this.task = t;
+            return this;
+        }
+
+        /** Held-out tokens of the pre-training distribution (the paper's "C4" loss). */
+        public Builder ood(int[] tokens) {
+            this.ood = tokens.clone();
+            return this;
+        }
+
+        public Builder settings(ScanSettings s) {
+            this.settings = s;
+            return this;
+        }
+
+        public Builder store(Path file) {
+            this.store = file;
+            return this;
+        }
+
+        /** Runs only shard {@code index} of {@code count}; shards are disjoint and together cover the plan. */
+        public Builder shard(int index, int count) {
+            this.shardIndex = index;
+            this.shardCount = count;
+            return this;
+        }
+
+        /** By default ONNX Runtime on CPU with the settings' thread count. */
+        public Builder backend(Backend b) {
+            this.backend = b;
+            return this;
+        }
+
+        public Builder listener(ScanListener l) {
+            this.listener = l;
+            return this;
+        }
+
+        public ScanPlan plan() {
+            Objects.requireNonNull(series, "series");
+            Objects.requireNonNull(task, "task");
+            return ScanPlan.of(series, task.name(), task.contentHash(), settings);
+        }
+
+        public Outcome run() {
+            Objects.requireNonNull(store, "store");
+            Objects.requireNonNull(ood, "ood");
+            ScanPlan plan = plan();
+            List<Unit> units = plan.shard(shardIndex, shardCount);
+            LanguageModel m = model != null ? model : ModelConfigs.resolve(series.get(0).dir().toString());
+            Backend b = backend != null ? backend : new OrtBackend(settings.threads());
+            try (ResultStore results = ResultStore.open(store, plan, planJson(plan))) {
+                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).run(units);
+                return new Outcome(plan, ran, results.results());
+            } finally {
+                if (backend == null) {
+                    b.close();
+                }
+            }
+        }
+    }
+
+    static String planJson(ScanPlan plan) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode o = json.createObjectNode();
+        o.put("plan_hash", plan.planHash());
+        o.put("task", plan.taskName());
+        o.set("settings", json.valueToTree(plan.settings()));
+        ArrayNode cps = o.putArray("checkpoints");
+        for (ScanCheckpoint c : plan.checkpoints()) {
+            cps.addObject().put("name", c.name()).put("dir", c.dir().toString()).put("tokens", c.tokens());
+        }
+        o.put("units", plan.units().size());
+        o.put("engine_version", BuildInfo.engineVersion());
+        o.put("git_hash", BuildInfo.gitHash());
+        return o.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.overtune.scan;
+
+import dev.overtune.probe.Quantization;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The units of a scan in a fixed order (checkpoint by checkpoint, then base, fine-tune, noise,
+ * quant), and the deterministic subset a shard {@code i/n} runs.
+ */
+public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSettings settings, List<Unit> units, String planHash) {
+    public static ScanPlan of(List<ScanCheckpoint> checkpoints, String taskName, String taskHash, ScanSettings s) {
+        if (checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("the series has no checkpoints to scan");
+        }
+        List<Unit> units = new ArrayList<>();
+        for (ScanCheckpoint c : checkpoints) {
+            units.add(Unit.of(c, Probe.BASE, Map.of(), 0));
+            for (double lr : s.fineTune().learningRates()) {
+                for (long seed : s.fineTune().seeds()) {
+                    units.add(Unit.of(c, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed));
+                }
+            }
+            for (double gamma : s.noise().gammas()) {
+                for (int k = 0; k < s.noise().samples(); k++) {
+                    units.add(Unit.of(c, Probe.NOISE, Map.of("scale", s.noise().scale().label(), "gamma", Double.toString(gamma)),
+                            s.noise().seed() + k));
+                }
+            }
+            for (Quantization q : s.quant().formats()) {
+                units.add(Unit.of(c, Probe.QUANT, Map.of("bits", Integer.toString(q.bits()), "group", Integer.toString(q.groupSize())), 0));
+            }
+        }
+        String hash = Unit.sha256("task=" + taskName + ":" + taskHash + ";" + s.compatibilityKey()).substring(0, 16);
+        return new ScanPlan(List.copyOf(checkpoints), taskName, s, List.copyOf(units), hash);
+    }
+
+    /** Shard {@code index} of {@code count}: every count-th unit, so shards are disjoint and cover the plan. */
+    public List<Unit> shard(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("shard must be i/n with 0 <= i < n, got " + index + "/" + count);
+        }
+        List<Unit> out = new ArrayList<>();
+        for (int i = index; i < units.size(); i += count) {
+            out.add(units.get(i));
+        }
+        return out;
+    }
+
+    /** Units grouped by checkpoint, in plan order. */
+    public static Map<ScanCheckpoint, List<Unit>> byCheckpoint(List<Unit> units) {
+        Map<ScanCheckpoint, List<Unit>> out = new LinkedHashMap<>();
+        for (Unit u : units) {
+            out.computeIfAbsent(u.checkpoint(), k -> new ArrayList<>()).add(u);
+        }
+        return out;
+    }
+}

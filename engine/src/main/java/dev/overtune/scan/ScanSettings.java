@@ -1,0 +1,77 @@
+package dev.overtune.scan;
+
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Quantization;
+
+import java.util.List;
+
+/**
+ * Everything that decides what a scan measures, besides the checkpoints. The parts that change the
+ * meaning of a unit's numbers (not merely which units exist) make up the plan's compatibility key.
+ */
+public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quant, int threads) {
+    /** How every evaluation is done: window shape and how many batches of each set. */
+    public record Eval(int batchSize, int seqLen, int maxBatches) {
+        public Eval {
+            positive("eval batch size", batchSize);
+            positive("eval sequence length", seqLen);
+            positive("eval batches", maxBatches);
+        }
+    }
+
+    /** The fine-tuning probe: a learning-rate grid × seeds, each a fixed number of steps. */
+    public record FineTune(List<Double> learningRates, List<Long> seeds, long steps, int batchSize, int seqLen,
+                           long warmupSteps, double weightDecay, double l2ToInit) {
+        public FineTune {
+            learningRates = List.copyOf(learningRates);
+            seeds = List.copyOf(seeds);
+            for (double lr : learningRates) {
+                if (!(lr > 0)) {
+                    throw new IllegalArgumentException("fine-tune learning rates must be positive, got " + lr);
+                }
+            }
+            positive("fine-tune steps", steps);
+            positive("fine-tune batch size", batchSize);
+            positive("fine-tune sequence length", seqLen);
+            if (warmupSteps < 0 || warmupSteps > steps || weightDecay < 0 || l2ToInit < 0) {
+                throw new IllegalArgumentException("fine-tune needs 0 <= warmup <= steps, weight decay >= 0, l2-to-init >= 0");
+            }
+        }
+    }
+
+    /** The noise probe: scales γ × K samples. */
+    public record Noise(NoiseScale scale, List<Double> gammas, int samples, long seed) {
+        public Noise {
+            gammas = List.copyOf(gammas);
+            for (double g : gammas) {
+                if (!(g > 0)) {
+                    throw new IllegalArgumentException("noise scales must be positive, got " + g);
+                }
+            }
+            positive("noise samples", samples);
+        }
+    }
+
+    public record Quant(List<Quantization> formats) {
+        public Quant {
+            formats = List.copyOf(formats);
+        }
+    }
+
+    public ScanSettings {
+        positive("threads", threads);
+    }
+
+    /** The settings that give a unit's numbers their meaning: two plans that differ here must not share a store. */
+    public String compatibilityKey() {
+        return "eval=" + eval + ";finetune=steps:" + fineTune.steps() + ",batch:" + fineTune.batchSize() + ",seq:" + fineTune.seqLen()
+                + ",warmup:" + fineTune.warmupSteps() + ",wd:" + fineTune.weightDecay() + ",l2:" + fineTune.l2ToInit()
+                + ";noise=" + noise.scale();
+    }
+
+    private static void positive(String what, double v) {
+        if (!(v > 0)) {
+            throw new IllegalArgumentException(what + " must be positive, got " + v);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.overtune.scan;
+
+import dev.overtune.train.BatchSource;
+import dev.overtune.train.Evaluator;
+
+import java.util.Map;
+
+/** The fine-tuning task of a scan (the "in-distribution" data): what to train on and how to score it. */
+public interface ScanTask {
+    String name();
+
+    /** A hash of the task's content, so a store is never shared between different data under one name. */
+    String contentHash();
+
+    /** Training batches for the fine-tune probe; a pure function of (seed, step). */
+    BatchSource train(long seed);
+
+    /**
+     * Scores the parameters the evaluator is bound to: at least {@code id_val_loss} (what the best
+     * learning rate is chosen by) and {@code id_test_loss}; accuracies where the task has labels.
+     */
+    Map<String, Double> evaluate(Evaluator evaluator, int maxBatches);
+}
