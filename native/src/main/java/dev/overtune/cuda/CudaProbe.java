@@ -75,15 +75,8 @@ public final class CudaProbe {
         }
     }
 
-    /** The CUresult codes a probe can meet; the full table is in cuda.h. */
+    /** The CUresult's name from CUDA 13's table (the driver may be too broken to name it itself). */
     static String describe(int status) {
-        return switch (status) {
-            case 3 -> "CUDA_ERROR_NOT_INITIALIZED";
-            case 35 -> "CUDA_ERROR_INSUFFICIENT_DRIVER: the driver is older than this CUDA";
-            case 100 -> "CUDA_ERROR_NO_DEVICE";
-            case 101 -> "CUDA_ERROR_INVALID_DEVICE";
-            case 999 -> "CUDA_ERROR_UNKNOWN";
-            default -> "see cuda.h";
-        };
+        return CuResult.name(status);
     }
 }

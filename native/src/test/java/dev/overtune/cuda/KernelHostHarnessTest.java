@@ -1,0 +1,260 @@
+package dev.overtune.cuda;
+
+import dev.overtune.backend.HostTensor;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.Shape;
+import dev.overtune.model.ParamSpec;
+import dev.overtune.model.ParamStore;
+import dev.overtune.probe.GaussianNoise;
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Perturbations;
+import dev.overtune.probe.Philox;
+import dev.overtune.probe.Quantization;
+import dev.overtune.train.AdamW;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The kernels' element functions (philox.cuh, adamw.cuh, quantize.cuh), compiled by nvcc as host
+ * code and run on this CPU, against the Java generators they must reproduce. This is the CPU-side
+ * evidence that the GPU noise, optimizer and quantisation match the CPU path; the device itself
+ * (its libm, its intrinsics) is checked by CudaDeviceGpuTest where there is a GPU.
+ */
+class KernelHostHarnessTest {
+    private static Path harness;
+
+    @BeforeAll
+    static void compile() throws IOException, InterruptedException {
+        var nvcc = Nvcc.find();
+        assumeTrue(nvcc.isPresent(), "no nvcc (OVERTUNE_NVCC, CUDA_HOME/bin, /usr/local/cuda/bin, PATH): the host harness cannot be built");
+        Path out = Path.of(System.getProperty("overtune.build.dir", "target"), "host-harness");
+        Files.createDirectories(out.getParent());
+        Path source = Path.of(System.getProperty("overtune.cuda.harness", "src/test/cuda"), "host_harness.cu");
+        Process p = new ProcessBuilder(nvcc.get().toString(), "-std=c++17", "-O2", "-Xcompiler", "-ffp-contract=off",
+                "-I", KernelSourcesTest.sources().toString(), source.toString(), "-o", out.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc took over 5 minutes");
+        assertEquals(0, p.exitValue(), "nvcc failed on the host harness: " + log);
+        harness = out;
+    }
+
+    /** Runs the harness over the commands, one answer line per command. */
+    private static List<String> run(List<String> commands) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(harness.toString()).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write((String.join("\n", commands) + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "harness failed: " + lines);
+        assertEquals(commands.size(), lines.size(), "one answer per command");
+        return lines;
+    }
+
+    private static String hex(int v) {
+        return Integer.toHexString(v);
+    }
+
+    private static String hex(long v) {
+        return Long.toHexString(v);
+    }
+
+    @Test
+    void philoxBlocksAreBitIdentical() throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        List<int[]> inputs = new ArrayList<>();
+        inputs.add(new int[] {0, 0, 0, 0, 0, 0});
+        inputs.add(new int[] {-1, -1, -1, -1, -1, -1});
+        inputs.add(new int[] {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0});
+        for (int i = 0; i < 500; i++) {
+            inputs.add(new int[] {random.nextInt(), random.nextInt(), random.nextInt(), random.nextInt(), random.nextInt(), random.nextInt()});
+        }
+        List<String> commands = inputs.stream().map(c -> "philox " + hex(c[0]) + " " + hex(c[1]) + " " + hex(c[2]) + " " + hex(c[3])
+                + " " + hex(c[4]) + " " + hex(c[5])).toList();
+        List<String> answers = run(commands);
+        assertEquals("6627e8d5 e169c58d bc57ac4c 9b00dbd8", answers.get(0), "Random123 known answer, zero key and counter");
+        assertEquals("408f276d 41c83b0e a20bc7c6 6d5451fd", answers.get(1), "Random123 known answer, all ones");
+        assertEquals("d16cfe09 94fdcceb 5001e420 24126ea1", answers.get(2), "Random123 known answer, pi digits");
+        int[] w = new int[4];
+        for (int i = 0; i < inputs.size(); i++) {
+            int[] c = inputs.get(i);
+            Philox.block(c[0], c[1], c[2], c[3], c[4], c[5], w);
+            assertEquals(String.format("%08x %08x %08x %08x", w[0], w[1], w[2], w[3]), answers.get(i), commands.get(i));
+        }
+        System.out.println("host harness: " + inputs.size() + " Philox4x32-10 blocks bit-identical to dev.overtune.probe.Philox (3 Random123 known answers)");
+    }
+
+    @Test
+    void gaussiansMatchToTheLastBitsOfADouble() throws Exception {
+        long[] seeds = {0, 42, 0x1234_5678_9abc_def0L, -1};
+        List<String> commands = new ArrayList<>();
+        List<Double> expected = new ArrayList<>();
+        for (long seed : seeds) {
+            for (int stream = 0; stream < 3; stream++) {
+                GaussianNoise noise = new GaussianNoise(seed, stream);
+                for (int parameter = 0; parameter < 3; parameter++) {
+                    for (long e : new long[] {0, 1, 2, 3, 4, 5, 6, 7, 1001, (1L << 32) + 3, (1L << 34) + 1}) {
+                        commands.add("gauss " + hex(seed) + " " + hex(stream) + " " + hex(parameter) + " " + hex(e));
+                        expected.add(noise.at(parameter, e));
+                    }
+                }
+            }
+        }
+        List<String> answers = run(commands);
+        int identical = 0;
+        long worstUlps = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            double got = Double.longBitsToDouble(Long.parseUnsignedLong(answers.get(i), 16));
+            double want = expected.get(i);
+            long ulps = Math.abs(Double.doubleToLongBits(got) - Double.doubleToLongBits(want));
+            if (ulps == 0) {
+                identical++;
+            }
+            worstUlps = Math.max(worstUlps, ulps);
+            // Same words, same formula; only libm's log/sqrt/cos/sin may differ from Java's Math in the last bits.
+            assertTrue(ulps <= 4, commands.get(i) + ": harness " + got + " vs Java " + want + " (" + ulps + " ulps)");
+        }
+        System.out.println("host harness: " + identical + "/" + answers.size() + " Box–Muller normals bit-identical to GaussianNoise, worst "
+                + worstUlps + " ulp (glibc libm vs Java Math)");
+    }
+
+    @Test
+    void noiseMatchesPerturbationsAddNoiseBitForBit() throws Exception {
+        List<ParamSpec> specs = List.of(ParamSpec.normal("w", 0.02, 5, 7), ParamSpec.normal("b", 0.5, 13));
+        long seed = 0xC0FFEEL;
+        int stream = 3;
+        double gamma = 0.7;
+        try (Arena arena = Arena.ofShared(); Perturbations perturbations = new Perturbations(2)) {
+            ParamStore base = ParamStore.allocate(arena, specs);
+            base.initialize(11);
+            ParamStore out = ParamStore.allocate(arena, specs);
+            perturbations.addNoise(base, out, NoiseScale.INIT, gamma, seed, stream);
+            List<String> commands = new ArrayList<>();
+            List<Float> expected = new ArrayList<>();
+            for (int p = 0; p < specs.size(); p++) {
+                ParamSpec spec = specs.get(p);
+                double sigma = gamma * spec.initStd();
+                HostTensor src = base.tensor(spec.name());
+                for (long e = 0; e < src.size(); e++) {
+                    commands.add("addnoise " + hex(seed) + " " + hex(stream) + " " + hex(p) + " " + hex(e) + " "
+                            + hex(Double.doubleToRawLongBits(sigma)) + " " + hex(Float.floatToRawIntBits(src.getFloat(e))));
+                    expected.add(out.tensor(spec.name()).getFloat(e));
+                }
+            }
+            List<String> answers = run(commands);
+            for (int i = 0; i < answers.size(); i++) {
+                assertEquals(Float.floatToRawIntBits(expected.get(i)), (int) Long.parseLong(answers.get(i), 16), commands.get(i));
+            }
+            System.out.println("host harness: " + answers.size() + " noised weights bit-identical to Perturbations.addNoise");
+        }
+    }
+
+    @Test
+    void adamwMatchesTheCpuOptimizerBitForBit() throws Exception {
+        List<ParamSpec> specs = List.of(ParamSpec.normal("w", 0.02, 4, 6), ParamSpec.zeros("b", 6));
+        AdamW.Config config = AdamW.Config.defaults();
+        SplittableRandom random = new SplittableRandom(3);
+        try (Arena arena = Arena.ofConfined()) {
+            ParamStore params = ParamStore.allocate(arena, specs);
+            params.initialize(5);
+            ParamStore grads = ParamStore.allocate(arena, specs);
+            AdamW adamw = new AdamW(arena, params, config);
+            int compared = 0;
+            for (int step = 1; step <= 4; step++) {
+                double lr = 3e-3 * step;
+                for (ParamSpec spec : specs) {
+                    HostTensor g = grads.tensor(spec.name());
+                    for (long i = 0; i < g.size(); i++) {
+                        g.setFloat(i, (float) (random.nextGaussian() * (i % 3 == 0 ? 1e-6 : 0.3)));
+                    }
+                }
+                List<String> commands = new ArrayList<>();
+                for (ParamSpec spec : specs) {
+                    AdamWScalars s = AdamWScalars.of(config, lr, step, spec.decays());
+                    String scalars = String.join(" ", hex(Float.floatToRawIntBits(s.beta1())), hex(Float.floatToRawIntBits(s.beta2())),
+                            hex(Float.floatToRawIntBits(s.oneMinusBeta1())), hex(Float.floatToRawIntBits(s.oneMinusBeta2())),
+                            hex(Float.floatToRawIntBits(s.stepSize())), hex(Float.floatToRawIntBits(s.correction())),
+                            hex(Float.floatToRawIntBits(s.eps())), hex(Float.floatToRawIntBits(s.decay())));
+                    for (long i = 0; i < params.tensor(spec.name()).size(); i++) {
+                        commands.add("adamw " + scalars + " " + hex(Float.floatToRawIntBits(params.tensor(spec.name()).getFloat(i)))
+                                + " " + hex(Float.floatToRawIntBits(grads.tensor(spec.name()).getFloat(i)))
+                                + " " + hex(Float.floatToRawIntBits(adamw.firstMoment().tensor(spec.name()).getFloat(i)))
+                                + " " + hex(Float.floatToRawIntBits(adamw.secondMoment().tensor(spec.name()).getFloat(i))));
+                    }
+                }
+                List<String> answers = run(commands);
+                adamw.update(params, grads, lr);
+                int k = 0;
+                for (ParamSpec spec : specs) {
+                    for (long i = 0; i < params.tensor(spec.name()).size(); i++, k++) {
+                        String want = String.format("%08x %08x %08x", Float.floatToRawIntBits(params.tensor(spec.name()).getFloat(i)),
+                                Float.floatToRawIntBits(adamw.firstMoment().tensor(spec.name()).getFloat(i)),
+                                Float.floatToRawIntBits(adamw.secondMoment().tensor(spec.name()).getFloat(i)));
+                        assertEquals(want, answers.get(k), "step " + step + " " + spec.name() + "[" + i + "]");
+                        compared++;
+                    }
+                }
+            }
+            System.out.println("host harness: " + compared + " AdamW element updates (parameter, m, v) bit-identical to AdamW.update over 4 steps");
+        }
+    }
+
+    @Test
+    void roundToNearestMatchesQuantizationBitForBit() throws Exception {
+        SplittableRandom random = new SplittableRandom(9);
+        int rows = 6;
+        int cols = 20;
+        try (Arena arena = Arena.ofConfined()) {
+            HostTensor src = HostTensor.allocate(arena, DType.F32, Shape.of(rows, cols));
+            HostTensor dst = HostTensor.allocate(arena, DType.F32, Shape.of(rows, cols));
+            for (long i = 0; i < src.size(); i++) {
+                src.setFloat(i, (float) (random.nextGaussian() * 0.05));
+            }
+            src.setFloat(3, 0f);
+            for (int c = 0; c < cols; c++) {
+                src.setFloat(5L * cols + c, 0f); // an all-zero channel: scale 0
+            }
+            int compared = 0;
+            for (Quantization q : List.of(new Quantization(8, 0), new Quantization(4, 0), new Quantization(4, 8), new Quantization(3, 5))) {
+                q.apply(src, dst, 0);
+                List<String> commands = new ArrayList<>();
+                List<Integer> expected = new ArrayList<>();
+                int group = q.groupSize() == 0 ? cols : Math.min(q.groupSize(), cols);
+                for (int r = 0; r < rows; r++) {
+                    for (int start = 0; start < cols; start += group) {
+                        float max = 0;
+                        for (int k = start; k < Math.min(cols, start + group); k++) {
+                            max = Math.max(max, Math.abs(src.getFloat((long) r * cols + k)));
+                        }
+                        for (int k = start; k < Math.min(cols, start + group); k++) {
+                            long i = (long) r * cols + k;
+                            commands.add("rtn " + hex(Float.floatToRawIntBits(src.getFloat(i))) + " " + hex(Float.floatToRawIntBits(max)) + " " + q.bits());
+                            expected.add(Float.floatToRawIntBits(dst.getFloat(i)));
+                        }
+                    }
+                }
+                List<String> answers = run(commands);
+                for (int i = 0; i < answers.size(); i++) {
+                    assertEquals(expected.get(i), (int) Long.parseLong(answers.get(i), 16), q.label() + ": " + commands.get(i));
+                    compared++;
+                }
+            }
+            System.out.println("host harness: " + compared + " round-to-nearest weights bit-identical to Quantization.apply (int8, int4, int4-g8, int3-g5)");
+        }
+    }
+}
