@@ -53,6 +53,13 @@ public final class AdamW {
         v.copyFrom(secondMoment);
     }
 
+    /** Back to a freshly built optimizer: no steps taken, zero moments. */
+    public void reset() {
+        step = 0;
+        m.flat().segment().fill((byte) 0);
+        v.flat().segment().fill((byte) 0);
+    }
+
     public void update(ParamStore params, ParamStore grads, double lr) {
         step++;
         double b1 = config.beta1();
