@@ -22,6 +22,11 @@ public final class TextFiles {
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
         }
+        return decodeUtf8(file, bytes);
+    }
+
+    /** The text of a file already read (or unpacked), decoded strictly; the errors name the file. */
+    public static String decodeUtf8(Path file, byte[] bytes) {
         if (bytes.length == 0) {
             throw new IllegalArgumentException(file + ": empty; give a file with text in it");
         }
