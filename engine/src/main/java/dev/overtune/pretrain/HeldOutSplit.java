@@ -17,7 +17,7 @@ public record HeldOutSplit(double fraction) {
 
     public HeldOutSplit {
         if (!(fraction >= MIN_FRACTION && fraction <= MAX_FRACTION)) {
-            throw new IllegalArgumentException("held-out fraction must be between " + MIN_FRACTION + " and " + MAX_FRACTION + ", got " + fraction);
+            throw new IllegalArgumentException("--ood-fraction must be between " + MIN_FRACTION + " and " + MAX_FRACTION + ", got " + fraction);
         }
     }
 

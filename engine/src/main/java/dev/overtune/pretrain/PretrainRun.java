@@ -67,11 +67,9 @@ public final class PretrainRun {
 
     public static SeriesManifest run(Backend backend, LanguageModel model, SeriesPlan plan, PretrainData data, Options options,
                                      PretrainListener listener) {
-        PretrainSettings s = plan.settings();
-        if (s.seqLen() > model.contextLength()) {
-            throw new IllegalArgumentException("--seq-len " + s.seqLen() + " exceeds the model's context of " + model.contextLength());
-        }
-        data.requireWindows(s.seqLen());
+        plan.settings().requireFits(model);
+        data.requireWindows(plan.settings().seqLen());
+        data.requireVocabulary(model.vocabSize());
         SeriesManifest manifest = SeriesDirectory.open(options.out(), SeriesManifest.create(options.name(), plan, model, data), options.resume());
         return new PretrainRun(model, plan, data, options, listener).run(backend, manifest);
     }
@@ -95,10 +93,10 @@ public final class PretrainRun {
                 Position from = restore(trainer);
                 long done = plan.stepsBefore(from.leg())
                         + (from.midLeg() ? trainer.nextStep() - plan.legs().get(from.leg()).startStep() : 0);
+                listener.onStart(plan, done);
                 if (from.restored()) {
                     listener.onResume(done);
                 }
-                listener.onStart(plan, done);
                 for (int k = from.leg(); k < plan.legs().size(); k++) {
                     SeriesPlan.Leg leg = plan.legs().get(k);
                     if (!(from.midLeg() && k == from.leg())) {

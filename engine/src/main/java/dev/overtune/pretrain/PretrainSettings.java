@@ -1,5 +1,6 @@
 package dev.overtune.pretrain;
 
+import dev.overtune.model.LanguageModel;
 import dev.overtune.train.AdamW;
 
 /**
@@ -10,8 +11,7 @@ import dev.overtune.train.AdamW;
  * @param decayFraction for wsd: the share of each budget's steps spent decaying to the minimum
  */
 public record PretrainSettings(Budgets budgets, ScheduleKind schedule, int batchSize, int seqLen, double lr, double minLr,
-                               Long warmupSteps, double decayFraction, AdamW.Config adam, double clipNorm, long seed,
-                               double oodFraction) {
+                               Long warmupSteps, double decayFraction, AdamW.Config adam, double clipNorm, long seed) {
     public PretrainSettings {
         require(batchSize > 0, "--batch must be positive, got " + batchSize);
         require(seqLen > 0, "--seq-len must be positive, got " + seqLen);
@@ -21,14 +21,17 @@ public record PretrainSettings(Budgets budgets, ScheduleKind schedule, int batch
         require(decayFraction > 0 && decayFraction < 1, "--decay-fraction must be between 0 and 1 (exclusive), got " + decayFraction);
         require(adam.weightDecay() >= 0, "--weight-decay must be zero or more, got " + adam.weightDecay());
         require(clipNorm > 0, "--clip must be positive, got " + clipNorm);
-        require(oodFraction >= HeldOutSplit.MIN_FRACTION && oodFraction <= HeldOutSplit.MAX_FRACTION,
-                "--ood-fraction must be between " + HeldOutSplit.MIN_FRACTION + " and " + HeldOutSplit.MAX_FRACTION + ", got " + oodFraction);
     }
 
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** Refuses sequences longer than the model's context. */
+    public void requireFits(LanguageModel model) {
+        require(seqLen <= model.contextLength(), "--seq-len " + seqLen + " exceeds the model's context of " + model.contextLength());
     }
 
     public long tokensPerStep() {

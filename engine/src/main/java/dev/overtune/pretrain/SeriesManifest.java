@@ -39,6 +39,7 @@ public final class SeriesManifest {
             new Setting("/tokenizer", "the tokenizer"),
             new Setting("/data/ood_fraction", "--ood-fraction"),
             new Setting("/data_sha256", "--corpus (sha256 of its training tokens)"),
+            new Setting("/data/ood_sha256", "--ood (sha256 of the held-out tokens)"),
             new Setting("/schedule", "--schedule"),
             new Setting("/train/budgets", "--budgets"),
             new Setting("/seed", "--seed"),
@@ -93,7 +94,11 @@ public final class SeriesManifest {
         d.put("corpus", data.source());
         d.put("files", data.files());
         d.put("train_tokens", data.train().length);
-        d.put("ood_fraction", data.split().fraction());
+        if (data.split() != null) {
+            d.put("ood_fraction", data.split().fraction());
+        } else {
+            d.put("ood_corpus", data.heldOutSource());
+        }
         d.put("ood_tokens", data.heldOut().length);
         d.put("ood_sha256", data.heldOutSha256());
         o.put("producer", "overtune " + Versions.engine());

@@ -34,12 +34,12 @@ class PretrainRunTest {
     static final long STATE_EVERY = 5;
 
     static PretrainData data(String text) {
-        Corpus corpus = new Corpus(Path.of("toy"), List.of(new Corpus.Document("toy.txt", text)));
-        return PretrainData.prepare(corpus, new ByteTokenizer(), new HeldOutSplit(0.05));
+        TextCorpus corpus = new TextCorpus(Path.of("toy"), List.of(new TextCorpus.Document("toy.txt", text)));
+        return PretrainData.split(corpus, new ByteTokenizer(), new HeldOutSplit(0.05));
     }
 
     static PretrainSettings settings(ScheduleKind kind, String budgets, Long warmup, double lr) {
-        return new PretrainSettings(Budgets.parse(budgets), kind, 8, 32, lr, lr / 10, warmup, 0.2, AdamW.Config.defaults(), 1.0, 1, 0.05);
+        return new PretrainSettings(Budgets.parse(budgets), kind, 8, 32, lr, lr / 10, warmup, 0.2, AdamW.Config.defaults(), 1.0, 1);
     }
 
     static SeriesManifest pretrain(Path out, PretrainSettings settings, PretrainData data, boolean resume, PretrainListener listener) {
@@ -187,6 +187,26 @@ class PretrainRunTest {
         long planned = SeriesPlan.of(s).totalSteps();
         assertTrue(stepsTaken <= planned + kills * STATE_EVERY,
                 kind + ": " + stepsTaken + " steps for a " + planned + "-step plan; a kill may only cost the steps since the last save");
+    }
+
+    @Test
+    void heldOutTextCanComeFromItsOwnFiles(@TempDir Path tmp) throws Exception {
+        TextCorpus corpus = new TextCorpus(Path.of("toy"), List.of(new TextCorpus.Document("toy.txt", ToyText.generate(7, 2_500))));
+        TextCorpus heldOut = new TextCorpus(Path.of("ood"), List.of(new TextCorpus.Document("ood.txt", ToyText.generate(9, 100))));
+        PretrainData data = PretrainData.separate(corpus, heldOut, new ByteTokenizer());
+        assertEquals(Sha256.of(corpus.tokens(new ByteTokenizer())), data.trainSha256(), "all of the corpus is trained on");
+        Path out = tmp.resolve("s");
+        PretrainSettings s = settings(ScheduleKind.annealed, "4K", null, 3e-3);
+        pretrain(out, s, data, false, new PretrainListener() {});
+        JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("series.json")));
+        assertEquals("ood", json.get("data").get("ood_corpus").asText());
+        assertFalse(json.get("data").has("ood_fraction"));
+        assertEquals(data.heldOut().length, json.get("data").get("ood_tokens").asInt());
+
+        PretrainData otherHeldOut = PretrainData.separate(corpus,
+                new TextCorpus(Path.of("ood"), List.of(new TextCorpus.Document("ood.txt", ToyText.generate(10, 100)))), new ByteTokenizer());
+        SeriesConflictException e = assertThrows(SeriesConflictException.class, () -> pretrain(out, s, otherHeldOut, true, new PretrainListener() {}));
+        assertTrue(e.getMessage().contains("--ood (sha256 of the held-out tokens)"), e.getMessage());
     }
 
     @Test

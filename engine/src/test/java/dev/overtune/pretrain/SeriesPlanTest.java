@@ -20,7 +20,7 @@ class SeriesPlanTest {
     static final double EPS = 1e-15;
 
     static PretrainSettings settings(ScheduleKind kind, String budgets, Long warmup) {
-        return new PretrainSettings(Budgets.parse(budgets), kind, 8, 32, PEAK, FLOOR, warmup, 0.2, AdamW.Config.defaults(), 1.0, 0, 0.05);
+        return new PretrainSettings(Budgets.parse(budgets), kind, 8, 32, PEAK, FLOOR, warmup, 0.2, AdamW.Config.defaults(), 1.0, 0);
     }
 
     static SeriesPlan plan(ScheduleKind kind) {

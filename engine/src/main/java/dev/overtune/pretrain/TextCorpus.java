@@ -3,28 +3,24 @@ package dev.overtune.pretrain;
 import dev.overtune.text.TextFiles;
 import dev.overtune.text.Tokenizer;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
- * Pre-training text: one UTF-8 file, or every {@code .txt} and {@code .txt.gz} file under a
- * directory (hidden files skipped), in path order so the token stream never depends on the file
- * system's listing order. Reading is strict: an empty, non-UTF-8 or corrupt file is an error naming it.
+ * Text read from disk for pre-training: one UTF-8 file ({@code .gz} unpacked), or every
+ * {@code .txt} and {@code .txt.gz} file under a directory (hidden files skipped), in path order so
+ * the token stream never depends on the file system's listing order. Reading is strict: an empty,
+ * non-UTF-8 or corrupt file is an error naming it.
  */
-public record Corpus(Path source, List<Document> documents) {
+public record TextCorpus(Path source, List<Document> documents) {
     public record Document(String name, String text) {}
 
-    public static Corpus read(Path dirOrFile) {
+    public static TextCorpus read(Path dirOrFile) {
         if (Files.isDirectory(dirOrFile)) {
             List<Path> files = textFiles(dirOrFile);
             if (files.isEmpty()) {
@@ -32,14 +28,14 @@ public record Corpus(Path source, List<Document> documents) {
             }
             List<Document> docs = new ArrayList<>();
             for (Path f : files) {
-                docs.add(new Document(dirOrFile.relativize(f).toString(), readText(f)));
+                docs.add(new Document(dirOrFile.relativize(f).toString(), TextFiles.readUtf8(f)));
             }
-            return new Corpus(dirOrFile, docs);
+            return new TextCorpus(dirOrFile, docs);
         }
         if (!Files.exists(dirOrFile)) {
-            throw new IllegalArgumentException(dirOrFile + ": no such file or directory; --corpus takes a directory of .txt/.txt.gz files or one text file");
+            throw new IllegalArgumentException(dirOrFile + ": no such file or directory; give a directory of .txt/.txt.gz files or one text file");
         }
-        return new Corpus(dirOrFile, List.of(new Document(dirOrFile.getFileName().toString(), readText(dirOrFile))));
+        return new TextCorpus(dirOrFile, List.of(new Document(dirOrFile.getFileName().toString(), TextFiles.readUtf8(dirOrFile))));
     }
 
     /** Every document's tokens, in order; each document ends with a newline so files never run into each other. */
@@ -83,20 +79,5 @@ public record Corpus(Path source, List<Document> documents) {
             }
         }
         return false;
-    }
-
-    private static String readText(Path file) {
-        byte[] bytes;
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
-            bytes = in.readAllBytes();
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (ZipException | EOFException e) {
-            throw new IllegalArgumentException(file + ": not a complete gzip file (" + e.getMessage() + "); re-create it with gzip");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-        }
-        return TextFiles.decodeUtf8(file, bytes);
     }
 }

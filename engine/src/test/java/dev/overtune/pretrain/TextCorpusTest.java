@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class CorpusTest {
+class TextCorpusTest {
     static void gzip(Path file, String text) throws Exception {
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
@@ -30,7 +30,7 @@ class CorpusTest {
         Files.writeString(dir.resolve("c/d.txt"), "third – ünïcode\n");
         Files.writeString(dir.resolve("README.md"), "not corpus");
         Files.writeString(dir.resolve(".hidden.txt"), "not corpus");
-        Corpus c = Corpus.read(dir);
+        TextCorpus c = TextCorpus.read(dir);
         assertEquals(3, c.documents().size());
         assertEquals("a.txt.gz", c.documents().get(0).name());
         String joined = new ByteTokenizer().decode(c.tokens(new ByteTokenizer()));
@@ -40,12 +40,12 @@ class CorpusTest {
     @Test
     void oneFileIsACorpus(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("x.txt"), "hello");
-        assertEquals(1, Corpus.read(f).documents().size());
+        assertEquals(1, TextCorpus.read(f).documents().size());
     }
 
     @Test
     void emptyDirectoryIsAnErrorNamingIt(@TempDir Path dir) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corpus.read(dir));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.read(dir));
         assertTrue(e.getMessage().startsWith(dir.toString()) && e.getMessage().contains("no .txt"), e.getMessage());
     }
 
@@ -53,21 +53,21 @@ class CorpusTest {
     void nonUtf8EmptyAndCorruptFilesAreNamed(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("latin1.txt");
         Files.write(bad, new byte[] {'c', 'a', 'f', (byte) 0xe9});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corpus.read(dir));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.read(dir));
         assertTrue(e.getMessage().contains("latin1.txt") && e.getMessage().contains("UTF-8"), e.getMessage());
         Files.delete(bad);
         Files.write(dir.resolve("empty.txt"), new byte[0]);
-        e = assertThrows(IllegalArgumentException.class, () -> Corpus.read(dir));
+        e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.read(dir));
         assertTrue(e.getMessage().contains("empty.txt") && e.getMessage().contains("empty"), e.getMessage());
         Files.delete(dir.resolve("empty.txt"));
         Files.write(dir.resolve("cut.txt.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0});
-        e = assertThrows(IllegalArgumentException.class, () -> Corpus.read(dir));
+        e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.read(dir));
         assertTrue(e.getMessage().contains("cut.txt.gz") && e.getMessage().contains("gzip"), e.getMessage());
     }
 
     @Test
     void missingPathIsNamed(@TempDir Path dir) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corpus.read(dir.resolve("nope")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.read(dir.resolve("nope")));
         assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("no such file"), e.getMessage());
     }
 
