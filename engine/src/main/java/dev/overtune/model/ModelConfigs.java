@@ -15,11 +15,27 @@ import java.util.TreeMap;
 public final class ModelConfigs {
     private ModelConfigs() {}
 
+    /**
+     * The demo's model: 2 layers, d=64, 4 heads, context 64, a UTF-8 byte vocabulary (256); 120,576
+     * parameters. Small enough that a 3–5 checkpoint series pre-trains in a couple of minutes on 2 cores.
+     */
+    public static final Gpt2Config DEMO = new Gpt2Config(256, 64, 64, 2, 4, 1e-5, "gelu_new");
+
+    /**
+     * A model small enough to over-train on a CPU: 2 layers, d=32, 4 heads, context 64, byte
+     * vocabulary; 35,712 parameters (token embeddings 256·32 + positions 64·32 + 2 layers ·
+     * (12·32² + 13·32) + final norm 2·32). 500 tokens per parameter is 17.9M tokens, 2,000 per
+     * parameter 71M.
+     */
+    public static final Gpt2Config OVERTRAINED = new Gpt2Config(256, 64, 32, 2, 4, 1e-5, "gelu_new");
+
     /** Small models that make sense on a laptop CPU, and GPT-2 124M for scale. */
     public static final Map<String, Gpt2Config> PRESETS = new TreeMap<>(Map.of(
             "tiny", new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new"),
             "small", new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new"),
-            "gpt2-124m", new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new")));
+            "gpt2-124m", new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new"),
+            "demo", DEMO,
+            "overtrained", OVERTRAINED));
 
     /** A preset name, a config.json file, or a checkpoint directory holding one. */
     public static LanguageModel resolve(String presetOrPath) {
