@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pre-trains a model from random init on a corpus and saves a checkpoint at every token budget: "
@@ -109,38 +110,55 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         LanguageModel m = Models.resolve(model);
-        SeriesPlan plan;
-        HeldOutSplit split;
-        PretrainRun.Options runOptions;
-        int nThreads;
-        try {
-            AdamW.Config d = AdamW.Config.defaults();
-            PretrainSettings settings = new PretrainSettings(budgets, schedule, batch, seqLen != null ? seqLen : m.contextLength(), lr,
-                    minLr != null ? minLr : BigDecimal.valueOf(lr).movePointLeft(1).doubleValue(), warmup, decayFraction, new AdamW.Config(d.beta1(), d.beta2(), d.eps(), weightDecay),
-                    clip, seed);
-            settings.requireFits(m);
-            plan = SeriesPlan.of(settings);
-            if (ood != null && oodFraction != null) {
-                throw new IllegalArgumentException("--ood and --ood-fraction exclude each other: hold out a file, or a share of the corpus");
-            }
-            split = ood != null ? null : new HeldOutSplit(oodFraction != null ? oodFraction : DEFAULT_OOD_FRACTION);
-            runOptions = new PretrainRun.Options(out, name != null ? name : seriesName(out), resume, stateEvery);
-            nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            Options.requirePositive("--threads", nThreads);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        SeriesPlan plan = flags(() -> SeriesPlan.of(settings(m)));
+        HeldOutSplit split = flags(this::heldOutSplit);
+        PretrainRun.Options runOptions = flags(() -> new PretrainRun.Options(out, name != null ? name : seriesName(out), resume, stateEvery));
+        int nThreads = flags(this::threadCount);
         Tokenizer tokenizer = PretrainTokenizers.forModel(m);
         PretrainData data = split != null
                 ? PretrainData.split(TextCorpus.read(corpus), tokenizer, split)
                 : PretrainData.separate(TextCorpus.read(corpus), TextCorpus.read(ood), tokenizer);
         String origin = ModelConfigs.PRESETS.containsKey(model) ? "preset '" + model + "'" : model;
         try (OrtBackend backend = new OrtBackend(nThreads)) {
-            PretrainPrinter printer = new PretrainPrinter(new PretrainPrinter.Run(m, origin, data, out, backend), format, System.out,
-                    System.err, PretrainPrinter.stderrIsTerminal());
+            PretrainPrinter printer = PretrainPrinter.toStandardStreams(new PretrainPrinter.Run(m, origin, data, out, backend), format);
             PretrainRun.run(backend, m, plan, data, runOptions, printer);
         }
         return ExitCodes.OK;
+    }
+
+    private PretrainSettings settings(LanguageModel m) {
+        AdamW.Config d = AdamW.Config.defaults();
+        // lr / 10 in decimal, so that series.json says 3.0E-4 rather than 3.0000000000000003E-4.
+        double floor = minLr != null ? minLr : BigDecimal.valueOf(lr).movePointLeft(1).doubleValue();
+        PretrainSettings s = new PretrainSettings(budgets, schedule, batch, seqLen != null ? seqLen : m.contextLength(), lr, floor, warmup,
+                decayFraction, new AdamW.Config(d.beta1(), d.beta2(), d.eps(), weightDecay), clip, seed);
+        s.requireFits(m);
+        return s;
+    }
+
+    /** The share of the corpus to hold out, or null when --ood gives the held-out text. */
+    private HeldOutSplit heldOutSplit() {
+        if (ood != null && oodFraction != null) {
+            throw new IllegalArgumentException("--ood and --ood-fraction exclude each other: hold out a file, or a share of the corpus");
+        }
+        return ood != null ? null : new HeldOutSplit(oodFraction != null ? oodFraction : DEFAULT_OOD_FRACTION);
+    }
+
+    private int threadCount() {
+        if (threads == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        Options.requirePositive("--threads", threads);
+        return threads;
+    }
+
+    /** Runs a check of flag values: what it refuses is a usage error (exit 2), not bad input. */
+    private <T> T flags(Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private static String seriesName(Path out) {

@@ -20,11 +20,11 @@ import java.nio.file.Path;
 /**
  * Prints a pre-training run: results on stdout (aligned lines, or one JSON object per line), and a
  * progress line on stderr with tokens/s, loss and ETA, rewritten in place on a terminal and printed
- * every {@link #PERIODIC_NANOS} otherwise, so logs stay readable.
+ * as a new line every {@link #PERIODIC_NANOS} otherwise, so logs stay readable.
  */
 final class PretrainPrinter implements PretrainListener {
     static final long PERIODIC_NANOS = 15_000_000_000L;
-    private static final long REDRAW_NANOS = 200_000_000L;
+    static final long REDRAW_NANOS = 200_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the header says about the run besides its plan. */
@@ -35,6 +35,7 @@ final class PretrainPrinter implements PretrainListener {
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
+    private final long everyNanos;
     private long tokensPerStep;
     private long totalSteps;
     private long startDone;
@@ -44,16 +45,23 @@ final class PretrainPrinter implements PretrainListener {
     private double smoothedLoss = Double.NaN;
     private boolean lineOpen;
 
-    PretrainPrinter(Run run, OutputFormat format, PrintStream out, PrintStream err, boolean terminal) {
+    /** Progress on System.err, redrawn on a terminal, periodic lines otherwise. */
+    static PretrainPrinter toStandardStreams(Run run, OutputFormat format) {
+        boolean terminal = stderrIsTerminal();
+        return new PretrainPrinter(run, format, System.out, System.err, terminal, terminal ? REDRAW_NANOS : PERIODIC_NANOS);
+    }
+
+    PretrainPrinter(Run run, OutputFormat format, PrintStream out, PrintStream err, boolean terminal, long everyNanos) {
         this.run = run;
         this.format = format;
         this.out = out;
         this.err = err;
         this.terminal = terminal;
+        this.everyNanos = everyNanos;
     }
 
     /** Java has no isatty for stderr alone; a console whose streams are terminals is the closest test. */
-    static boolean stderrIsTerminal() {
+    private static boolean stderrIsTerminal() {
         Console c = System.console();
         return c != null && c.isTerminal();
     }
@@ -84,7 +92,7 @@ final class PretrainPrinter implements PretrainListener {
         done++;
         smoothedLoss = Double.isNaN(smoothedLoss) ? step.loss() : 0.95 * smoothedLoss + 0.05 * step.loss();
         long now = System.nanoTime();
-        if (now - lastShown >= (terminal ? REDRAW_NANOS : PERIODIC_NANOS)) {
+        if (now - lastShown >= everyNanos) {
             lastShown = now;
             progress(leg.label());
         }
