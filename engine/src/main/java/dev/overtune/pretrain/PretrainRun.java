@@ -21,10 +21,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Pre-trains a checkpoint series: walks the plan's legs with one trainer, writes each budget's
@@ -76,12 +74,13 @@ public final class PretrainRun {
 
     private SeriesManifest run(Backend backend, SeriesManifest manifest) {
         if (manifest.complete()) {
-            deleteRecursively(stateDir);
+            deleteState();
             listener.onStart(plan, plan.totalSteps());
             listener.onFinish(manifest);
             return manifest;
         }
         PretrainSettings s = plan.settings();
+        // The config's schedule goes unused: every leg steps with its own.
         TrainConfig config = new TrainConfig(s.batchSize(), s.seqLen(), plan.legs().getFirst().schedule(), s.adam(), s.clipNorm());
         TokenWindows train = new TokenWindows(data.train(), s.seed());
         TokenWindows heldOut = new TokenWindows(data.heldOut(), s.seed());
@@ -115,7 +114,7 @@ public final class PretrainRun {
         }
         manifest.markComplete();
         manifest.write(options.out());
-        deleteRecursively(stateDir);
+        deleteState();
         listener.onFinish(manifest);
         return manifest;
     }
@@ -181,8 +180,7 @@ public final class PretrainRun {
     private void saveState(String which, Trainer trainer, SeriesPlan.Leg leg) {
         ObjectNode notes = JsonNodeFactory.instance.objectNode()
                 .put("leg", leg.index())
-                .put("leg_label", leg.label())
-                .put("data_sha256", data.trainSha256());
+                .put("leg_label", leg.label());
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
@@ -191,16 +189,11 @@ public final class PretrainRun {
         TrainingCheckpoint.save(stateDir.resolve(which), trainer, notes);
     }
 
-    private static void deleteRecursively(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
+    private void deleteState() {
+        try {
+            TrainingCheckpoint.deleteRecursively(stateDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + p + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot delete " + stateDir + ": " + e.getMessage(), e);
         }
     }
 }

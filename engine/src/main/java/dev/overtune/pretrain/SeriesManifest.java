@@ -169,10 +169,6 @@ public final class SeriesManifest {
         return root.path("name").asText();
     }
 
-    public String schedule() {
-        return root.path("schedule").asText();
-    }
-
     public boolean complete() {
         return root.path("complete").asBoolean(false);
     }
@@ -195,10 +191,6 @@ public final class SeriesManifest {
         all.sort(Comparator.comparingLong(SeriesCheckpoint::tokens));
         ArrayNode list = root.putArray("checkpoints");
         all.forEach(c -> list.add(c.toJson()));
-    }
-
-    public JsonNode json() {
-        return root.deepCopy();
     }
 
     /** Writes series.json into dir, replacing the old one in one move so a reader never sees half a file. */
