@@ -4,6 +4,7 @@ import dev.overtune.backend.BackendException;
 import dev.overtune.checkpoint.CheckpointException;
 import dev.overtune.graph.GraphException;
 import dev.overtune.model.ModelConfigException;
+import dev.overtune.pretrain.SeriesConflictException;
 import dev.overtune.train.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,11 +14,11 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
+        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
-                "3:bad input (checkpoint, config, text)", "4:training diverged", "5:ONNX Runtime failed"})
+                "3:bad input (checkpoint, config, text, corpus)", "4:training diverged", "5:ONNX Runtime failed"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,12 +44,14 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, finetune, eval, verify, artifacts");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, pretrain, scan, report, finetune, eval, verify, artifacts");
     }
 
     static int exitCode(Exception e) {
         return switch (e) {
             case DivergenceException d -> ExitCodes.DIVERGED;
+            case CommandLine.ParameterException p -> ExitCodes.USAGE;
+            case SeriesConflictException s -> ExitCodes.USAGE;
             case CheckpointException c -> ExitCodes.BAD_INPUT;
             case ModelConfigException m -> ExitCodes.BAD_INPUT;
             case IllegalArgumentException i -> ExitCodes.BAD_INPUT;

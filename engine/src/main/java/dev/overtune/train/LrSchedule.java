@@ -1,7 +1,7 @@
 package dev.overtune.train;
 
 /** Linear warm-up to the peak, then cosine decay to the floor over the remaining steps. */
-public record LrSchedule(double peak, double floor, long warmupSteps, long totalSteps) {
+public record LrSchedule(double peak, double floor, long warmupSteps, long totalSteps) implements Schedule {
     public LrSchedule {
         if (!(peak > 0) || floor < 0 || floor > peak) {
             throw new IllegalArgumentException("learning rates need 0 <= min (" + floor + ") <= peak (" + peak + "), peak > 0");
@@ -12,6 +12,7 @@ public record LrSchedule(double peak, double floor, long warmupSteps, long total
     }
 
     /** The rate for 0-based step {@code s}. */
+    @Override
     public double at(long s) {
         if (s < warmupSteps) {
             return peak * (s + 1) / warmupSteps;

@@ -122,7 +122,13 @@ public final class Trainer implements AutoCloseable {
         return loss.getFloat(0);
     }
 
+    /** One step at the rate the configured schedule gives for it. */
     public StepResult step() {
+        return step(config.schedule());
+    }
+
+    /** One step at the rate {@code schedule} gives for it: for runs whose rate curve changes between phases. */
+    public StepResult step(Schedule schedule) {
         long s = nextStep();
         double l = computeGradients();
         if (!Double.isFinite(l)) {
@@ -135,7 +141,7 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(norm)) {
             throw new DivergenceException(s, "gradient norm is " + norm, lastFiniteLoss, lastFiniteStep);
         }
-        double lr = config.schedule().at(s);
+        double lr = schedule.at(s);
         adam.update(params, grads, lr);
         lastFiniteLoss = l;
         lastFiniteStep = s;
@@ -154,8 +160,13 @@ public final class Trainer implements AutoCloseable {
 
     /** Fills the batch from the source for the next step, then steps. */
     public StepResult step(BatchSource source) {
+        return step(source, config.schedule());
+    }
+
+    /** Fills the batch from the source for the next step, then steps at the rate {@code schedule} gives. */
+    public StepResult step(BatchSource source, Schedule schedule) {
         source.fill(batch, nextStep());
-        return step();
+        return step(schedule);
     }
 
     @Override

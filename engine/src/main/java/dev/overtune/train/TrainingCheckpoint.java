@@ -88,7 +88,8 @@ public final class TrainingCheckpoint {
         return state.path("notes");
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
+    /** Deletes a directory and everything under it; nothing happens if it is not there. */
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
