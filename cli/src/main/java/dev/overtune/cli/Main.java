@@ -28,6 +28,11 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with overtune's error handling: one line on stderr and a named exit code. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("overtune: " + oneLine(e));
@@ -39,7 +44,7 @@ public final class Main implements Runnable {
             cmd.getErr().println("overtune: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override
