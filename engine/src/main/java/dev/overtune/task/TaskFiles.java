@@ -13,8 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +27,7 @@ public final class TaskFiles {
     private TaskFiles() {}
 
     public static List<Example> read(Path file, TaskKind kind) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
+        byte[] bytes = TextFiles.readBytes(file);
         return parse(maybeGunzip(bytes, file.toString()), file.toString(), kind);
     }
 

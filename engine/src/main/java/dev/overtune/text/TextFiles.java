@@ -20,14 +20,7 @@ public final class TextFiles {
     private TextFiles() {}
 
     public static String readUtf8(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        byte[] bytes = readBytes(file);
         if (file.getFileName() != null && file.getFileName().toString().endsWith(".gz")) {
             bytes = gunzip(new ByteArrayInputStream(bytes), file.toString());
         }
@@ -35,6 +28,17 @@ public final class TextFiles {
     }
 
     /** Decompresses a whole gzip stream; a truncated or non-gzip stream is an error naming the source. */
+    /** The whole file; a missing or unreadable one is a one-line error naming it. */
+    public static byte[] readBytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
     public static byte[] gunzip(InputStream in, String source) {
         try (InputStream gz = new GZIPInputStream(in)) {
             return gz.readAllBytes();

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Reads already-tokenized input: a JSON array of token ids, each checked against the model's vocabulary. */
@@ -17,11 +15,10 @@ public final class TokenIdFiles {
     private TokenIdFiles() {}
 
     public static int[] read(Path file, int vocabSize) {
+        byte[] bytes = TextFiles.readBytes(file);
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
+            root = JSON.readTree(bytes);
         } catch (JacksonException e) {
             throw new IllegalArgumentException(file + ": not valid JSON (" + e.getOriginalMessage() + "); " + EXPECTED);
         } catch (IOException e) {
