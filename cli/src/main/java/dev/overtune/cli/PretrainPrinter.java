@@ -8,8 +8,8 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.pretrain.PretrainData;
 import dev.overtune.pretrain.PretrainListener;
 import dev.overtune.pretrain.PretrainSettings;
-import dev.overtune.pretrain.SeriesCheckpoint;
-import dev.overtune.pretrain.SeriesManifest;
+import dev.overtune.pretrain.PretrainedCheckpoint;
+import dev.overtune.pretrain.PretrainManifest;
 import dev.overtune.pretrain.SeriesPlan;
 import dev.overtune.train.StepResult;
 
@@ -99,7 +99,7 @@ final class PretrainPrinter implements PretrainListener {
     }
 
     @Override
-    public void onCheckpoint(SeriesCheckpoint c) {
+    public void onCheckpoint(PretrainedCheckpoint c) {
         clearLine();
         if (format == OutputFormat.json) {
             emit(JSON.createObjectNode().put("event", "checkpoint").put("name", c.name()).put("path", c.path())
@@ -113,7 +113,7 @@ final class PretrainPrinter implements PretrainListener {
     }
 
     @Override
-    public void onFinish(SeriesManifest manifest) {
+    public void onFinish(PretrainManifest manifest) {
         clearLine();
         double seconds = (System.nanoTime() - started) / 1e9;
         long steps = done - startDone;

@@ -7,7 +7,7 @@ import dev.overtune.pretrain.HeldOutSplit;
 import dev.overtune.pretrain.PretrainData;
 import dev.overtune.pretrain.PretrainSettings;
 import dev.overtune.pretrain.ScheduleKind;
-import dev.overtune.pretrain.SeriesCheckpoint;
+import dev.overtune.pretrain.PretrainedCheckpoint;
 import dev.overtune.pretrain.SeriesPlan;
 import dev.overtune.pretrain.TextCorpus;
 import dev.overtune.text.ByteTokenizer;
@@ -45,7 +45,7 @@ class PretrainPrinterTest {
             for (int i = 0; i < 3; i++) {
                 p.onStep(plan.legs().getFirst(), new StepResult(i, 5.0 - i, 1.0, 3e-3));
             }
-            p.onCheckpoint(new SeriesCheckpoint("tokens-1K", "tokens-1K", 1000, 7, Map.of("model.safetensors", "ab12"), 4.5, 100));
+            p.onCheckpoint(new PretrainedCheckpoint("tokens-1K", "tokens-1K", 1000, 7, Map.of("model.safetensors", "ab12"), 4.5, 100));
         }
         return new Printed(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

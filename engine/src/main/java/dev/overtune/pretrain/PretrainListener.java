@@ -13,7 +13,7 @@ public interface PretrainListener {
     default void onStep(SeriesPlan.Leg leg, StepResult step) {}
 
     /** A budget's checkpoint is written and recorded in series.json. */
-    default void onCheckpoint(SeriesCheckpoint checkpoint) {}
+    default void onCheckpoint(PretrainedCheckpoint checkpoint) {}
 
-    default void onFinish(SeriesManifest manifest) {}
+    default void onFinish(PretrainManifest manifest) {}
 }

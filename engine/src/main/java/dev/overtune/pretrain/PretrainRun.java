@@ -63,16 +63,16 @@ public final class PretrainRun {
         this.stateDir = options.out().resolve(STATE_DIR);
     }
 
-    public static SeriesManifest run(Backend backend, LanguageModel model, SeriesPlan plan, PretrainData data, Options options,
+    public static PretrainManifest run(Backend backend, LanguageModel model, SeriesPlan plan, PretrainData data, Options options,
                                      PretrainListener listener) {
         plan.settings().requireFits(model);
         data.requireWindows(plan.settings().seqLen());
         data.requireVocabulary(model.vocabSize());
-        SeriesManifest manifest = SeriesDirectory.open(options.out(), SeriesManifest.create(options.name(), plan, model, data), options.resume());
+        PretrainManifest manifest = SeriesDirectory.open(options.out(), PretrainManifest.create(options.name(), plan, model, data), options.resume());
         return new PretrainRun(model, plan, data, options, listener).run(backend, manifest);
     }
 
-    private SeriesManifest run(Backend backend, SeriesManifest manifest) {
+    private PretrainManifest run(Backend backend, PretrainManifest manifest) {
         if (manifest.complete()) {
             deleteState();
             listener.onStart(plan, plan.totalSteps());
@@ -154,7 +154,7 @@ public final class PretrainRun {
     }
 
     private void finish(SeriesPlan.Leg leg, Trainer trainer, Evaluator evaluator, BatchSource heldOut,
-                        long evalBatches, SeriesManifest manifest) {
+                        long evalBatches, PretrainManifest manifest) {
         if (leg.endsInCheckpoint()) {
             int b = leg.budget();
             String name = plan.settings().budgets().checkpointName(b);
@@ -166,7 +166,7 @@ public final class PretrainRun {
             hashes.put(ModelWeights.WEIGHTS, Sha256.of(dir.resolve(ModelWeights.WEIGHTS)));
             hashes.put(ModelWeights.CONFIG, Sha256.of(dir.resolve(ModelWeights.CONFIG)));
             Evaluator.Result ood = evaluator.evaluate(heldOut, evalBatches);
-            SeriesCheckpoint c = new SeriesCheckpoint(name, name, tokens, trainer.nextStep(), hashes, ood.meanLoss(), ood.tokens());
+            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, trainer.nextStep(), hashes, ood.meanLoss(), ood.tokens());
             manifest.put(c);
             manifest.write(options.out());
             listener.onCheckpoint(c);

@@ -15,16 +15,16 @@ public final class SeriesDirectory {
      * A new or empty directory gets {@code wanted}; one holding the same series is continued with
      * {@code --resume} (its checkpoints kept) and refused without; anything else is refused.
      */
-    public static SeriesManifest open(Path out, SeriesManifest wanted, boolean resume) {
+    public static PretrainManifest open(Path out, PretrainManifest wanted, boolean resume) {
         try {
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new SeriesConflictException(out + ": exists and is not a directory; choose another --out");
             }
             Files.createDirectories(out);
-            Optional<SeriesManifest> existing = SeriesManifest.read(out);
+            Optional<PretrainManifest> existing = PretrainManifest.read(out);
             if (existing.isEmpty()) {
                 if (!isEmpty(out)) {
-                    throw new SeriesConflictException(out + ": holds files but no " + SeriesManifest.FILE + "; choose an empty or new --out");
+                    throw new SeriesConflictException(out + ": holds files but no " + PretrainManifest.FILE + "; choose an empty or new --out");
                 }
                 wanted.write(out);
                 return wanted;

@@ -26,9 +26,11 @@ import java.util.regex.Pattern;
  * "tokens", "step"?, "sha256"?: {file: hex}}]}. Fields it does not know are ignored, so other tools
  * can keep their notes in it. Every path must stay inside the series directory.
  */
-record SeriesManifest(String name, List<SeriesCheckpoint> checkpoints) {
-    static final String FILE = "series.json";
-    static final String FORMAT = "overtune-series/1";
+public record SeriesManifest(String name, List<SeriesCheckpoint> checkpoints) {
+    /** The manifest's file name in a series directory; written by {@code overtune pretrain}, read here. */
+    public static final String FILE = "series.json";
+    /** The format tag both sides check. */
+    public static final String FORMAT = "overtune-series/1";
     private static final String FIX = "fix " + FILE + " (format " + FORMAT + ")";
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();

@@ -42,18 +42,18 @@ class PretrainRunTest {
         return new PretrainSettings(Budgets.parse(budgets), kind, 8, 32, lr, lr / 10, warmup, 0.2, AdamW.Config.defaults(), 1.0, 1);
     }
 
-    static SeriesManifest pretrain(Path out, PretrainSettings settings, PretrainData data, boolean resume, PretrainListener listener) {
+    static PretrainManifest pretrain(Path out, PretrainSettings settings, PretrainData data, boolean resume, PretrainListener listener) {
         try (OrtBackend backend = new OrtBackend(2)) {
             return PretrainRun.run(backend, MODEL, SeriesPlan.of(settings), data,
                     new PretrainRun.Options(out, "toy", resume, STATE_EVERY), listener);
         }
     }
 
-    static SeriesManifest pretrain(Path out, ScheduleKind kind, String budgets, Long warmup) {
+    static PretrainManifest pretrain(Path out, ScheduleKind kind, String budgets, Long warmup) {
         return pretrain(out, settings(kind, budgets, warmup, 3e-3), DATA, false, new PretrainListener() {});
     }
 
-    static String weightsSha(SeriesManifest m, String name) {
+    static String weightsSha(PretrainManifest m, String name) {
         return m.checkpoints().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow().sha256().get(ModelWeights.WEIGHTS);
     }
 
@@ -61,15 +61,15 @@ class PretrainRunTest {
     @EnumSource(ScheduleKind.class)
     void heldOutLossFallsAcrossBudgets(ScheduleKind kind, @TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("series");
-        SeriesManifest m = pretrain(out, kind, "8K,16K,32K", null);
-        List<SeriesCheckpoint> cs = m.checkpoints();
-        assertEquals(List.of("tokens-8K", "tokens-16K", "tokens-32K"), cs.stream().map(SeriesCheckpoint::name).toList());
-        double[] ood = cs.stream().mapToDouble(SeriesCheckpoint::oodLoss).toArray();
+        PretrainManifest m = pretrain(out, kind, "8K,16K,32K", null);
+        List<PretrainedCheckpoint> cs = m.checkpoints();
+        assertEquals(List.of("tokens-8K", "tokens-16K", "tokens-32K"), cs.stream().map(PretrainedCheckpoint::name).toList());
+        double[] ood = cs.stream().mapToDouble(PretrainedCheckpoint::oodLoss).toArray();
         assertTrue(ood[0] < Math.log(256) - 1, kind + ": the first checkpoint learned something: " + ood[0]);
         assertTrue(ood[1] < ood[0] && ood[2] < ood[1], kind + ": held-out loss must fall with budget: " + java.util.Arrays.toString(ood));
 
         JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("series.json")));
-        assertEquals(SeriesManifest.FORMAT, json.get("format").asText());
+        assertEquals(PretrainManifest.FORMAT, json.get("format").asText());
         assertEquals("toy", json.get("name").asText());
         assertEquals(kind.name(), json.get("schedule").asText());
         assertEquals(1, json.get("seed").asLong());
@@ -103,21 +103,21 @@ class PretrainRunTest {
 
     @Test
     void annealedRunsEachStartFromTheSameInit(@TempDir Path tmp) {
-        SeriesManifest both = pretrain(tmp.resolve("a"), ScheduleKind.annealed, "8K,16K", 3L);
-        SeriesManifest alone = pretrain(tmp.resolve("b"), ScheduleKind.annealed, "16K", 3L);
+        PretrainManifest both = pretrain(tmp.resolve("a"), ScheduleKind.annealed, "8K,16K", 3L);
+        PretrainManifest alone = pretrain(tmp.resolve("b"), ScheduleKind.annealed, "16K", 3L);
         assertEquals(weightsSha(alone, "tokens-16K"), weightsSha(both, "tokens-16K"),
                 "the 16K run of a series is the 16K run on its own: nothing carries over from the 8K run");
         // An intermediate run over 16K follows the same cosine from the same init: its last checkpoint is that same run.
-        SeriesManifest intermediate = pretrain(tmp.resolve("c"), ScheduleKind.intermediate, "8K,16K", 3L);
+        PretrainManifest intermediate = pretrain(tmp.resolve("c"), ScheduleKind.intermediate, "8K,16K", 3L);
         assertEquals(weightsSha(alone, "tokens-16K"), weightsSha(intermediate, "tokens-16K"));
         assertNotEquals(weightsSha(both, "tokens-8K"), weightsSha(intermediate, "tokens-8K"), "annealed 8K has decayed, intermediate 8K has not");
     }
 
     @Test
     void wsdBranchesLeaveTheTrunkAsItWas(@TempDir Path tmp) {
-        SeriesManifest both = pretrain(tmp.resolve("a"), ScheduleKind.wsd, "8K,16K", 3L);
-        SeriesManifest first = pretrain(tmp.resolve("b"), ScheduleKind.wsd, "8K", 3L);
-        SeriesManifest second = pretrain(tmp.resolve("c"), ScheduleKind.wsd, "16K", 3L);
+        PretrainManifest both = pretrain(tmp.resolve("a"), ScheduleKind.wsd, "8K,16K", 3L);
+        PretrainManifest first = pretrain(tmp.resolve("b"), ScheduleKind.wsd, "8K", 3L);
+        PretrainManifest second = pretrain(tmp.resolve("c"), ScheduleKind.wsd, "16K", 3L);
         assertEquals(weightsSha(first, "tokens-8K"), weightsSha(both, "tokens-8K"));
         assertEquals(weightsSha(second, "tokens-16K"), weightsSha(both, "tokens-16K"),
                 "the trunk goes on from where it branched, untouched by the 8K decay");
@@ -149,7 +149,7 @@ class PretrainRunTest {
         }
 
         @Override
-        public void onCheckpoint(SeriesCheckpoint checkpoint) {
+        public void onCheckpoint(PretrainedCheckpoint checkpoint) {
             if (atCheckpoint) {
                 throw new Killed();
             }
@@ -160,14 +160,14 @@ class PretrainRunTest {
     @EnumSource(ScheduleKind.class)
     void killedAnywhereAndResumedEndsBitIdentical(ScheduleKind kind, @TempDir Path tmp) {
         PretrainSettings s = settings(kind, "4K,8K,16K", null, 3e-3);
-        SeriesManifest straight = pretrain(tmp.resolve("straight"), s, DATA, false, new PretrainListener() {});
+        PretrainManifest straight = pretrain(tmp.resolve("straight"), s, DATA, false, new PretrainListener() {});
 
         Path out = tmp.resolve("killed");
         int lives = 0;
         int kills = 0;
         int resumes = 0;
         long stepsTaken = 0;
-        SeriesManifest resumed = null;
+        PretrainManifest resumed = null;
         while (resumed == null) {
             assertTrue(lives < 40, "no progress after " + lives + " lives");
             // Alternate: killed 17 steps in (between state saves, inside any leg), or right after a checkpoint is written.
@@ -213,7 +213,7 @@ class PretrainRunTest {
     void refusesADirectoryHoldingAnotherSeries(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("s");
         PretrainSettings s = settings(ScheduleKind.annealed, "4K", null, 3e-3);
-        SeriesManifest made = pretrain(out, s, DATA, false, new PretrainListener() {});
+        PretrainManifest made = pretrain(out, s, DATA, false, new PretrainListener() {});
 
         SeriesConflictException again = assertThrows(SeriesConflictException.class, () -> pretrain(out, s, DATA, false, new PretrainListener() {}));
         assertTrue(again.getMessage().contains("already holds this series") && again.getMessage().contains("--resume"), again.getMessage());
@@ -235,7 +235,7 @@ class PretrainRunTest {
         assertTrue(junk.getMessage().contains("no series.json"), junk.getMessage());
 
         long[] steps = {0};
-        SeriesManifest done = pretrain(out, s, DATA, true, new PretrainListener() {
+        PretrainManifest done = pretrain(out, s, DATA, true, new PretrainListener() {
             @Override
             public void onStep(SeriesPlan.Leg leg, StepResult step) {
                 steps[0]++;

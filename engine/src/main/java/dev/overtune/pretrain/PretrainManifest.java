@@ -25,9 +25,9 @@ import java.util.Optional;
  * The settings that decide the weights are this series' identity: a run may only add to a
  * directory whose series.json has the same ones.
  */
-public final class SeriesManifest {
-    public static final String FILE = "series.json";
-    public static final String FORMAT = "overtune-series/1";
+public final class PretrainManifest {
+    public static final String FILE = dev.overtune.series.SeriesManifest.FILE;
+    public static final String FORMAT = dev.overtune.series.SeriesManifest.FORMAT;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A field of the identity and the flag (or thing) that sets it, in the order a mismatch is reported. */
@@ -55,12 +55,12 @@ public final class SeriesManifest {
 
     private final ObjectNode root;
 
-    private SeriesManifest(ObjectNode root) {
+    private PretrainManifest(ObjectNode root) {
         this.root = root;
     }
 
     /** A new series with no checkpoints yet. */
-    public static SeriesManifest create(String name, SeriesPlan plan, LanguageModel model, PretrainData data) {
+    public static PretrainManifest create(String name, SeriesPlan plan, LanguageModel model, PretrainData data) {
         PretrainSettings s = plan.settings();
         ObjectNode o = JSON.createObjectNode();
         o.put("format", FORMAT);
@@ -104,11 +104,11 @@ public final class SeriesManifest {
         o.put("producer", "overtune " + Versions.engine());
         o.put("complete", false);
         o.putArray("checkpoints");
-        return new SeriesManifest(reparsed(o));
+        return new PretrainManifest(reparsed(o));
     }
 
     /** The series.json in dir, if there is one. */
-    public static Optional<SeriesManifest> read(Path dir) {
+    public static Optional<PretrainManifest> read(Path dir) {
         Path file = dir.resolve(FILE);
         if (!Files.exists(file)) {
             return Optional.empty();
@@ -118,7 +118,7 @@ public final class SeriesManifest {
             if (!(node instanceof ObjectNode o) || !o.path("checkpoints").isArray()) {
                 throw new IllegalArgumentException(file + ": not a series.json (no checkpoints list); choose another --out");
             }
-            return Optional.of(new SeriesManifest(o));
+            return Optional.of(new PretrainManifest(o));
         } catch (JacksonException e) {
             throw new IllegalArgumentException(file + ": malformed JSON (" + e.getOriginalMessage() + "); fix it or choose another --out");
         } catch (IOException e) {
@@ -127,7 +127,7 @@ public final class SeriesManifest {
     }
 
     /** Refuses, naming the first setting that differs, unless {@code existing} (found in dir) is this same series. */
-    public void requireSameSeries(SeriesManifest existing, Path dir) {
+    public void requireSameSeries(PretrainManifest existing, Path dir) {
         for (Setting s : IDENTITY) {
             JsonNode mine = root.at(s.pointer());
             JsonNode theirs = existing.root.at(s.pointer());
@@ -177,18 +177,18 @@ public final class SeriesManifest {
         root.put("complete", true);
     }
 
-    public List<SeriesCheckpoint> checkpoints() {
-        List<SeriesCheckpoint> out = new ArrayList<>();
-        root.path("checkpoints").forEach(c -> out.add(SeriesCheckpoint.fromJson(c)));
+    public List<PretrainedCheckpoint> checkpoints() {
+        List<PretrainedCheckpoint> out = new ArrayList<>();
+        root.path("checkpoints").forEach(c -> out.add(PretrainedCheckpoint.fromJson(c)));
         return out;
     }
 
     /** Adds a checkpoint, replacing one of the same name (a resumed run re-saving it), kept in token order. */
-    public void put(SeriesCheckpoint checkpoint) {
-        List<SeriesCheckpoint> all = new ArrayList<>(checkpoints());
+    public void put(PretrainedCheckpoint checkpoint) {
+        List<PretrainedCheckpoint> all = new ArrayList<>(checkpoints());
         all.removeIf(c -> c.name().equals(checkpoint.name()));
         all.add(checkpoint);
-        all.sort(Comparator.comparingLong(SeriesCheckpoint::tokens));
+        all.sort(Comparator.comparingLong(PretrainedCheckpoint::tokens));
         ArrayNode list = root.putArray("checkpoints");
         all.forEach(c -> list.add(c.toJson()));
     }

@@ -12,9 +12,9 @@ import java.util.Map;
  * the budget it stands for, the optimizer step it was saved after, each file's sha256, and its loss on
  * the held-out part of the corpus (mean over {@code oodTokens} scored tokens).
  */
-public record SeriesCheckpoint(String name, String path, long tokens, long step, Map<String, String> sha256, double oodLoss,
+public record PretrainedCheckpoint(String name, String path, long tokens, long step, Map<String, String> sha256, double oodLoss,
                                long oodTokens) {
-    public SeriesCheckpoint {
+    public PretrainedCheckpoint {
         sha256 = Map.copyOf(sha256);
     }
 
@@ -31,10 +31,10 @@ public record SeriesCheckpoint(String name, String path, long tokens, long step,
         return o;
     }
 
-    static SeriesCheckpoint fromJson(JsonNode o) {
+    static PretrainedCheckpoint fromJson(JsonNode o) {
         Map<String, String> hashes = new LinkedHashMap<>();
         o.path("sha256").properties().forEach(e -> hashes.put(e.getKey(), e.getValue().asText()));
-        return new SeriesCheckpoint(o.path("name").asText(), o.path("path").asText(), o.path("tokens").asLong(),
+        return new PretrainedCheckpoint(o.path("name").asText(), o.path("path").asText(), o.path("tokens").asLong(),
                 o.path("step").asLong(), hashes, o.path("ood_loss").asDouble(Double.NaN), o.path("ood_eval_tokens").asLong());
     }
 }
