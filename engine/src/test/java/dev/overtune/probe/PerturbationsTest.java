@@ -67,6 +67,32 @@ class PerturbationsTest {
     }
 
     @Test
+    void absoluteAndRelativeScalesSizeTheNoiseAsDocumented() {
+        try (Arena arena = Arena.ofShared(); Perturbations p = new Perturbations(2)) {
+            ParamStore base = ParamStore.allocate(arena, MODEL.params());
+            base.initialize(3);
+            ParamStore out = ParamStore.allocate(arena, MODEL.params());
+            String wte = "transformer.wte.weight";
+            String gain = "transformer.ln_f.weight";
+            p.addNoise(base, out, NoiseScale.ABSOLUTE, 0.05, 9, 0);
+            assertEquals(0.05, std(base.tensor(wte), out.tensor(wte)), 0.002);
+            assertEquals(0.05, std(base.tensor(gain), out.tensor(gain)), 0.02, "absolute noise reaches constant-initialised tensors too");
+            p.addNoise(base, out, NoiseScale.RELATIVE, 0.1, 9, 0);
+            double rms = Perturbations.rms(base.tensor(gain));
+            assertEquals(0.1 * rms, std(base.tensor(gain), out.tensor(gain)), 0.03 * rms, "relative: sigma = gamma * rms(theta)");
+        }
+    }
+
+    static double std(HostTensor a, HostTensor b) {
+        double sq = 0;
+        for (long i = 0; i < a.size(); i++) {
+            double d = b.getFloat(i) - a.getFloat(i);
+            sq += d * d;
+        }
+        return Math.sqrt(sq / a.size());
+    }
+
+    @Test
     void normalsAreStandard() {
         GaussianNoise g = new GaussianNoise(12345, 0);
         double[] z = new double[1 << 20];

@@ -91,6 +91,22 @@ class ScanApiTest {
     }
 
     @Test
+    void divergingFineTuneIsAFailedUnitAndTheRestIsMeasured(@TempDir Path tmp) {
+        ScanSettings s = TinySeries.settings();
+        ScanSettings.FineTune wild = new ScanSettings.FineTune(List.of(3e-3, 1e30), List.of(0L), 4, 4, 32, 0, 0.0, 0.0);
+        Scan.Outcome out = scan(tmp.resolve("scan.db")).settings(new ScanSettings(s.eval(), wild, s.noise(), s.quant(), s.threads())).run();
+        List<UnitResult> failed = out.results().stream().filter(r -> !r.done()).toList();
+        assertEquals(series.size(), failed.size(), "one diverging fine-tune per checkpoint");
+        for (UnitResult f : failed) {
+            assertEquals(Probe.FINETUNE, f.probe());
+            assertEquals("1.0E30", f.setting().get("lr"));
+            assertTrue(f.reason().contains("diverged") || f.reason().contains("is NaN") || f.reason().contains("Infinity"), f.reason());
+        }
+        assertEquals(out.results().size() - failed.size(), out.results().stream().filter(UnitResult::done).count());
+        assertTrue(out.results().stream().anyMatch(r -> r.done() && r.probe() == Probe.FINETUNE), "the sane learning rate still measured");
+    }
+
+    @Test
     void brokenCheckpointIsRecordedAsFailedAndTheScanGoesOn(@TempDir Path tmp) throws Exception {
         Path broken = tmp.resolve("broken");
         Files.createDirectories(broken);
