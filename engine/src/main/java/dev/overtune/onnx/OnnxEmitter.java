@@ -68,12 +68,19 @@ public final class OnnxEmitter {
             usedNames.add(in.name());
             graph.addInput(valueInfo(in.name(), in.dtype(), in.shape()));
         }
+        Set<Value> live = live(g);
         for (Value c : g.constants()) {
+            if (!live.contains(c)) {
+                continue;
+            }
             names.put(c, c.name());
             usedNames.add(c.name());
             graph.addInitializer(tensor(c.name(), c.dtype(), c.shape(), c.constant()));
         }
         for (Node n : g.nodes()) {
+            if (!live.contains(n.output())) {
+                continue;
+            }
             String outName = outputOf.getOrDefault(n.output(), "v" + n.output().id());
             names.put(n.output(), outName);
             emitNode(n, outName);
@@ -86,6 +93,22 @@ public final class OnnxEmitter {
             }
             graph.addOutput(valueInfo(out.getKey(), v.dtype(), v.shape()));
         }
+    }
+
+    /**
+     * The values the outputs depend on. Autodiff can leave nodes nobody reads (the gradient of an
+     * operand that needs none); ONNX Runtime would still run them, so they are not emitted.
+     */
+    private static Set<Value> live(Graph g) {
+        Set<Value> live = new HashSet<>(g.outputs().values());
+        List<Node> nodes = g.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (live.contains(n.output())) {
+                live.addAll(n.inputs());
+            }
+        }
+        return live;
     }
 
     private void emitNode(Node n, String out) {
