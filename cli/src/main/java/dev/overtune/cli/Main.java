@@ -2,7 +2,6 @@ package dev.overtune.cli;
 
 import dev.overtune.backend.BackendException;
 import dev.overtune.checkpoint.CheckpointException;
-import dev.overtune.graph.GraphException;
 import dev.overtune.model.ModelConfigException;
 import dev.overtune.pretrain.SeriesConflictException;
 import dev.overtune.train.DivergenceException;
@@ -24,7 +23,13 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        try {
+            System.exit(run(args));
+        } catch (OutOfMemoryError e) {
+            System.err.println("overtune: out of memory (" + e.getMessage() + "); lower --batch or --seq-len, use a smaller model, "
+                    + "or give the JVM more with JAVA_TOOL_OPTIONS=-Xmx...");
+            System.exit(ExitCodes.INTERNAL);
+        }
     }
 
     static int run(String... args) {
@@ -63,7 +68,6 @@ public final class Main implements Runnable {
             case UncheckedIOException u -> ExitCodes.BAD_INPUT;
             case dev.overtune.scan.StoreException s -> ExitCodes.BAD_INPUT;
             case BackendException b -> ExitCodes.BACKEND;
-            case GraphException g -> ExitCodes.INTERNAL;
             default -> ExitCodes.INTERNAL;
         };
     }

@@ -71,11 +71,11 @@ final class ProgressPrinter implements FineTuneRun.Listener {
         double delta = s.after().meanLoss() - s.before().meanLoss();
         if (format == OutputFormat.json) {
             ObjectNode o = JSON.createObjectNode().put("event", "summary").put("loss_before", s.before().meanLoss())
-                    .put("loss_after", s.after().meanLoss()).put("steps", s.steps().size()).put("train_tokens", s.trainTokens());
+                    .put("loss_after", s.after().meanLoss()).put("steps", s.totalSteps()).put("steps_now", s.steps().size()).put("train_tokens", s.trainTokens());
             emit(o);
         } else {
             out.printf("held-out loss %.4f -> %.4f (%+.4f) after %d steps on %d training tokens%n",
-                    s.before().meanLoss(), s.after().meanLoss(), delta, s.steps().size(), s.trainTokens());
+                    s.before().meanLoss(), s.after().meanLoss(), delta, s.totalSteps(), s.trainTokens());
         }
     }
 

@@ -90,6 +90,15 @@ class MainTest {
         List<JsonNode> events = parse(resumed.out());
         assertEquals(6, events.stream().filter(e -> e.get("event").asText().equals("resumed")).findFirst().orElseThrow().get("next_step").asLong());
         assertEquals(0, events.stream().filter(e -> e.get("event").asText().equals("step")).count());
+        // The pre-trained "before" loss survives the resume, and the step count covers the whole run.
+        double firstBefore = parse(full.out()).stream().filter(e -> e.get("event").asText().equals("eval")).findFirst().orElseThrow().get("loss").asDouble();
+        JsonNode resumedBefore = events.stream().filter(e -> e.get("event").asText().equals("eval")).findFirst().orElseThrow();
+        assertEquals(firstBefore, resumedBefore.get("loss").asDouble());
+        assertEquals(6, events.get(events.size() - 1).get("steps").asInt());
+
+        // Continuing with other settings would silently mix two runs: refused, naming what differs.
+        String[] otherLr = concat(common, "--resume", "--lr", "1e-2");
+        assertOneLineError(run(otherLr), ExitCodes.BAD_INPUT, "ckpt", "other training settings");
     }
 
     @Test

@@ -69,7 +69,7 @@ class ScanCommandTest {
 
     @Test
     void shippedTaskScans(@TempDir Path tmp) throws Exception {
-        String[] args = scanArgs("--store", tmp.resolve("t.db").toString(), "--quant", "int8");
+        String[] args = scanArgs("--store", tmp.resolve("t.db").toString());
         args[java.util.Arrays.asList(args).indexOf("--task") + 1] = "wordnet-pos";
         MainTest.Run r = MainTest.run(args);
         assertEquals(ExitCodes.OK, r.code(), r.err());
@@ -93,6 +93,7 @@ class ScanCommandTest {
         MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.BAD_INPUT, "--shard", "I/N");
         MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.BAD_INPUT, "--quant", "fp8");
         MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.BAD_INPUT, "--ft-warmup", "--ft-steps");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "int8")), ExitCodes.BAD_INPUT, "int8-channel", "twice");
         Path junk = tmp.resolve("junk.db");
         Files.writeString(junk, "not a database");
         MainTest.assertOneLineError(MainTest.run(scanArgs("--store", junk.toString())), ExitCodes.BAD_INPUT, "junk.db", "untouched");

@@ -66,8 +66,8 @@ public final class OrtBackend implements Backend {
     @Override
     public Program compile(Graph graph) {
         byte[] model = OnnxEmitter.emit(graph, "").toByteArray();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setIntraOpNumThreads(intraOpThreads);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
@@ -78,6 +78,7 @@ public final class OrtBackend implements Backend {
             OrtSession session = env.createSession(model, options);
             return new OrtProgram(graph, session, options);
         } catch (OrtException e) {
+            options.close();
             throw new BackendException("ONNX Runtime could not load graph '" + graph.name() + "': " + e.getMessage(), e);
         }
     }

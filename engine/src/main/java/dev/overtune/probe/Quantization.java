@@ -22,6 +22,11 @@ public record Quantization(int bits, int groupSize) {
         return "int" + bits + (groupSize == 0 ? "-channel" : "-g" + groupSize);
     }
 
+    @Override
+    public String toString() {
+        return label();
+    }
+
     /** Quantises a [rows, cols] matrix whose output channels lie along outputAxis (0: rows, 1: columns). */
     public void apply(HostTensor src, HostTensor dst, int outputAxis) {
         int rows = src.shape().dim(0);

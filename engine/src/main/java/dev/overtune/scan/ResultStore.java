@@ -47,8 +47,11 @@ public final class ResultStore implements AutoCloseable {
                 store.putMeta("created", Instant.now().toString());
             } else if (!existing.equals(plan.planHash())) {
                 store.close();
-                throw new StoreException(file + ": made by a different scan plan (task or evaluation/fine-tune settings differ: "
+                throw new StoreException(file + ": made by a different scan plan (task, held-out text or evaluation/fine-tune settings differ: "
                         + existing + " vs " + plan.planHash() + "); use the original settings or another --store");
+            } else {
+                // The grid or the checkpoint list may have grown: the store describes the latest plan.
+                store.putMeta("plan", planJson);
             }
             return store;
         } catch (SQLException e) {
@@ -87,6 +90,7 @@ public final class ResultStore implements AutoCloseable {
             }
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = db.createStatement()) {
+                checkIntegrity(file, s);
                 s.execute("PRAGMA busy_timeout = 10000");
                 if (create) {
                     s.execute("PRAGMA journal_mode = WAL");
@@ -109,13 +113,25 @@ public final class ResultStore implements AutoCloseable {
                               seconds REAL,
                               finished TEXT NOT NULL)""");
                 }
-                s.execute("PRAGMA quick_check");
+            } catch (SQLException | StoreException e) {
+                db.close();
+                throw e;
             }
             return new ResultStore(file, db);
         } catch (SQLException e) {
             throw corrupt(file, e);
         } catch (java.io.IOException e) {
             throw new StoreException(file + ": cannot open (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void checkIntegrity(Path file, Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("PRAGMA quick_check")) {
+            String verdict = r.next() ? r.getString(1) : "no answer";
+            if (!"ok".equals(verdict)) {
+                throw new StoreException(file + ": damaged result store (SQLite quick_check: " + verdict.replace('\n', ' ')
+                        + "); it was left untouched, move it away or pass another --store");
+            }
         }
     }
 

@@ -102,7 +102,8 @@ public final class Scan {
         public ScanPlan plan() {
             Objects.requireNonNull(series, "series");
             Objects.requireNonNull(task, "task");
-            return ScanPlan.of(series, task.name(), task.contentHash(), settings);
+            Objects.requireNonNull(ood, "ood");
+            return ScanPlan.of(series, task.name(), task.contentHash(), Unit.sha256(java.util.Arrays.toString(ood)).substring(0, 16), settings);
         }
 
         public Outcome run() {

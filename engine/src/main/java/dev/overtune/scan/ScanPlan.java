@@ -12,7 +12,11 @@ import java.util.Map;
  * quant), and the deterministic subset a shard {@code i/n} runs.
  */
 public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSettings settings, List<Unit> units, String planHash) {
-    public static ScanPlan of(List<ScanCheckpoint> checkpoints, String taskName, String taskHash, ScanSettings s) {
+    /**
+     * @param taskHash a hash of the task's content
+     * @param oodHash a hash of the held-out tokens: a store never mixes OOD losses on different text
+     */
+    public static ScanPlan of(List<ScanCheckpoint> checkpoints, String taskName, String taskHash, String oodHash, ScanSettings s) {
         if (checkpoints.isEmpty()) {
             throw new IllegalArgumentException("the series has no checkpoints to scan");
         }
@@ -34,7 +38,7 @@ public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSe
                 units.add(Unit.of(c, Probe.QUANT, Map.of("bits", Integer.toString(q.bits()), "group", Integer.toString(q.groupSize())), 0));
             }
         }
-        String hash = Unit.sha256("task=" + taskName + ":" + taskHash + ";" + s.compatibilityKey()).substring(0, 16);
+        String hash = Unit.sha256("task=" + taskName + ":" + taskHash + ";ood=" + oodHash + ";" + s.compatibilityKey()).substring(0, 16);
         return new ScanPlan(List.copyOf(checkpoints), taskName, s, List.copyOf(units), hash);
     }
 

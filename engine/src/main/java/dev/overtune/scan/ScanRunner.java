@@ -66,13 +66,15 @@ public final class ScanRunner {
             ParamStore base = ParamStore.allocate(arena, model.params());
             ParamStore work = ParamStore.allocate(arena, model.params());
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
-            Trainer trainer = needsTrainer(pending) ? new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena) : null;
+            Trainer trainer = null;
             try {
+                if (needsTrainer(pending)) {
+                    trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
+                }
                 for (Map.Entry<ScanCheckpoint, List<Unit>> e : ScanPlan.byCheckpoint(pending).entrySet()) {
                     ScanCheckpoint checkpoint = e.getKey();
                     listener.checkpointStarted(checkpoint, e.getValue().size());
                     String loadFailure = load(checkpoint, base);
-                    double baseOod = Double.NaN;
                     for (Unit unit : e.getValue()) {
                         long started = System.nanoTime();
                         UnitResult result;

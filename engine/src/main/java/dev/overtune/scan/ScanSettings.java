@@ -23,8 +23,8 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
     public record FineTune(List<Double> learningRates, List<Long> seeds, long steps, int batchSize, int seqLen,
                            long warmupSteps, double weightDecay, double l2ToInit) {
         public FineTune {
-            learningRates = List.copyOf(learningRates);
-            seeds = List.copyOf(seeds);
+            learningRates = distinct("learning rates", learningRates);
+            seeds = distinct("seeds", seeds);
             for (double lr : learningRates) {
                 if (!(lr > 0)) {
                     throw new IllegalArgumentException("fine-tune learning rates must be positive, got " + lr);
@@ -42,7 +42,7 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
     /** The noise probe: scales γ × K samples. */
     public record Noise(NoiseScale scale, List<Double> gammas, int samples, long seed) {
         public Noise {
-            gammas = List.copyOf(gammas);
+            gammas = distinct("noise scales", gammas);
             for (double g : gammas) {
                 if (!(g > 0)) {
                     throw new IllegalArgumentException("noise scales must be positive, got " + g);
@@ -54,7 +54,7 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
 
     public record Quant(List<Quantization> formats) {
         public Quant {
-            formats = List.copyOf(formats);
+            formats = distinct("quantisation formats", formats);
         }
     }
 
@@ -65,8 +65,18 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
     /** The settings that give a unit's numbers their meaning: two plans that differ here must not share a store. */
     public String compatibilityKey() {
         return "eval=" + eval + ";finetune=steps:" + fineTune.steps() + ",batch:" + fineTune.batchSize() + ",seq:" + fineTune.seqLen()
-                + ",warmup:" + fineTune.warmupSteps() + ",wd:" + fineTune.weightDecay() + ",l2:" + fineTune.l2ToInit()
-                + ";noise=" + noise.scale();
+                + ",warmup:" + fineTune.warmupSteps() + ",wd:" + fineTune.weightDecay() + ",l2:" + fineTune.l2ToInit();
+    }
+
+    /** A grid listing a value twice would plan two units with one id; refuse it by name. */
+    static <T> List<T> distinct(String what, List<T> values) {
+        java.util.Set<T> seen = new java.util.HashSet<>();
+        for (T v : values) {
+            if (!seen.add(v)) {
+                throw new IllegalArgumentException("the " + what + " list " + v + " twice; give each value once");
+            }
+        }
+        return List.copyOf(values);
     }
 
     private static void positive(String what, double v) {

@@ -4,6 +4,8 @@ import dev.overtune.task.Example;
 import dev.overtune.task.Split;
 import dev.overtune.task.Task;
 import dev.overtune.task.TaskEvaluator;
+import dev.overtune.task.TaskKind;
+import dev.overtune.text.TokenWindows;
 import dev.overtune.text.Tokenizer;
 import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
@@ -13,21 +15,30 @@ import java.util.Map;
 
 /**
  * A task file (text, prompt/completion, label, multiple choice) as a scan task: trains on its train
- * split, scores validation and test with loss and, where it has candidates, accuracy. Evaluation
- * uses at most {@code evalExamples} examples per split, the same ones every time.
+ * split, scores validation and test with loss and, where it has candidates, accuracy. Language
+ * modelling is scored on at most the evaluation's batch budget of each split; the other kinds on at
+ * most {@code evalExamples} examples of each, the same ones every time. Text is tokenized once.
  */
 public final class TaskScanTask implements ScanTask {
     private final Task task;
     private final Task evaluated;
     private final Tokenizer tokenizer;
-    private final int evalExamples;
     private final String hash;
+    private final int[] trainStream;
+    private final int[] validationStream;
+    private final int[] testStream;
 
     public TaskScanTask(Task task, Tokenizer tokenizer, int evalExamples) {
+        if (!task.has(Split.TEST)) {
+            throw new IllegalArgumentException("task " + task.name() + " has no test split; a scan reports test loss, so give test.jsonl");
+        }
         this.task = task;
         this.evaluated = task.limitEvaluation(evalExamples);
         this.tokenizer = tokenizer;
-        this.evalExamples = evalExamples;
+        boolean lm = task.kind() == TaskKind.LANGUAGE_MODELING;
+        this.trainStream = lm ? task.tokenStream(Split.TRAIN, tokenizer) : null;
+        this.validationStream = lm ? task.tokenStream(Split.VALIDATION, tokenizer) : null;
+        this.testStream = lm ? task.tokenStream(Split.TEST, tokenizer) : null;
         StringBuilder content = new StringBuilder(task.kind().id()).append('|').append(tokenizer.name()).append('|').append(evalExamples);
         for (Split split : Split.values()) {
             if (task.has(split)) {
@@ -51,18 +62,19 @@ public final class TaskScanTask implements ScanTask {
 
     @Override
     public BatchSource train(long seed) {
-        return task.trainingBatches(tokenizer, seed);
+        return trainStream != null ? new TokenWindows(trainStream, seed) : task.trainingBatches(tokenizer, seed);
     }
 
     @Override
     public Map<String, Double> evaluate(Evaluator evaluator, int maxBatches) {
         Map<String, Double> m = new LinkedHashMap<>();
-        score(m, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
-        if (task.has(Split.TEST)) {
-            score(m, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));
-        } else {
-            m.put("id_test_loss", m.get("id_val_loss"));
+        if (validationStream != null) {
+            m.put("id_val_loss", TextTask.loss(evaluator, validationStream, maxBatches));
+            m.put("id_test_loss", TextTask.loss(evaluator, testStream, maxBatches));
+            return m;
         }
+        score(m, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
+        score(m, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));
         return m;
     }
 

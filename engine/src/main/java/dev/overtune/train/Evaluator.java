@@ -30,18 +30,30 @@ public final class Evaluator implements AutoCloseable {
     private final Backend.Binding binding;
 
     public Evaluator(Backend backend, LanguageModel model, ParamStore params, int batchSize, int seqLen, Arena arena) {
+        this(backend, model, params, batchSize, seqLen, arena, false);
+    }
+
+    /** keepLogits: also copy out the [batch, seq, vocab] logits each run (tests and tools that read them). */
+    public Evaluator(Backend backend, LanguageModel model, ParamStore params, int batchSize, int seqLen, Arena arena, boolean keepLogits) {
         this.batch = Batch.allocate(arena, batchSize, seqLen);
         this.nllSum = HostTensor.allocate(arena, DType.F32, Shape.scalar());
         this.weightSum = HostTensor.allocate(arena, DType.F32, Shape.scalar());
         this.tokenLogprobs = HostTensor.allocate(arena, DType.F32, Shape.of(batchSize, seqLen));
-        this.logits = HostTensor.allocate(arena, DType.F32, Shape.of(batchSize, seqLen, model.vocabSize()));
+        this.logits = keepLogits ? HostTensor.allocate(arena, DType.F32, Shape.of(batchSize, seqLen, model.vocabSize())) : null;
         this.program = backend.compile(TrainingGraphs.eval(model, batchSize, seqLen));
         Map<String, HostTensor> inputs = new HashMap<>(params.tensors());
         inputs.putAll(batch.asInputs());
-        Map<String, HostTensor> outputs = Map.of(
-                TrainingGraphs.NLL_SUM, nllSum, TrainingGraphs.WEIGHT_SUM, weightSum,
-                TrainingGraphs.TOKEN_LOGPROBS, tokenLogprobs, TrainingGraphs.LOGITS, logits);
-        this.binding = program.bind(inputs, outputs);
+        Map<String, HostTensor> outputs = new HashMap<>(Map.of(
+                TrainingGraphs.NLL_SUM, nllSum, TrainingGraphs.WEIGHT_SUM, weightSum, TrainingGraphs.TOKEN_LOGPROBS, tokenLogprobs));
+        if (keepLogits) {
+            outputs.put(TrainingGraphs.LOGITS, logits);
+        }
+        try {
+            this.binding = program.bind(inputs, outputs);
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
     }
 
     public Batch batch() {
@@ -66,8 +78,11 @@ public final class Evaluator implements AutoCloseable {
         return tokenLogprobs;
     }
 
-    /** [batch, seq, vocab] logits of the last run. */
+    /** [batch, seq, vocab] logits of the last run; only for an evaluator built with keepLogits. */
     public HostTensor logits() {
+        if (logits == null) {
+            throw new IllegalStateException("this evaluator was built without keepLogits");
+        }
         return logits;
     }
 

@@ -1,5 +1,6 @@
 package dev.overtune.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.backend.Backend;
@@ -37,7 +38,8 @@ public final class FineTuneRun {
         default void onResume(Path dir, long nextStep) {}
     }
 
-    public record Summary(Evaluator.Result before, Evaluator.Result after, List<StepResult> steps, long trainTokens) {}
+    /** steps: those run now; totalSteps: all the run's steps, including those before a resume. */
+    public record Summary(Evaluator.Result before, Evaluator.Result after, List<StepResult> steps, long totalSteps, long trainTokens) {}
 
     /** Fraction of the tokens held out for evaluation. */
     public static final double HELD_OUT = 0.1;
@@ -45,6 +47,38 @@ public final class FineTuneRun {
     public static final int MAX_EVAL_BATCHES = 16;
 
     private FineTuneRun() {}
+
+    /** A resume must continue the same run: same settings, same data order, same text. */
+    private static void requireSameRun(Path dir, JsonNode state, TrainConfig config, long dataSeed, String textHash) {
+        JsonNode notes = state.path("notes");
+        String differs = null;
+        // Compared as text: a parsed 2 is an IntNode, the record's long 2 a LongNode, and those are not equal.
+        if (!state.path("train_config").toString().equals(TrainingCheckpoint.describe(config).toString())) {
+            differs = "training settings (steps, batch, sequence length, learning rates or optimizer)";
+        } else if (notes.path("data_seed").asLong(Long.MIN_VALUE) != dataSeed) {
+            differs = "seed";
+        } else if (!textHash.equals(notes.path("text_sha256").asText())) {
+            differs = "text";
+        }
+        if (differs != null) {
+            throw new IllegalArgumentException(dir + " holds a run with other " + differs
+                    + "; resume with the flags and text it was started with, or --save elsewhere");
+        }
+    }
+
+    /** A short content hash of a token stream. */
+    private static final class TextHash {
+        static String of(int[] tokens) {
+            try {
+                java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(tokens.length * 4);
+                b.asIntBuffer().put(tokens);
+                return java.util.HexFormat.of().formatHex(d.digest(b.array()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
     public static Summary run(Backend backend, LanguageModel model, ParamStore params, int[] tokens, TrainConfig config,
                               long dataSeed, Saving saving, Listener listener) {
@@ -61,11 +95,18 @@ public final class FineTuneRun {
         try (Arena arena = Arena.ofConfined();
              Evaluator evaluator = new Evaluator(backend, model, params, config.batchSize(), seq, arena);
              Trainer trainer = new Trainer(backend, model, params, config, arena)) {
-            if (saving.resume() && saving.dir() != null && Files.exists(saving.dir().resolve(TrainingCheckpoint.STATE))) {
+            String textHash = TextHash.of(tokens);
+            Evaluator.Result before = null;
+            if (saving.resume() && saving.dir() != null && TrainingCheckpoint.exists(saving.dir())) {
+                JsonNode state = TrainingCheckpoint.readState(saving.dir());
+                requireSameRun(saving.dir(), state, config, dataSeed, textHash);
                 TrainingCheckpoint.restore(saving.dir(), trainer);
+                JsonNode notes = state.path("notes");
+                before = new Evaluator.Result(notes.path("loss_before").asDouble(), notes.path("tokens_before").asLong());
                 listener.onResume(saving.dir(), trainer.nextStep());
+            } else {
+                before = evaluator.evaluate(eval.sequential(), evalBatches);
             }
-            Evaluator.Result before = evaluator.evaluate(eval.sequential(), evalBatches);
             listener.onEval("before", before);
             List<StepResult> steps = new ArrayList<>();
             long total = config.schedule().totalSteps();
@@ -75,14 +116,15 @@ public final class FineTuneRun {
                 listener.onStep(r);
                 boolean last = trainer.nextStep() == total;
                 if (saving.dir() != null && (last || (saving.every() > 0 && trainer.nextStep() % saving.every() == 0))) {
-                    ObjectNode notes = JsonNodeFactory.instance.objectNode().put("data_seed", dataSeed).put("tokens", tokens.length);
+                    ObjectNode notes = JsonNodeFactory.instance.objectNode().put("data_seed", dataSeed).put("tokens", tokens.length)
+                            .put("text_sha256", textHash).put("loss_before", before.meanLoss()).put("tokens_before", before.tokens());
                     TrainingCheckpoint.save(saving.dir(), trainer, notes);
                     listener.onSave(saving.dir(), trainer.nextStep());
                 }
             }
             Evaluator.Result after = evaluator.evaluate(eval.sequential(), evalBatches);
             listener.onEval("after", after);
-            return new Summary(before, after, steps, train.length());
+            return new Summary(before, after, steps, trainer.nextStep(), train.length());
         }
     }
 }

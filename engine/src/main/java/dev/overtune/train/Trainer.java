@@ -48,7 +48,12 @@ public final class Trainer implements AutoCloseable {
         Map<String, HostTensor> outputs = new HashMap<>();
         outputs.put(TrainingGraphs.LOSS, loss);
         grads.tensors().forEach((name, t) -> outputs.put(TrainingGraphs.GRAD_PREFIX + name, t));
-        this.binding = program.bind(inputs, outputs);
+        try {
+            this.binding = program.bind(inputs, outputs);
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
     }
 
     public LanguageModel model() {

@@ -51,7 +51,7 @@ public final class TrainingCheckpoint {
             SafetensorsWriter.write(tmp.resolve(OPTIMIZER), moments, Map.of("step", Long.toString(adam.step())));
             ObjectNode state = JSON.createObjectNode();
             state.put("step", trainer.nextStep());
-            state.set("train_config", JSON.valueToTree(trainer.config()));
+            state.set("train_config", describe(trainer.config()));
             state.set("notes", notes == null ? JSON.createObjectNode() : notes);
             Files.writeString(tmp.resolve(STATE), state.toPrettyString());
             deleteRecursively(old);
@@ -65,14 +65,39 @@ public final class TrainingCheckpoint {
         }
     }
 
-    /** Restores parameters, moments and step into a trainer built for the same model; returns the saved notes. */
-    public static JsonNode restore(Path dir, Trainer trainer) {
-        JsonNode state;
+    /**
+     * Whether dir holds a saved state. A crash between the two renames of {@link #save} leaves the
+     * previous state in {@code dir.old} alone; it is moved back first, so no finished work is lost.
+     */
+    public static boolean exists(Path dir) {
+        Path old = dir.toAbsolutePath().getParent().resolve(dir.getFileName() + ".old");
         try {
-            state = JSON.readTree(Files.readString(dir.resolve(STATE)));
+            if (!Files.exists(dir) && Files.exists(old.resolve(STATE))) {
+                Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot recover the training state in " + old + ": " + e.getMessage(), e);
+        }
+        return Files.exists(dir.resolve(STATE));
+    }
+
+    /** The saved trainer_state.json: step, train_config, notes. */
+    public static JsonNode readState(Path dir) {
+        try {
+            return JSON.readTree(Files.readString(dir.resolve(STATE)));
         } catch (IOException e) {
             throw new CheckpointException(dir.resolve(STATE) + ": cannot read training state (" + e.getMessage() + "); start again without --resume");
         }
+    }
+
+    /** The settings as saved, for comparing with a run that wants to continue. */
+    public static JsonNode describe(TrainConfig config) {
+        return JSON.valueToTree(config);
+    }
+
+    /** Restores parameters, moments and step into a trainer built for the same model; returns the saved notes. */
+    public static JsonNode restore(Path dir, Trainer trainer) {
+        JsonNode state = readState(dir);
         try (ShardedCheckpoint weights = ShardedCheckpoint.open(dir);
              SafetensorsFile optimizer = SafetensorsFile.open(dir.resolve(OPTIMIZER));
              Arena arena = Arena.ofConfined()) {

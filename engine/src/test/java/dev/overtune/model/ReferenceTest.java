@@ -116,7 +116,7 @@ class ReferenceTest {
     void logitsAndLossMatch(String name) {
         try (Fixture f = Fixture.open(name); Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend()) {
             TrainConfig cfg = f.trainConfig();
-            try (Evaluator eval = new Evaluator(backend, f.model(), f.params(arena), cfg.batchSize(), cfg.seqLen(), arena)) {
+            try (Evaluator eval = new Evaluator(backend, f.model(), f.params(arena), cfg.batchSize(), cfg.seqLen(), arena, true)) {
                 f.fillBatch(eval.batch());
                 eval.run();
                 double logitsError = relativeError(eval.logits(), f.expected().tensor("logits"));

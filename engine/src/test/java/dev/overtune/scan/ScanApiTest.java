@@ -81,6 +81,15 @@ class ScanApiTest {
     }
 
     @Test
+    void storeRefusesOtherHeldOutText(@TempDir Path tmp) {
+        Path store = tmp.resolve("scan.db");
+        scan(store).shard(0, 9).run();
+        int[] other = java.util.Arrays.copyOf(TinySeries.oodTokens(), TinySeries.oodTokens().length - 1);
+        StoreException e = assertThrows(StoreException.class, () -> scan(store).ood(other).run());
+        assertTrue(e.getMessage().contains("held-out text"), e.getMessage());
+    }
+
+    @Test
     void corruptStoreIsReportedAndLeftUntouched(@TempDir Path tmp) throws Exception {
         Path store = tmp.resolve("scan.db");
         byte[] garbage = "this is not a database, it is a shopping list".getBytes();

@@ -59,7 +59,7 @@ class TaskEvaluatorTest {
     }
 
     private static TaskEvaluator.Result evaluate(Task task, int batchSize) {
-        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, batchSize, SEQ, a)) {
+        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, batchSize, SEQ, a, true)) {
             return TaskEvaluator.evaluate(evaluator, task, Split.VALIDATION, BYTES);
         }
     }
@@ -106,7 +106,7 @@ class TaskEvaluatorTest {
         long tokens = 0;
         int correct = 0;
         int correctNormalized = 0;
-        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 1, SEQ, a)) {
+        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 1, SEQ, a, true)) {
             for (Candidates c : CHOICES.candidates(Split.VALIDATION)) {
                 double[] raw = new double[c.continuations().size()];
                 double[] normalized = new double[raw.length];
@@ -147,7 +147,7 @@ class TaskEvaluatorTest {
         TaskEvaluator.Result result = evaluate(COMPLETIONS, 2);
         assertTrue(result.accuracy().isEmpty(), "one candidate: no accuracy");
         CompletionBatches gold = CompletionBatches.gold(COMPLETIONS.candidates(Split.VALIDATION), BYTES, 0);
-        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 2, SEQ, a)) {
+        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 2, SEQ, a, true)) {
             Evaluator.Result expected = evaluator.evaluate(gold.sequential(), gold.sequentialBatches(2));
             assertEquals(expected.meanLoss(), result.loss(), 1e-5);
             assertEquals(" a small feline\n".length() + " a domestic canine\n".length() + " a nocturnal bird of prey\n".length(),
@@ -163,7 +163,7 @@ class TaskEvaluatorTest {
                 Split.VALIDATION, List.of(new Example.Text("The first document."), new Example.Text("A second, longer document about owls.\n"))));
         TaskEvaluator.Result result = evaluate(lm, 2);
         TokenWindows stream = new TokenWindows(BYTES.encode("The first document.\n\nA second, longer document about owls.\n\n"), 0);
-        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 2, SEQ, a)) {
+        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 2, SEQ, a, true)) {
             Evaluator.Result expected = evaluator.evaluate(stream.sequential(), stream.sequentialBatches(2, SEQ));
             assertEquals(expected.meanLoss(), result.loss(), 1e-6);
             assertEquals(stream.length() - 1, result.tokens());
