@@ -18,7 +18,7 @@ public final class AdamW {
         }
     }
 
-    private final Config config;
+    private Config config;
     private final ParamStore m;
     private final ParamStore v;
     private long step;
@@ -44,6 +44,12 @@ public final class AdamW {
 
     public ParamStore secondMoment() {
         return v;
+    }
+
+    /** Forgets all state and takes new settings, reusing the moment buffers. */
+    public void reset(Config next) {
+        this.config = next;
+        reset();
     }
 
     /** Forgets all state: zero moments, step 0. */

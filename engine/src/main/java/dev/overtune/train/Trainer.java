@@ -22,8 +22,7 @@ public final class Trainer implements AutoCloseable {
     private final ParamStore params;
     private final ParamStore grads;
     private TrainConfig config;
-    private AdamW adam;
-    private final Arena arena;
+    private final AdamW adam;
     private ParamStore anchor;
     private double anchorStrength;
     private final Batch batch;
@@ -38,7 +37,6 @@ public final class Trainer implements AutoCloseable {
         this.params = params;
         this.config = config;
         this.grads = ParamStore.allocate(arena, params.specs());
-        this.arena = arena;
         this.adam = new AdamW(arena, params, config.adam());
         this.batch = Batch.allocate(arena, config.batchSize(), config.seqLen());
         this.loss = HostTensor.allocate(arena, DType.F32, Shape.scalar());
@@ -85,11 +83,7 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("restart needs the same batch shape " + config.batchSize() + "x" + config.seqLen()
                     + ", got " + next.batchSize() + "x" + next.seqLen());
         }
-        if (next.adam().equals(config.adam())) {
-            adam.reset();
-        } else {
-            adam = new AdamW(arena, params, next.adam());
-        }
+        adam.reset(next.adam());
         config = next;
         lastFiniteLoss = Double.NaN;
         lastFiniteStep = -1;
