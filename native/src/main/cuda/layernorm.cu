@@ -3,6 +3,22 @@
 // IR's gradient does, so nothing is saved between the passes.
 #include "reduce.cuh"
 
+// Mean and 1/std of one row, reduced across the block; every thread gets both.
+__device__ void ot_row_stats(const float* xr, int cols, float eps, float* scratch, float* mean, float* rstd) {
+    float sum = 0.0f;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        sum += xr[c];
+    }
+    float m = ot_block_sum(sum, scratch) / cols;
+    float sq = 0.0f;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        float d = xr[c] - m;
+        sq += d * d;
+    }
+    *mean = m;
+    *rstd = rsqrtf(ot_block_sum(sq, scratch) / cols + eps);
+}
+
 extern "C" __global__ void overtune_layernorm(float* y, const float* x, const float* scale, const float* bias,
                                               int rows, int cols, float eps) {
     __shared__ float scratch[32];
@@ -12,17 +28,9 @@ extern "C" __global__ void overtune_layernorm(float* y, const float* x, const fl
     }
     const float* xr = x + (ot_i64) row * cols;
     float* yr = y + (ot_i64) row * cols;
-    float sum = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        sum += xr[c];
-    }
-    float mean = ot_block_sum(sum, scratch) / cols;
-    float sq = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        float d = xr[c] - mean;
-        sq += d * d;
-    }
-    float rstd = rsqrtf(ot_block_sum(sq, scratch) / cols + eps);
+    float mean;
+    float rstd;
+    ot_row_stats(xr, cols, eps, scratch, &mean, &rstd);
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
         yr[c] = (xr[c] - mean) * rstd * scale[c] + bias[c];
     }
@@ -39,17 +47,9 @@ extern "C" __global__ void overtune_layernorm_backward_input(float* dx, const fl
     const float* xr = x + (ot_i64) row * cols;
     const float* dyr = dy + (ot_i64) row * cols;
     float* dxr = dx + (ot_i64) row * cols;
-    float sum = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        sum += xr[c];
-    }
-    float mean = ot_block_sum(sum, scratch) / cols;
-    float sq = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        float d = xr[c] - mean;
-        sq += d * d;
-    }
-    float rstd = rsqrtf(ot_block_sum(sq, scratch) / cols + eps);
+    float mean;
+    float rstd;
+    ot_row_stats(xr, cols, eps, scratch, &mean, &rstd);
     float sumDxhat = 0.0f, sumDxhatXhat = 0.0f;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
         float dxhat = dyr[c] * scale[c];

@@ -13,7 +13,6 @@ import dev.overtune.pretrain.PretrainManifest;
 import dev.overtune.pretrain.SeriesPlan;
 import dev.overtune.train.StepResult;
 
-import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -47,7 +46,7 @@ final class PretrainPrinter implements PretrainListener {
 
     /** Progress on System.err, redrawn on a terminal, periodic lines otherwise. */
     static PretrainPrinter toStandardStreams(Run run, OutputFormat format) {
-        boolean terminal = stderrIsTerminal();
+        boolean terminal = Terminal.stderrIsTerminal();
         return new PretrainPrinter(run, format, System.out, System.err, terminal, terminal ? REDRAW_NANOS : PERIODIC_NANOS);
     }
 
@@ -58,12 +57,6 @@ final class PretrainPrinter implements PretrainListener {
         this.err = err;
         this.terminal = terminal;
         this.everyNanos = everyNanos;
-    }
-
-    /** Java has no isatty for stderr alone; a console whose streams are terminals is the closest test. */
-    private static boolean stderrIsTerminal() {
-        Console c = System.console();
-        return c != null && c.isTerminal();
     }
 
     @Override
@@ -123,11 +116,11 @@ final class PretrainPrinter implements PretrainListener {
                     .put("steps", steps).put("seconds", seconds).put("tokens_per_second", rate));
         } else {
             out.printf("series '%s': %d checkpoints listed in series.json; %,d steps this run in %s (%,.0f tok/s)%n", manifest.name(),
-                    manifest.checkpoints().size(), steps, duration(seconds), rate);
+                    manifest.checkpoints().size(), steps, Terminal.duration(seconds), rate);
             out.flush();
         }
         if (!terminal && steps > 0) {
-            err.printf("pretrain: done, %,d steps in %s, %,.0f tok/s%n", steps, duration(seconds), rate);
+            err.printf("pretrain: done, %,d steps in %s, %,.0f tok/s%n", steps, Terminal.duration(seconds), rate);
             err.flush();
         }
     }
@@ -162,7 +155,7 @@ final class PretrainPrinter implements PretrainListener {
         double rate = seconds > 0 ? steps * tokensPerStep / seconds : 0;
         double eta = steps > 0 ? (totalSteps - done) * seconds / steps : Double.NaN;
         String line = String.format("pretrain %5.1f%%  %s/%s tok  %,.0f tok/s  loss %.3f  ETA %s  [%s]", 100.0 * done / totalSteps,
-                human(done * tokensPerStep), human(totalSteps * tokensPerStep), rate, smoothedLoss, duration(eta), what);
+                human(done * tokensPerStep), human(totalSteps * tokensPerStep), rate, smoothedLoss, Terminal.duration(eta), what);
         if (terminal) {
             err.print("\r\033[K" + line);
             lineOpen = true;
@@ -196,19 +189,5 @@ final class PretrainPrinter implements PretrainListener {
             return String.format("%.1fK", tokens / 1e3);
         }
         return Long.toString(tokens);
-    }
-
-    static String duration(double seconds) {
-        if (!Double.isFinite(seconds)) {
-            return "?";
-        }
-        long s = Math.round(seconds);
-        if (s >= 3600) {
-            return String.format("%dh%02dm", s / 3600, s % 3600 / 60);
-        }
-        if (s >= 60) {
-            return String.format("%dm%02ds", s / 60, s % 60);
-        }
-        return s + "s";
     }
 }

@@ -21,7 +21,7 @@ final class ProgressBar {
     ProgressBar(PrintStream err, String what) {
         this.err = err;
         this.what = what;
-        this.terminal = System.console() != null && System.console().isTerminal();
+        this.terminal = Terminal.stderrIsTerminal();
     }
 
     void update(long done, long total, String detail) {
@@ -34,9 +34,9 @@ final class ProgressBar {
         double fraction = total == 0 ? 1 : (double) done / total;
         int filled = (int) Math.round(fraction * WIDTH);
         double elapsed = (now - started) / 1e9;
-        String eta = done == 0 ? "?" : format(elapsed / done * (total - done));
+        String eta = done == 0 ? "?" : Terminal.duration(elapsed / done * (total - done));
         String line = String.format("%s [%s%s] %d/%d  %s elapsed, ETA %s  %s", what, "#".repeat(filled), ".".repeat(WIDTH - filled),
-                done, total, format(elapsed), eta, detail);
+                done, total, Terminal.duration(elapsed), eta, detail);
         if (terminal) {
             err.print("\r" + line + "\u001b[K");
             drawn = true;
@@ -56,10 +56,5 @@ final class ProgressBar {
             err.println();
             drawn = false;
         }
-    }
-
-    static String format(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }
