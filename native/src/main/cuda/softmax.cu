@@ -1,14 +1,8 @@
 // Softmax over the last axis and the fused softmax cross-entropy of the IR. One thread block per row.
 #include "reduce.cuh"
 
-extern "C" __global__ void overtune_softmax(float* y, const float* x, int rows, int cols) {
-    __shared__ float scratch[32];
-    int row = blockIdx.x;
-    if (row >= rows) {
-        return;
-    }
-    const float* xr = x + (ot_i64) row * cols;
-    float* yr = y + (ot_i64) row * cols;
+// Max and 1/sum(exp(x - max)) of one row, reduced across the block; every thread gets both.
+__device__ void ot_row_softmax_stats(const float* xr, int cols, float* scratch, float* max, float* inv) {
     float m = OT_NEG_INF;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
         m = fmaxf(m, xr[c]);
@@ -18,7 +12,21 @@ extern "C" __global__ void overtune_softmax(float* y, const float* x, int rows, 
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
         sum += expf(xr[c] - m);
     }
-    float inv = 1.0f / ot_block_sum(sum, scratch);
+    *max = m;
+    *inv = 1.0f / ot_block_sum(sum, scratch);
+}
+
+extern "C" __global__ void overtune_softmax(float* y, const float* x, int rows, int cols) {
+    __shared__ float scratch[32];
+    int row = blockIdx.x;
+    if (row >= rows) {
+        return;
+    }
+    const float* xr = x + (ot_i64) row * cols;
+    float* yr = y + (ot_i64) row * cols;
+    float m;
+    float inv;
+    ot_row_softmax_stats(xr, cols, scratch, &m, &inv);
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
         yr[c] = expf(xr[c] - m) * inv;
     }
@@ -90,16 +98,9 @@ extern "C" __global__ void overtune_cross_entropy_backward(float* dlogits, const
         }
         return;
     }
-    float m = OT_NEG_INF;
-    for (int c = threadIdx.x; c < vocab; c += blockDim.x) {
-        m = fmaxf(m, lr[c]);
-    }
-    m = ot_block_max(m, scratch);
-    float sum = 0.0f;
-    for (int c = threadIdx.x; c < vocab; c += blockDim.x) {
-        sum += expf(lr[c] - m);
-    }
-    float inv = 1.0f / ot_block_sum(sum, scratch);
+    float m;
+    float inv;
+    ot_row_softmax_stats(lr, vocab, scratch, &m, &inv);
     float scale = dloss[row];
     for (int c = threadIdx.x; c < vocab; c += blockDim.x) {
         float p = expf(lr[c] - m) * inv;
