@@ -23,7 +23,7 @@ public record DeviceTensor(long pointer, DType dtype, Shape shape) {
     public static DeviceTensor at(DeviceMemory memory, long byteOffset, DType dtype, Shape shape) {
         long bytes = shape.size() * dtype.byteSize();
         if (byteOffset < 0 || byteOffset + bytes > memory.bytes()) {
-            throw new IllegalArgumentException(dtype + shape + " (" + bytes + " bytes) at offset " + byteOffset
+            throw new IllegalArgumentException(dtype + "" + shape + " (" + bytes + " bytes) at offset " + byteOffset
                     + " does not fit a " + memory.bytes() + "-byte allocation");
         }
         return new DeviceTensor(memory.pointer() + byteOffset, dtype, shape);
