@@ -47,7 +47,7 @@ if command -v strip >/dev/null; then
   find "$out/runtime/lib" -name '*.so' -exec strip --strip-unneeded {} +
 fi
 
-flags='--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow'
+flags="$(grep -v "^#" bin/jvm-options | tr "\n" " ")"
 cat > "$out/bin/overtune" <<LAUNCH
 #!/usr/bin/env bash
 # overtune from the GPU bundle: its own Java runtime, no JDK needed.

@@ -33,7 +33,7 @@ final class FineTuner {
                 ? Tokenizers.forCheckpoint(Path.of(checkpointOrPreset), model.vocabSize())
                 : Tokenizer.forVocab(model.vocabSize());
         int[] tokens = tokenizer.encode(text);
-        try (Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend(options.threads())) {
+        try (Arena arena = Arena.ofShared(); OrtBackend backend = new OrtBackend(options.threads())) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             Path dir = Path.of(checkpointOrPreset);
             String origin;

@@ -85,7 +85,7 @@ public final class PretrainRun {
         TokenWindows train = new TokenWindows(data.train(), s.seed());
         TokenWindows heldOut = new TokenWindows(data.heldOut(), s.seed());
         long evalBatches = data.evalBatches(s.batchSize(), s.seqLen());
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             try (Trainer trainer = new Trainer(backend, model, params, config, arena);
                  Evaluator evaluator = new Evaluator(backend, model, params, s.batchSize(), s.seqLen(), arena)) {

@@ -5,6 +5,7 @@ import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /**
  * AdamW with decoupled weight decay and bias correction, in the same order of operations as
@@ -66,35 +67,62 @@ public final class AdamW {
         v.copyFrom(secondMoment);
     }
 
+    /**
+     * One step over every parameter. Each element's update depends on that element alone, so the flat
+     * block is split into chunks run in parallel (where the stores' arenas allow) with the same result.
+     */
     public void update(ParamStore params, ParamStore grads, double lr) {
         step++;
         double b1 = config.beta1();
         double b2 = config.beta2();
-        double stepSize = lr / (1 - Math.pow(b1, step));
-        double secondCorrection = Math.sqrt(1 - Math.pow(b2, step));
-        for (ParamSpec spec : params.specs()) {
-            HostTensor p = params.tensor(spec.name());
-            HostTensor g = grads.tensor(spec.name());
-            HostTensor mt = m.tensor(spec.name());
-            HostTensor vt = v.tensor(spec.name());
-            float decay = (float) (spec.decays() ? 1 - lr * config.weightDecay() : 1.0);
-            float fb1 = (float) b1;
-            float fb2 = (float) b2;
-            float oneMinusB1 = (float) (1 - b1);
-            float oneMinusB2 = (float) (1 - b2);
-            float fStep = (float) stepSize;
-            float fCorr = (float) secondCorrection;
-            float fEps = (float) config.eps();
-            long n = p.size();
-            for (long i = 0; i < n; i++) {
-                float gi = g.getFloat(i);
-                float mi = fb1 * mt.getFloat(i) + oneMinusB1 * gi;
-                float vi = fb2 * vt.getFloat(i) + oneMinusB2 * gi * gi;
-                mt.setFloat(i, mi);
-                vt.setFloat(i, vi);
-                float denom = (float) Math.sqrt(vi) / fCorr + fEps;
-                p.setFloat(i, p.getFloat(i) * decay - fStep * mi / denom);
-            }
+        float fb1 = (float) b1;
+        float fb2 = (float) b2;
+        float oneMinusB1 = (float) (1 - b1);
+        float oneMinusB2 = (float) (1 - b2);
+        float fStep = (float) (lr / (1 - Math.pow(b1, step)));
+        float fCorr = (float) Math.sqrt(1 - Math.pow(b2, step));
+        float fEps = (float) config.eps();
+        float matrixDecay = (float) (1 - lr * config.weightDecay());
+        List<ParamSpec> specs = params.specs();
+        long[] starts = new long[specs.size() + 1];
+        float[] decay = new float[specs.size()];
+        for (int s = 0; s < specs.size(); s++) {
+            starts[s + 1] = starts[s] + specs.get(s).shape().size();
+            decay[s] = specs.get(s).decays() ? matrixDecay : 1.0f;
         }
+        HostTensor p = params.flat();
+        HostTensor g = grads.flat();
+        HostTensor mt = m.flat();
+        HostTensor vt = v.flat();
+        FlatChunks.forEach(p.size(), (chunk, from, to) -> {
+            for (int s = spec(starts, from); s < decay.length && starts[s] < to; s++) {
+                long lo = Math.max(from, starts[s]);
+                long hi = Math.min(to, starts[s + 1]);
+                update(p, g, mt, vt, lo, hi, decay[s], fb1, fb2, oneMinusB1, oneMinusB2, fStep, fCorr, fEps);
+            }
+        }, p.segment(), g.segment(), mt.segment(), vt.segment());
+    }
+
+    private static void update(HostTensor p, HostTensor g, HostTensor mt, HostTensor vt, long from, long to, float decay,
+                               float fb1, float fb2, float oneMinusB1, float oneMinusB2, float fStep, float fCorr, float fEps) {
+        for (long i = from; i < to; i++) {
+            float gi = g.getFloat(i);
+            float mi = fb1 * mt.getFloat(i) + oneMinusB1 * gi;
+            float vi = fb2 * vt.getFloat(i) + oneMinusB2 * gi * gi;
+            mt.setFloat(i, mi);
+            vt.setFloat(i, vi);
+            float denom = (float) Math.sqrt(vi) / fCorr + fEps;
+            p.setFloat(i, p.getFloat(i) * decay - fStep * mi / denom);
+        }
+    }
+
+    /** The index of the parameter whose flat range holds element i. */
+    private static int spec(long[] starts, long i) {
+        int found = java.util.Arrays.binarySearch(starts, i);
+        int s = found >= 0 ? found : -found - 2;
+        while (starts[s + 1] <= i) {
+            s++;
+        }
+        return s;
     }
 }

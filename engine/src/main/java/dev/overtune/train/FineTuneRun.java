@@ -92,7 +92,7 @@ public final class FineTuneRun {
         TokenWindows eval = new TokenWindows(Arrays.copyOfRange(tokens, tokens.length - heldOut, tokens.length), dataSeed);
         long evalBatches = Math.min(MAX_EVAL_BATCHES, eval.sequentialBatches(config.batchSize(), seq));
 
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();
              Evaluator evaluator = new Evaluator(backend, model, params, config.batchSize(), seq, arena);
              Trainer trainer = new Trainer(backend, model, params, config, arena)) {
             String textHash = TextHash.of(tokens);

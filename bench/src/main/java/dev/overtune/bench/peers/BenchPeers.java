@@ -14,6 +14,7 @@ import dev.overtune.model.TrainingGraphs;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -162,10 +163,28 @@ public final class BenchPeers {
 
     private static WorkerProcess startOvertune(PeersOptions options, int seq, Path checkpoint, Path work) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), OvertuneWorker.class.getName()));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(launcherFlags());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), OvertuneWorker.class.getName()));
         command.addAll(workerFlags(options, seq, checkpoint));
         return WorkerProcess.start("overtune", command, Map.of(), work.resolve("overtune-worker.log"));
+    }
+
+    /**
+     * The worker runs with the flags this JVM was started with (bin/jvm-options through bin/bench-peers), so it
+     * measures overtune as bin/overtune runs it; system properties stay behind, they configure this process.
+     */
+    static List<String> launcherFlags() {
+        List<String> flags = new ArrayList<>();
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-D")) {
+                flags.add(arg);
+            }
+        }
+        if (flags.stream().noneMatch(f -> f.startsWith("--enable-native-access"))) {
+            flags.add("--enable-native-access=ALL-UNNAMED");
+        }
+        return flags;
     }
 
     private static WorkerProcess startPytorch(PeersOptions options, int seq, Path checkpoint, Path work) {

@@ -64,6 +64,10 @@ final class OvertuneJobs implements AutoCloseable {
         return backend.threads();
     }
 
+    String memoryArena() {
+        return backend.memoryArena();
+    }
+
     long paramCount() {
         return params.size();
     }

@@ -72,7 +72,9 @@ public final class OvertuneWorker {
         versions.put("overtune", Versions.engine());
         versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         versions.put("java", Runtime.version().toString());
+        versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));
         versions.put("threading", "onnxruntime intra-op " + jobs.threads() + ", inter-op 1, sequential");
+        versions.put("memory", jobs.memoryArena());
         try {
             return new WorkerConfig("overtune", preset, model.family(), new ObjectMapper().readTree(model.configJson()),
                     jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, jobs.probes());

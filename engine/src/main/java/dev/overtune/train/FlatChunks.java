@@ -1,0 +1,78 @@
+package dev.overtune.train;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Splits [0, n) into fixed chunks and runs them on the common fork-join pool (the caller works too).
+ * Chunk boundaries depend only on n, never on the thread count, so any reduction combined in chunk
+ * order gives the same bits on every machine. Segments owned by a confined arena cannot be touched by
+ * pool threads; then every chunk runs on the caller.
+ */
+final class FlatChunks {
+    /** 64 Ki floats: large enough that scheduling is noise, small enough to balance two cores. */
+    static final int CHUNK = 1 << 16;
+    /** Below this, one thread is faster than waking another. */
+    private static final long PARALLEL_MIN = 4L * CHUNK;
+
+    interface Body {
+        void run(int chunk, long from, long to);
+    }
+
+    private FlatChunks() {}
+
+    static int count(long n) {
+        return Math.toIntExact((n + CHUNK - 1) / CHUNK);
+    }
+
+    /** Runs body over every chunk of [0, n); in parallel when all the segments can be shared. */
+    static void forEach(long n, Body body, MemorySegment... touched) {
+        int chunks = count(n);
+        if (n < PARALLEL_MIN || ForkJoinPool.getCommonPoolParallelism() < 1 || !shareable(touched)) {
+            for (int c = 0; c < chunks; c++) {
+                body.run(c, (long) c * CHUNK, Math.min(n, (long) (c + 1) * CHUNK));
+            }
+            return;
+        }
+        ForkJoinPool.commonPool().invoke(new Span(n, body, 0, chunks));
+    }
+
+    /** Never started: only asked about. A confined arena's segments are accessible by their owner alone. */
+    private static final Thread OTHER = new Thread(() -> { });
+
+    private static boolean shareable(MemorySegment[] segments) {
+        for (MemorySegment s : segments) {
+            if (!s.isAccessibleBy(OTHER)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final class Span extends RecursiveAction {
+        private final long n;
+        private final Body body;
+        private final int first;
+        private final int end;
+
+        Span(long n, Body body, int first, int end) {
+            this.n = n;
+            this.body = body;
+            this.first = first;
+            this.end = end;
+        }
+
+        @Override
+        protected void compute() {
+            if (end - first <= 2) {
+                for (int c = first; c < end; c++) {
+                    body.run(c, (long) c * CHUNK, Math.min(n, (long) (c + 1) * CHUNK));
+                }
+                return;
+            }
+            int mid = (first + end) >>> 1;
+            invokeAll(new Span(n, body, first, mid), new Span(n, body, mid, end));
+        }
+    }
+}
