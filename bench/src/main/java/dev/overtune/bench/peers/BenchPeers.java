@@ -256,6 +256,7 @@ public final class BenchPeers {
             number(j, "speed_ratio_min", Stats.min(ratios));
             number(j, "speed_ratio_max", Stats.max(ratios));
             number(j, "overtune_fraction_of_peak", r.fractionOfPeak(peakGflops * 1e9));
+            number(j, "pytorch_fraction_of_peak", r.pytorchFractionOfPeak(peakGflops * 1e9));
             j.put("matmul_flops_per_repetition", r.matmulFlops()).put("tokens_per_batch", r.tokensPerBatch());
             ObjectNode rss = j.putObject("peak_rss_kib");
             r.overtuneRss().ifPresentOrElse(v -> rss.put("overtune", v), () -> rss.putNull("overtune"));

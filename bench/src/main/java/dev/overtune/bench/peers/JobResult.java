@@ -52,10 +52,22 @@ public record JobResult(Job job, List<Round> rounds, int tokensPerBatch, long ma
 
     /** overtune's median MatMul FLOP/s over the given peak FLOP/s; NaN where the job does no matmuls. */
     public double fractionOfPeak(double peakFlopsPerSecond) {
+        return fractionOfPeak(peakFlopsPerSecond, Round::overtune);
+    }
+
+    /**
+     * PyTorch's median MatMul FLOP/s (same model, so the same FLOPs) over the same peak. Its inverse bounds the
+     * speed ratio: overtune at 100% of the peak would be 1 / this times faster.
+     */
+    public double pytorchFractionOfPeak(double peakFlopsPerSecond) {
+        return hasPytorch() ? fractionOfPeak(peakFlopsPerSecond, Round::pytorch) : Double.NaN;
+    }
+
+    private double fractionOfPeak(double peakFlopsPerSecond, Function<Round, Call> side) {
         if (matmulFlops == 0 || rounds.isEmpty()) {
             return Double.NaN;
         }
-        double[] flopsPerSecond = rounds.stream().map(Round::overtune).mapToDouble(c -> matmulFlops * (double) c.count() / c.seconds()).toArray();
+        double[] flopsPerSecond = rounds.stream().map(side).mapToDouble(c -> matmulFlops * (double) c.count() / c.seconds()).toArray();
         return Stats.median(flopsPerSecond) / peakFlopsPerSecond;
     }
 

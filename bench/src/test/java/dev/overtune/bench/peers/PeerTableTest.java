@@ -19,10 +19,10 @@ class PeerTableTest {
         JobResult load = new JobResult(Job.LOAD, List.of(new Round(call(100, 0.5), call(100, 1.0))),
                 0, 0, OptionalLong.of(1536 * 1024), OptionalLong.empty());
         String expected = """
-                job                 unit          overtune     PyTorch  overtune/PyTorch      overtune  peak RSS      MiB
-                                                    median      median  speed (min–max)      % of peak  overtune  PyTorch
-                training step       tokens/s         4,096       1,862  2.20 (2.00–3.00)         40.0%       300      512
-                checkpoint load     ms/load           5.00        10.0  2.00 (2.00–2.00)             —     1,536        —
+                job                 unit          overtune     PyTorch  overtune/PyTorch      overtune   PyTorch  ceiling  peak RSS      MiB
+                                                    median      median  speed (min–max)      % of peak % of peak    ratio  overtune  PyTorch
+                training step       tokens/s         4,096       1,862  2.20 (2.00–3.00)         40.0%     18.2%     5.50       300      512
+                checkpoint load     ms/load           5.00        10.0  2.00 (2.00–2.00)             —         —        —     1,536        —
                 """;
         assertEquals(expected, PeerTable.render(List.of(train, load), 100));
     }
@@ -32,7 +32,7 @@ class PeerTableTest {
         JobResult eval = new JobResult(Job.EVAL, List.of(new Round(call(3, 1.0), null)),
                 512, 0, OptionalLong.empty(), OptionalLong.empty());
         String row = PeerTable.render(List.of(eval), 100).lines().toList().get(2);
-        assertEquals("evaluation          tokens/s         1,536           —  —                            —         —        —", row);
+        assertEquals("evaluation          tokens/s         1,536           —  —                            —         —        —         —        —", row);
     }
 
     @Test
