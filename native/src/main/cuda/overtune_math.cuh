@@ -69,6 +69,43 @@ OT_HD double ot_dmul(double a, double b) {
 #endif
 }
 
+OT_HD double ot_ddiv(double a, double b) {
+#ifdef __CUDA_ARCH__
+    return __ddiv_rn(a, b);
+#else
+    return a / b;
+#endif
+}
+
+OT_HD double ot_dsqrt(double a) {
+#ifdef __CUDA_ARCH__
+    return __dsqrt_rn(a);
+#else
+    return __builtin_sqrt(a);
+#endif
+}
+
+// Java's Double.doubleToRawLongBits and longBitsToDouble.
+OT_HD ot_u64 ot_double_bits(double d) {
+#ifdef __CUDA_ARCH__
+    return (ot_u64) __double_as_longlong(d);
+#else
+    ot_u64 u;
+    __builtin_memcpy(&u, &d, sizeof u);
+    return u;
+#endif
+}
+
+OT_HD double ot_bits_double(ot_u64 u) {
+#ifdef __CUDA_ARCH__
+    return __longlong_as_double((long long) u);
+#else
+    double d;
+    __builtin_memcpy(&d, &u, sizeof d);
+    return d;
+#endif
+}
+
 // Java's Math.max(double, double) for the values a max-|x| reduction meets: NaN wins.
 OT_HD float ot_max_nan(float m, float a) {
     return (a != a || a > m) ? a : m;

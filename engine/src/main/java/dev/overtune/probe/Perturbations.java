@@ -52,11 +52,7 @@ public final class Perturbations implements AutoCloseable {
                 }
                 return;
             }
-            double[] z = new double[(int) c.length];
-            noise.fill(c.parameter, c.from, z);
-            for (int k = 0; k < z.length; k++) {
-                dst.setFloat(c.from + k, (float) (src.getFloat(c.from + k) + c.sigma * z[k]));
-            }
+            noise.addScaled(c.parameter, src, dst, c.from, c.length, c.sigma);
         });
     }
 
