@@ -1,0 +1,121 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.backend.HostTensor;
+import dev.overtune.graph.Graph;
+import dev.overtune.graph.Value;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs an execution plan on this CPU exactly as CudaProgram does on a GPU: the same steps in the
+ * same order over one intermediates block laid out by the same memory plan, each kernel through
+ * its host loop entry and each GEMM through the reference cuBLAS. The block starts filled with
+ * NaN bytes, so a read of a value before it is written, or after its bytes were reused, shows.
+ */
+final class HostExecutor implements AutoCloseable {
+    private static final Linker LINKER = Linker.nativeLinker();
+
+    private final ExecutionPlan plan;
+    private final Arena arena = Arena.ofConfined();
+    private final SymbolLookup library;
+    private final Map<String, MethodHandle> kernels = new HashMap<>();
+    private final MethodHandle gemm;
+    private final MemorySegment block;
+    private final MemorySegment constants;
+
+    HostExecutor(ExecutionPlan plan, Path libraryPath) {
+        this.plan = plan;
+        this.library = SymbolLookup.libraryLookup(libraryPath, arena);
+        this.gemm = LINKER.downcallHandle(library.findOrThrow("overtune_gemm_host"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        this.block = arena.allocate(Math.max(plan.blockBytes(), 1), MemoryPlan.ALIGNMENT);
+        this.constants = arena.allocate(Math.max(plan.constants().length, 1), MemoryPlan.ALIGNMENT);
+        MemorySegment.copy(plan.constants(), 0, constants, ValueLayout.JAVA_BYTE, 0, plan.constants().length);
+    }
+
+    /** Runs the plan once: inputs read from their host tensors, requested outputs copied out at the end. */
+    void run(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
+        Graph graph = plan.graph();
+        long[] pointers = new long[graph.inputs().size()];
+        for (int i = 0; i < pointers.length; i++) {
+            Value v = graph.inputs().get(i);
+            HostTensor t = BindingCheck.input(graph, v, inputs);
+            BindingCheck.matches(graph, "input", v.name(), v, t.dtype(), t.shape());
+            pointers[i] = t.segment().address();
+        }
+        block.fill((byte) 0xFF);
+        for (Step step : plan.steps()) {
+            try {
+                switch (step) {
+                    case Step.Kernel k -> {
+                        List<Object> args = new ArrayList<>();
+                        args.add(k.threads());
+                        for (Slot s : k.args()) {
+                            args.add(MemorySegment.ofAddress(address(s, pointers)));
+                        }
+                        kernel(k).invokeWithArguments(args);
+                    }
+                    case Step.Gemm g -> {
+                        GemmCall c = g.call();
+                        int status = (int) gemm.invokeExact(c.transA() ? 1 : 0, c.transB() ? 1 : 0, c.m(), c.n(), c.k(),
+                                MemorySegment.ofAddress(address(g.a(), pointers) + 4 * c.offsetA()), c.lda(), c.strideA(),
+                                MemorySegment.ofAddress(address(g.b(), pointers) + 4 * c.offsetB()), c.ldb(), c.strideB(),
+                                MemorySegment.ofAddress(address(g.c(), pointers) + 4 * c.offsetC()), c.ldc(), c.strideC(), c.batch());
+                        if (status != 0) {
+                            throw new IllegalStateException("GEMM of node " + g.node() + " refused with cuBLAS status " + status + ": " + c);
+                        }
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("step " + step.node() + " failed", t);
+            }
+        }
+        for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
+            Value v = BindingCheck.output(graph, e.getKey());
+            HostTensor t = e.getValue();
+            BindingCheck.matches(graph, "output", e.getKey(), v, t.dtype(), t.shape());
+            long bytes = t.segment().byteSize();
+            t.segment().copyFrom(MemorySegment.ofAddress(address(plan.outputs().get(e.getKey()), pointers)).reinterpret(bytes));
+        }
+    }
+
+    private long address(Slot slot, long[] inputs) {
+        return switch (slot) {
+            case Slot.Input in -> inputs[in.index()];
+            case Slot.Constant c -> constants.address() + c.offset();
+            case Slot.Block b -> block.address() + b.offset();
+        };
+    }
+
+    private MethodHandle kernel(Step.Kernel k) {
+        return kernels.computeIfAbsent(k.function(), f -> {
+            MemoryLayout[] params = new MemoryLayout[k.args().size() + 1];
+            params[0] = ValueLayout.JAVA_LONG;
+            for (int i = 1; i < params.length; i++) {
+                params[i] = ValueLayout.ADDRESS;
+            }
+            return LINKER.downcallHandle(library.findOrThrow(f + "_host"), FunctionDescriptor.ofVoid(params));
+        });
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
