@@ -227,89 +227,13 @@ public final class GraphLowering {
         return bytes.array();
     }
 
-    /**
-     * Row-major C = A·B over the last two axes is column-major Cᵀ = Bᵀ·Aᵀ: cuBLAS's A operand is our
-     * B (m = N), its B operand our A (n = M). A row-major matrix stored r×c is a column-major c×r
-     * one with leading dimension c, so each leading dimension is the stored matrix's last axis.
-     */
     private List<Step> gemm(Node n, Map<Value, Slot> slots) {
         Operand left = matmulOperands.get(n)[0];
         Operand right = matmulOperands.get(n)[1];
-        Shape a = n.input(0).shape();
-        Shape b = n.input(1).shape();
-        Shape c = n.output().shape();
-        int m = a.dim(-2);
-        int k = a.dim(-1);
-        int cols = b.dim(-1);
-        int lda = right.transposed() ? k : cols;
-        int ldb = left.transposed() ? m : k;
-        int[] batchDims = java.util.Arrays.copyOf(c.dims(), c.rank() - 2);
-        long batch = Shape.of(batchDims).size();
-        long matrixA = (long) m * k;
-        long matrixB = (long) k * cols;
-        long matrixC = (long) m * cols;
-        BatchLayout la = BatchLayout.of(a, batchDims);
-        BatchLayout lb = BatchLayout.of(b, batchDims);
-        Slot sa = slot(slots, right.storage());
-        Slot sb = slot(slots, left.storage());
-        Slot sc = slot(slots, n.output());
-        if (batch == 1 || (lb == BatchLayout.BROADCAST && la == BatchLayout.FULL && !left.transposed())) {
-            // One GEMM: a 2-D (or batch-broadcast) right operand times a contiguous left one folds the batch into M.
-            int rows = Math.toIntExact(batch * m);
-            return List.of(new Step.Gemm(n.name(), new GemmCall(right.transposed(), left.transposed(), cols, rows, k,
-                    lda, 0, 0, ldb, 0, 0, cols, 0, 0, 1), sa, sb, sc));
-        }
-        if (la != BatchLayout.MIXED && lb != BatchLayout.MIXED) {
-            return List.of(new Step.Gemm(n.name(), new GemmCall(right.transposed(), left.transposed(), cols, m, k,
-                    lda, 0, lb == BatchLayout.FULL ? matrixB : 0, ldb, 0, la == BatchLayout.FULL ? matrixA : 0,
-                    cols, 0, matrixC, Math.toIntExact(batch)), sa, sb, sc));
-        }
-        return perMatrix(n, sa, sb, sc, batchDims, lda, ldb);
-    }
-
-    /** How an operand's batch axes map onto the output's: all present, all broadcast, or some of each. */
-    private enum BatchLayout {
-        FULL, BROADCAST, MIXED;
-
-        static BatchLayout of(Shape operand, int[] outBatch) {
-            int[] own = java.util.Arrays.copyOf(operand.dims(), operand.rank() - 2);
-            if (Shape.of(own).size() == 1) {
-                return BROADCAST;
-            }
-            int pad = outBatch.length - own.length;
-            for (int i = 0; i < own.length; i++) {
-                if (own[i] != outBatch[pad + i]) {
-                    return MIXED;
-                }
-            }
-            return pad == 0 || java.util.Arrays.stream(outBatch, 0, pad).allMatch(d -> d == 1) ? FULL : MIXED;
-        }
-    }
-
-    /** Batch axes broadcast in some places only: one GEMM per output matrix, each at its operands' offsets. */
-    private List<Step> perMatrix(Node n, Slot sa, Slot sb, Slot sc, int[] batchDims, int lda, int ldb) {
-        Shape a = n.input(0).shape();
-        Shape b = n.input(1).shape();
-        int m = a.dim(-2);
-        int k = a.dim(-1);
-        int cols = b.dim(-1);
-        long[] strideA = NodeKernel.broadcastStrides(Shape.of(java.util.Arrays.copyOf(a.dims(), a.rank() - 2)), Shape.of(batchDims));
-        long[] strideB = NodeKernel.broadcastStrides(Shape.of(java.util.Arrays.copyOf(b.dims(), b.rank() - 2)), Shape.of(batchDims));
-        long batch = Shape.of(batchDims).size();
-        List<Step> steps = new ArrayList<>();
-        for (long i = 0; i < batch; i++) {
-            long q = i;
-            long offA = 0;
-            long offB = 0;
-            for (int d = batchDims.length - 1; d >= 0; d--) {
-                long coord = q % batchDims[d];
-                q /= batchDims[d];
-                offA += coord * strideA[d];
-                offB += coord * strideB[d];
-            }
-            steps.add(new Step.Gemm(n.name(), new GemmCall(matmulOperands.get(n)[1].transposed(), matmulOperands.get(n)[0].transposed(),
-                    cols, m, k, lda, offB * k * cols, 0, ldb, offA * m * k, 0, cols, i * m * cols, 0, 1), sa, sb, sc));
-        }
-        return steps;
+        List<GemmCall> calls = GemmLowering.calls(n.input(0).shape(), left.transposed(), n.input(1).shape(), right.transposed());
+        Slot a = slot(slots, right.storage());
+        Slot b = slot(slots, left.storage());
+        Slot c = slot(slots, n.output());
+        return calls.stream().<Step>map(call -> new Step.Gemm(n.name(), call, a, b, c)).toList();
     }
 }
