@@ -3,14 +3,7 @@ package dev.overtune.cuda.exec;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.checkpoint.ModelWeights;
-import dev.overtune.checkpoint.SafetensorsFile;
-import dev.overtune.checkpoint.ShardedCheckpoint;
 import dev.overtune.graph.Graph;
-import dev.overtune.model.LanguageModel;
-import dev.overtune.model.ModelConfigs;
-import dev.overtune.model.ParamStore;
-import dev.overtune.model.TrainingGraphs;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,7 +11,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * every gradient must agree to float tolerance.
  */
 class HostExecutionModelTest {
-    static final Path FIXTURES = Path.of("../engine/src/test/resources/reference");
+    static final Path FIXTURES = Fixture.ROOT;
     /** max |host - ORT| / max |ORT| per output; float32 on both sides, different summation orders. */
     static final double TOLERANCE = 1e-4;
 
@@ -54,21 +46,9 @@ class HostExecutionModelTest {
     }
 
     private static void compare(String fixture, boolean train) throws Exception {
-        Path dir = FIXTURES.resolve(fixture);
-        LanguageModel model = ModelConfigs.load(dir.resolve("config.json"));
-        try (Arena arena = Arena.ofConfined(); ShardedCheckpoint weights = ShardedCheckpoint.open(dir);
-             SafetensorsFile batch = SafetensorsFile.open(dir.resolve("batch.safetensors"))) {
-            ParamStore params = ParamStore.allocate(arena, model.params());
-            ModelWeights.load(weights, model, params);
-            HostTensor ids = batch.tensor(TrainingGraphs.INPUT_IDS);
-            int b = ids.shape().dim(0);
-            int t = ids.shape().dim(1);
-            Graph graph = train ? TrainingGraphs.train(model, b, t) : TrainingGraphs.eval(model, b, t);
-            Map<String, HostTensor> inputs = new LinkedHashMap<>(params.tensors());
-            inputs.put(TrainingGraphs.INPUT_IDS, ids);
-            inputs.put(TrainingGraphs.TARGETS, batch.tensor(TrainingGraphs.TARGETS));
-            inputs.put(TrainingGraphs.LOSS_MASK, batch.tensor(TrainingGraphs.LOSS_MASK));
-
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open(fixture, arena)) {
+            Graph graph = train ? f.train() : f.eval();
+            Map<String, HostTensor> inputs = f.inputs();
             Map<String, HostTensor> expected = Tensors.outputs(graph, arena);
             try (OrtBackend ort = new OrtBackend(2); Backend.Program p = ort.compile(graph); Backend.Binding binding = p.bind(inputs, expected)) {
                 binding.run();
