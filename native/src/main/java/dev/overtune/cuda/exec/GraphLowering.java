@@ -76,21 +76,44 @@ public final class GraphLowering {
         }
         List<Node> live = liveNodes();
 
-        // Lifetimes of the values that own intermediate storage (aliases extend their root's).
+        // Steps each node becomes, so that lifetimes count launches: [first step writing, last step reading].
+        Map<Node, List<GemmCall>> gemmCalls = new IdentityHashMap<>();
+        int[] firstStep = new int[live.size()];
+        int[] lastStep = new int[live.size()];
+        int steps = 0;
+        for (int t = 0; t < live.size(); t++) {
+            Node n = live.get(t);
+            int count = switch (n.op()) {
+                case Op.Reshape r -> 0;
+                case Op.MatMul m -> {
+                    Operand[] ops = matmulOperands.get(n);
+                    List<GemmCall> calls = GemmLowering.calls(n.input(0).shape(), ops[0].transposed(), n.input(1).shape(), ops[1].transposed());
+                    gemmCalls.put(n, calls);
+                    yield calls.size();
+                }
+                default -> 1;
+            };
+            firstStep[t] = steps;
+            steps += count;
+            lastStep[t] = steps - 1;
+        }
+
+        // Lifetimes of the values that own intermediate storage; a reshape's readers read its root.
         Map<Value, int[]> span = new LinkedHashMap<>();
         for (int t = 0; t < live.size(); t++) {
             Node n = live.get(t);
-            if (!(n.op() instanceof Op.Reshape)) {
-                span.put(n.output(), new int[] {t, t});
+            if (n.op() instanceof Op.Reshape) {
+                continue;
             }
+            span.put(n.output(), new int[] {firstStep[t], lastStep[t]});
             for (Value in : effectiveInputs(n)) {
                 int[] s = span.get(root(in));
                 if (s != null) {
-                    s[1] = Math.max(s[1], t);
+                    s[1] = Math.max(s[1], lastStep[t]);
                 }
             }
         }
-        int end = Math.max(live.size() - 1, 0);
+        int end = Math.max(steps - 1, 0);
         for (Value out : graph.outputs().values()) {
             int[] s = span.get(root(out));
             if (s != null) {
@@ -112,11 +135,11 @@ public final class GraphLowering {
         }
 
         StringBuilder source = new StringBuilder(PRELUDE);
-        List<Step> steps = new ArrayList<>();
+        List<Step> plan = new ArrayList<>();
         for (Node n : live) {
             switch (n.op()) {
                 case Op.Reshape r -> { }
-                case Op.MatMul m -> steps.addAll(gemm(n, slots));
+                case Op.MatMul m -> plan.addAll(gemm(n, gemmCalls.get(n), slots));
                 default -> {
                     String function = "node_" + n.id();
                     source.append('\n').append(NodeKernel.source(n, function));
@@ -125,7 +148,7 @@ public final class GraphLowering {
                     for (Value in : n.inputs()) {
                         args.add(slot(slots, in));
                     }
-                    steps.add(new Step.Kernel(n.name(), function, NodeKernel.threads(n), args));
+                    plan.add(new Step.Kernel(n.name(), function, NodeKernel.threads(n), args));
                 }
             }
         }
@@ -133,7 +156,10 @@ public final class GraphLowering {
         for (Map.Entry<String, Value> e : graph.outputs().entrySet()) {
             outputs.put(e.getKey(), slot(slots, e.getValue()));
         }
-        return new ExecutionPlan(graph, steps, source.toString(), constants, memory, outputs);
+        if (plan.size() != steps) {
+            throw new IllegalStateException("graph '" + graph.name() + "': " + plan.size() + " steps made, " + steps + " planned");
+        }
+        return new ExecutionPlan(graph, plan, source.toString(), constants, memory, outputs);
     }
 
     private Value root(Value v) {
@@ -227,10 +253,9 @@ public final class GraphLowering {
         return bytes.array();
     }
 
-    private List<Step> gemm(Node n, Map<Value, Slot> slots) {
+    private List<Step> gemm(Node n, List<GemmCall> calls, Map<Value, Slot> slots) {
         Operand left = matmulOperands.get(n)[0];
         Operand right = matmulOperands.get(n)[1];
-        List<GemmCall> calls = GemmLowering.calls(n.input(0).shape(), left.transposed(), n.input(1).shape(), right.transposed());
         Slot a = slot(slots, right.storage());
         Slot b = slot(slots, left.storage());
         Slot c = slot(slots, n.output());

@@ -5,11 +5,16 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Byte offsets in one block for buffers with known lifetimes: greedy first fit in order of first
- * use, every buffer 256-byte aligned, two buffers sharing bytes only when their lifetimes are
- * disjoint. {@code bytes} is the block's size; {@code unsharedBytes} what one buffer each would take.
+ * Byte offsets in one block for buffers with known lifetimes (in steps of the plan): greedy first
+ * fit in order of first use, every buffer 256-byte aligned, two buffers sharing bytes only when
+ * their lifetimes are disjoint. {@code bytes} is the block's size; {@code unsharedBytes} what one
+ * buffer each would take; {@code offsets[i]} is where {@code lifetimes.get(i)} lives.
  */
-public record MemoryPlan(long[] offsets, long bytes, long unsharedBytes) {
+public record MemoryPlan(List<Lifetime> lifetimes, long[] offsets, long bytes, long unsharedBytes) {
+    public MemoryPlan {
+        lifetimes = List.copyOf(lifetimes);
+    }
+
     public static final long ALIGNMENT = 256;
 
     public static long align(long bytes) {
@@ -49,6 +54,6 @@ public record MemoryPlan(long[] offsets, long bytes, long unsharedBytes) {
             placed.add(i);
             total = Math.max(total, candidate + size);
         }
-        return new MemoryPlan(offsets, total, unshared);
+        return new MemoryPlan(lifetimes, offsets, total, unshared);
     }
 }

@@ -22,7 +22,8 @@ import java.util.Map;
  * Runs an execution plan on this CPU exactly as CudaProgram does on a GPU: the same steps in the
  * same order over one intermediates block laid out by the same memory plan, each kernel through
  * its host loop entry and each GEMM through the reference cuBLAS. The block starts filled with
- * NaN bytes, so a read of a value before it is written, or after its bytes were reused, shows.
+ * NaN bytes, and each buffer is refilled with them after the last step its lifetime covers, so a
+ * read before a value is written, or after its lifetime ends, shows in the results.
  */
 final class HostExecutor implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -58,7 +59,9 @@ final class HostExecutor implements AutoCloseable {
             pointers[i] = t.segment().address();
         }
         block.fill((byte) 0xFF);
-        for (Step step : plan.steps()) {
+        MemoryPlan memory = plan.memory();
+        for (int t = 0; t < plan.steps().size(); t++) {
+            Step step = plan.steps().get(t);
             try {
                 switch (step) {
                     case Step.Kernel k -> {
@@ -82,8 +85,14 @@ final class HostExecutor implements AutoCloseable {
                 }
             } catch (RuntimeException | Error e) {
                 throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException("step " + step.node() + " failed", t);
+            } catch (Throwable e) {
+                throw new IllegalStateException("step " + step.node() + " failed", e);
+            }
+            for (int i = 0; i < memory.lifetimes().size(); i++) {
+                Lifetime l = memory.lifetimes().get(i);
+                if (l.last() == t && t < plan.steps().size() - 1) {
+                    block.asSlice(memory.offsets()[i], l.bytes()).fill((byte) 0xFF);
+                }
             }
         }
         for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
