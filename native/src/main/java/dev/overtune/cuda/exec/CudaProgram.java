@@ -47,12 +47,8 @@ public final class CudaProgram implements Backend.Program {
         return plan.graph();
     }
 
-    private long address(Slot slot, long[] inputs) {
-        return switch (slot) {
-            case Slot.Input in -> inputs[in.index()];
-            case Slot.Constant c -> constants.pointer() + c.offset();
-            case Slot.Block b -> block.pointer() + b.offset();
-        };
+    private SlotAddresses addresses(long[] inputs) {
+        return new SlotAddresses(inputs, constants == null ? 0 : constants.pointer(), block == null ? 0 : block.pointer());
     }
 
     /**
@@ -85,8 +81,9 @@ public final class CudaProgram implements Backend.Program {
             for (int i = 0; i < offsets.length; i++) {
                 pointers[i] = staging == null ? 0 : staging.pointer() + offsets[i];
             }
-            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, s -> address(s, pointers), module::function, arena);
-            return new HostBinding(in, pointers, out, launches, staging, arena);
+            SlotAddresses addresses = addresses(pointers);
+            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, addresses, module::function, arena);
+            return new HostBinding(in, pointers, addresses, out, launches, staging, arena);
         } catch (RuntimeException e) {
             arena.close();
             if (staging != null) {
@@ -111,12 +108,13 @@ public final class CudaProgram implements Backend.Program {
         }
         Arena arena = Arena.ofShared();
         try {
-            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, s -> address(s, pointers), module::function, arena);
+            SlotAddresses addresses = addresses(pointers);
+            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, addresses, module::function, arena);
             for (Map.Entry<String, DeviceTensor> e : outputs.entrySet()) {
                 Value v = BindingCheck.output(graph(), e.getKey());
                 DeviceTensor t = e.getValue();
                 BindingCheck.matches(graph(), "output", e.getKey(), v, t.dtype(), t.shape());
-                launches.copy(module.function(GraphLowering.COPY_KERNEL), t.pointer(), address(plan.outputs().get(e.getKey()), pointers), t.bytes(), arena);
+                launches.copy(module.function(GraphLowering.COPY_KERNEL), t.pointer(), addresses.of(plan.outputs().get(e.getKey())), t.bytes(), arena);
             }
             return new DeviceBinding(launches, arena);
         } catch (RuntimeException e) {
@@ -142,15 +140,17 @@ public final class CudaProgram implements Backend.Program {
     private final class HostBinding implements Binding {
         private final List<HostTensor> inputs;
         private final long[] inputPointers;
+        private final SlotAddresses addresses;
         private final Map<String, HostTensor> outputs;
         private final DeviceLaunches launches;
         private final DeviceMemory staging;
         private final Arena arena;
 
-        HostBinding(List<HostTensor> inputs, long[] inputPointers, Map<String, HostTensor> outputs, DeviceLaunches launches,
-                    DeviceMemory staging, Arena arena) {
+        HostBinding(List<HostTensor> inputs, long[] inputPointers, SlotAddresses addresses, Map<String, HostTensor> outputs,
+                    DeviceLaunches launches, DeviceMemory staging, Arena arena) {
             this.inputs = inputs;
             this.inputPointers = inputPointers;
+            this.addresses = addresses;
             this.outputs = outputs;
             this.launches = launches;
             this.staging = staging;
@@ -170,7 +170,7 @@ public final class CudaProgram implements Backend.Program {
             for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
                 HostTensor t = e.getValue();
                 if (t.segment().byteSize() > 0) {
-                    device.driver().copyToHostAsync(t.segment(), address(plan.outputs().get(e.getKey()), inputPointers), t.segment().byteSize(), device.stream());
+                    device.driver().copyToHostAsync(t.segment(), addresses.of(plan.outputs().get(e.getKey())), t.segment().byteSize(), device.stream());
                 }
             }
             device.synchronize();

@@ -28,10 +28,10 @@ final class DeviceLaunches {
     private final List<Launch> launches = new ArrayList<>();
 
     /**
-     * @param address the device address of a slot for this binding
+     * @param addresses the device addresses of this binding's slots
      * @param function the CUfunction of a kernel by its full name
      */
-    DeviceLaunches(CudaDevice device, Cublas.Precision precision, ExecutionPlan plan, Function<Slot, Long> address,
+    DeviceLaunches(CudaDevice device, Cublas.Precision precision, ExecutionPlan plan, SlotAddresses addresses,
                    Function<String, MemorySegment> function, Arena arena) {
         this.device = device;
         this.precision = precision;
@@ -43,11 +43,11 @@ final class DeviceLaunches {
                     }
                     KernelArgs args = new KernelArgs(arena, k.args().size() + 1).i64(k.threads());
                     for (Slot s : k.args()) {
-                        args.pointer(address.apply(s));
+                        args.pointer(addresses.of(s));
                     }
                     launches.add(new KernelLaunch(function.apply(k.function() + "_kernel"), blocks(k.threads()), args));
                 }
-                case Step.Gemm g -> launches.add(new GemmLaunch(g.call(), address.apply(g.a()), address.apply(g.b()), address.apply(g.c())));
+                case Step.Gemm g -> launches.add(new GemmLaunch(g.call(), addresses.of(g.a()), addresses.of(g.b()), addresses.of(g.c())));
             }
         }
     }
@@ -71,8 +71,8 @@ final class DeviceLaunches {
                 case GemmLaunch g -> {
                     GemmCall c = g.call();
                     device.cublas().gemmStridedBatched(device.cublasHandle(), precision, c.transA(), c.transB(), c.m(), c.n(), c.k(), 1f,
-                            g.a() + 4 * c.offsetA(), c.lda(), c.strideA(), g.b() + 4 * c.offsetB(), c.ldb(), c.strideB(), 0f,
-                            g.c() + 4 * c.offsetC(), c.ldc(), c.strideC(), c.batch());
+                            c.addressA(g.a()), c.lda(), c.strideA(), c.addressB(g.b()), c.ldb(), c.strideB(), 0f,
+                            c.addressC(g.c()), c.ldc(), c.strideC(), c.batch());
                 }
             }
         }

@@ -58,6 +58,7 @@ final class HostExecutor implements AutoCloseable {
             BindingCheck.matches(graph, "input", v.name(), v, t.dtype(), t.shape());
             pointers[i] = t.segment().address();
         }
+        SlotAddresses addresses = new SlotAddresses(pointers, constants.address(), block.address());
         block.fill((byte) 0xFF);
         MemoryPlan memory = plan.memory();
         for (int t = 0; t < plan.steps().size(); t++) {
@@ -68,16 +69,16 @@ final class HostExecutor implements AutoCloseable {
                         List<Object> args = new ArrayList<>();
                         args.add(k.threads());
                         for (Slot s : k.args()) {
-                            args.add(MemorySegment.ofAddress(address(s, pointers)));
+                            args.add(MemorySegment.ofAddress(addresses.of(s)));
                         }
                         kernel(k).invokeWithArguments(args);
                     }
                     case Step.Gemm g -> {
                         GemmCall c = g.call();
                         int status = (int) gemm.invokeExact(c.transA() ? 1 : 0, c.transB() ? 1 : 0, c.m(), c.n(), c.k(),
-                                MemorySegment.ofAddress(address(g.a(), pointers) + 4 * c.offsetA()), c.lda(), c.strideA(),
-                                MemorySegment.ofAddress(address(g.b(), pointers) + 4 * c.offsetB()), c.ldb(), c.strideB(),
-                                MemorySegment.ofAddress(address(g.c(), pointers) + 4 * c.offsetC()), c.ldc(), c.strideC(), c.batch());
+                                MemorySegment.ofAddress(c.addressA(addresses.of(g.a()))), c.lda(), c.strideA(),
+                                MemorySegment.ofAddress(c.addressB(addresses.of(g.b()))), c.ldb(), c.strideB(),
+                                MemorySegment.ofAddress(c.addressC(addresses.of(g.c()))), c.ldc(), c.strideC(), c.batch());
                         if (status != 0) {
                             throw new IllegalStateException("GEMM of node " + g.node() + " refused with cuBLAS status " + status + ": " + c);
                         }
@@ -100,16 +101,8 @@ final class HostExecutor implements AutoCloseable {
             HostTensor t = e.getValue();
             BindingCheck.matches(graph, "output", e.getKey(), v, t.dtype(), t.shape());
             long bytes = t.segment().byteSize();
-            t.segment().copyFrom(MemorySegment.ofAddress(address(plan.outputs().get(e.getKey()), pointers)).reinterpret(bytes));
+            t.segment().copyFrom(MemorySegment.ofAddress(addresses.of(plan.outputs().get(e.getKey()))).reinterpret(bytes));
         }
-    }
-
-    private long address(Slot slot, long[] inputs) {
-        return switch (slot) {
-            case Slot.Input in -> inputs[in.index()];
-            case Slot.Constant c -> constants.address() + c.offset();
-            case Slot.Block b -> block.address() + b.offset();
-        };
     }
 
     private MethodHandle kernel(Step.Kernel k) {
