@@ -10,6 +10,7 @@ import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.graph.Graph;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Runs IR graphs on one GPU: each graph is lowered ({@link GraphLowering}), its kernels compiled by
@@ -67,7 +68,7 @@ public final class CudaBackend implements Backend {
             if (plan.constants().length > 0) {
                 constants = device.allocate(plan.constants().length, "the constants of graph '" + graph.name() + "'");
                 try (Arena arena = Arena.ofConfined()) {
-                    device.upload(arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, plan.constants()), constants);
+                    device.upload(arena.allocateFrom(ValueLayout.JAVA_BYTE, plan.constants()), constants);
                 }
             }
             return new CudaProgram(device, precision, plan, module, block, constants);

@@ -65,6 +65,8 @@ final class DeviceLaunches {
 
     /** Enqueues every launch on the device's stream; returns without waiting. */
     void enqueue() {
+        // cuBLAS calls use the current context without setting it; a binding may run on a thread that never did.
+        device.makeCurrent();
         for (Launch l : launches) {
             switch (l) {
                 case KernelLaunch k -> device.launch(k.function(), k.blocks(), THREADS_PER_BLOCK, 0, k.args());
