@@ -119,12 +119,12 @@ class CudaBackendGpuTest {
     @Test
     void tf32GemmsStayNearOnnxRuntime() {
         // A second backend on the same device, left unclosed: closing it would close the shared device.
-        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open("gpt2-tiny", arena);
-             CudaProgram p = new CudaBackend(fp32.device(), Cublas.Precision.TF32).compile(f.eval())) {
+        CudaBackend tf32 = new CudaBackend(fp32.device(), Cublas.Precision.TF32);
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open("gpt2-tiny", arena)) {
             Graph graph = f.eval();
             Map<String, HostTensor> expected = PlanRunner.ort(graph, f.inputs(), arena);
             Map<String, HostTensor> actual = Tensors.outputs(graph, arena);
-            try (Backend.Binding b = p.bind(f.inputs(), actual)) {
+            try (CudaProgram p = tf32.compile(graph); Backend.Binding b = p.bind(f.inputs(), actual)) {
                 b.run();
             }
             // TF32 keeps 10 mantissa bits of each GEMM input.
