@@ -6,7 +6,6 @@ import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Node;
 import dev.overtune.graph.Op;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 
 import java.nio.ByteBuffer;
