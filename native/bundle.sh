@@ -68,6 +68,11 @@ if [ "$with_tests" = 1 ]; then
   (cd native/target/test-classes && zip -q -r "$out/tests/overtune-native-tests.jar" .)
   cp native/src/main/cuda/*.cu native/src/main/cuda/*.cuh "$out/tests/cuda/main/"
   cp native/src/test/cuda/*.cu "$out/tests/cuda/test/"
+  # The engine's reference fixtures (weights + a batch; 6 MB) that exec.CudaBackendGpuTest runs on the GPU.
+  mkdir -p "$out/tests/reference"
+  for fixture in gpt2-tiny neox-tiny llama-tiny olmo2-tiny; do
+    cp -r "engine/src/test/resources/reference/$fixture" "$out/tests/reference/"
+  done
 fi
 
 size_mb() { du -sm "$@" | awk '{s += $1} END {print s}'; }

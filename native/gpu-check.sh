@@ -39,6 +39,7 @@ echo "== native tests (GPU ones skip with the reason where there is no device)"
 # KernelHostHarnessTest builds its CPU harness with nvcc where one is installed; the kernel sources travel in the bundle.
 "$java" "${flags[@]}" -Xmx4g \
   -Dovertune.cuda.sources="$bundle/tests/cuda/main" -Dovertune.cuda.harness="$bundle/tests/cuda/test" \
+  -Dovertune.reference.fixtures="$bundle/tests/reference" \
   -Dovertune.build.dir="${TMPDIR:-/tmp}/overtune-gpu-check" \
   -cp "$classpath" dev.overtune.cuda.GpuCheck
 tests_status=$?

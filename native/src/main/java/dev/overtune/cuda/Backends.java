@@ -3,6 +3,7 @@ package dev.overtune.cuda;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.cuda.exec.CudaBackend;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,15 +14,16 @@ import java.util.function.Consumer;
  * is the GPU or an error saying why not; {@code auto} is the GPU where one is usable, else the CPU
  * with the reason said once per process.
  *
- * <p>The CUDA backend does not run IR graphs yet (see native/CUDA.md): today {@code cuda} fails
- * with that reason even on a usable GPU, and {@code auto} uses the CPU and says so.
+ * <p>The CUDA backend's graph executor is verified on the host only (see native/CUDA.md): {@code cuda}
+ * gives it wherever a device opens, but {@code auto} keeps to the CPU, saying so, until it has been
+ * checked on a GPU.
  */
 public final class Backends {
     private static final AtomicBoolean NOTICE_GIVEN = new AtomicBoolean();
 
-    /** What the CUDA path lacks, for the messages; native/CUDA.md has the full list. */
-    public static final String CUDA_BACKEND_MISSING =
-            "the CUDA backend cannot run IR graphs yet (bindings, kernels and device handling exist; the graph executor does not: see native/CUDA.md)";
+    /** Why {@code auto} does not take a usable GPU yet; native/CUDA.md says what is verified. */
+    public static final String CUDA_BACKEND_UNVERIFIED =
+            "the CUDA graph executor is not yet verified on a GPU (see native/CUDA.md); choose it explicitly with --backend cuda";
 
     private Backends() {}
 
@@ -34,8 +36,11 @@ public final class Backends {
         return switch (choice == null ? "" : choice.toLowerCase(Locale.ROOT)) {
             case "cpu" -> new OrtBackend();
             case "cuda" -> {
-                String why = cudaUnusable();
-                throw new BackendException("--backend cuda: " + why);
+                Outcome<CudaDevice> device = CudaBackends.open();
+                if (device instanceof Outcome.Available<CudaDevice>(CudaDevice d)) {
+                    yield new CudaBackend(d);
+                }
+                throw new BackendException("--backend cuda: " + device.reason());
             }
             case "auto" -> {
                 String why = cudaUnusable();
@@ -48,12 +53,12 @@ public final class Backends {
         };
     }
 
-    /** Why the GPU cannot run the engine's graphs here: the device's reason, or the missing backend. */
+    /** Why {@code auto} does not use the GPU here: the device's reason, or that the executor is unverified. */
     static String cudaUnusable() {
         Outcome<CudaDevice> device = CudaBackends.open();
         if (device instanceof Outcome.Available<CudaDevice>(CudaDevice d)) {
             try (d) {
-                return d.name() + " is usable, but " + CUDA_BACKEND_MISSING;
+                return d.name() + " is usable, but " + CUDA_BACKEND_UNVERIFIED;
             }
         }
         return device.reason();

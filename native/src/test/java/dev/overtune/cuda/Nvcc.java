@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** Finds nvcc for tests that compile host code with it: OVERTUNE_NVCC, CUDA_HOME, /usr/local/cuda, PATH. */
-final class Nvcc {
+public final class Nvcc {
     private Nvcc() {}
 
-    static Optional<Path> find() {
+    public static Optional<Path> find() {
         List<Path> candidates = new ArrayList<>();
         String explicit = System.getenv("OVERTUNE_NVCC");
         if (explicit != null) {

@@ -1,0 +1,91 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.backend.Backend;
+import dev.overtune.backend.BackendException;
+import dev.overtune.cuda.CudaDevice;
+import dev.overtune.cuda.CudaException;
+import dev.overtune.cuda.CudaModule;
+import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.DeviceMemory;
+import dev.overtune.graph.Graph;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Runs IR graphs on one GPU: each graph is lowered ({@link GraphLowering}), its kernels compiled by
+ * NVRTC for the device, its intermediates given one device block; MatMuls go to cuBLAS at TF32 by
+ * default ({@link Cublas.Precision#FP32} for exact FP32). Owns the device and closes it.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaDevice device;
+    private final Cublas.Precision precision;
+
+    public CudaBackend(CudaDevice device) {
+        this(device, Cublas.Precision.TF32);
+    }
+
+    public CudaBackend(CudaDevice device, Cublas.Precision precision) {
+        if (precision == Cublas.Precision.BF16) {
+            throw new IllegalArgumentException("the CUDA backend's GEMMs take FP32 operands: choose TF32 or FP32, not BF16");
+        }
+        this.device = device;
+        this.precision = precision;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    public Cublas.Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public CudaProgram compile(Graph graph) {
+        ExecutionPlan plan = GraphLowering.lower(graph);
+        CudaModule module;
+        try {
+            module = device.compile(graph.name() + ".cu", plan.source());
+        } catch (CudaException e) {
+            throw new BackendException("could not compile the kernels of graph '" + graph.name() + "' for " + device.name() + ": " + e.getMessage(), e);
+        }
+        DeviceMemory block = null;
+        DeviceMemory constants = null;
+        try {
+            for (String f : plan.kernelFunctions()) {
+                module.function(f + "_kernel");
+            }
+            module.function(GraphLowering.COPY_KERNEL);
+            if (plan.blockBytes() > 0) {
+                block = device.allocate(plan.blockBytes(), "the intermediates of graph '" + graph.name() + "'");
+            }
+            if (plan.constants().length > 0) {
+                constants = device.allocate(plan.constants().length, "the constants of graph '" + graph.name() + "'");
+                try (Arena arena = Arena.ofConfined()) {
+                    device.upload(arena.allocateFrom(ValueLayout.JAVA_BYTE, plan.constants()), constants);
+                }
+            }
+            return new CudaProgram(device, precision, plan, module, block, constants);
+        } catch (RuntimeException e) {
+            if (constants != null) {
+                constants.close();
+            }
+            if (block != null) {
+                block.close();
+            }
+            module.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.backend.Backend;
+import dev.overtune.backend.BackendException;
+import dev.overtune.backend.HostTensor;
+import dev.overtune.cuda.CudaBackends;
+import dev.overtune.cuda.CudaDevice;
+import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.DeviceMemory;
+import dev.overtune.cuda.DeviceTensor;
+import dev.overtune.cuda.Outcome;
+import dev.overtune.graph.Graph;
+import dev.overtune.graph.Value;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The CudaBackend on a real GPU against ONNX Runtime on the engine's reference fixtures: the train
+ * graph of each family (loss and every gradient, FP32 GEMMs), the eval graph through device
+ * bindings, TF32 GEMMs. Skipped, with the reason, where no device opens.
+ */
+class CudaBackendGpuTest {
+    private static CudaBackend fp32;
+
+    @BeforeAll
+    static void open() {
+        Outcome<CudaDevice> device = CudaBackends.open();
+        assumeTrue(device.available(), "no CUDA device: " + device.reason());
+        assumeTrue(java.nio.file.Files.isDirectory(Fixture.ROOT.resolve("gpt2-tiny")), "no reference fixture at " + Fixture.ROOT.toAbsolutePath());
+        fp32 = new CudaBackend(device.orElseThrow(), Cublas.Precision.FP32);
+        System.out.println("gpu: " + fp32.device().describe());
+    }
+
+    @AfterAll
+    static void close() {
+        if (fp32 != null) {
+            fp32.close();
+        }
+    }
+
+    private static void assertClose(Graph graph, Map<String, HostTensor> expected, Map<String, HostTensor> actual, double tolerance) {
+        for (String name : graph.outputNames()) {
+            double err = Tensors.relativeError(actual.get(name), expected.get(name));
+            assertTrue(err < tolerance, graph.name() + " on the GPU: output '" + name + "' max relative error " + err);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny"})
+    void trainGraphMatchesOnnxRuntime(String fixture) {
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open(fixture, arena)) {
+            Graph graph = f.train();
+            Map<String, HostTensor> expected = PlanRunner.ort(graph, f.inputs(), arena);
+            Map<String, HostTensor> actual = Tensors.outputs(graph, arena);
+            try (Backend.Program p = fp32.compile(graph); Backend.Binding b = p.bind(f.inputs(), actual)) {
+                b.run();
+                assertClose(graph, expected, actual, 1e-4);
+                b.run();
+                assertClose(graph, expected, actual, 1e-4);
+            }
+            System.out.println("gpu: " + graph.name() + " (FP32 GEMMs), " + graph.outputs().size() + " outputs match ONNX Runtime twice in a row");
+        }
+    }
+
+    @Test
+    void deviceBindingReadsAndWritesDeviceTensors() {
+        CudaDevice gpu = fp32.device();
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open("gpt2-tiny", arena)) {
+            Graph graph = f.eval();
+            Map<String, HostTensor> expected = PlanRunner.ort(graph, f.inputs(), arena);
+            List<DeviceMemory> owned = new ArrayList<>();
+            try (CudaProgram p = fp32.compile(graph)) {
+                Map<String, DeviceTensor> in = new LinkedHashMap<>();
+                for (Value v : graph.inputs()) {
+                    HostTensor t = f.inputs().get(v.name());
+                    DeviceMemory m = gpu.allocate(t.segment().byteSize(), v.name());
+                    owned.add(m);
+                    gpu.upload(t.segment(), m);
+                    in.put(v.name(), DeviceTensor.of(m, v.dtype(), v.shape()));
+                }
+                Map<String, DeviceTensor> out = new LinkedHashMap<>();
+                Map<String, DeviceMemory> outMemory = new LinkedHashMap<>();
+                for (Map.Entry<String, Value> e : graph.outputs().entrySet()) {
+                    Value v = e.getValue();
+                    DeviceMemory m = gpu.allocate(Math.max(v.shape().size() * v.dtype().byteSize(), 1), e.getKey());
+                    owned.add(m);
+                    outMemory.put(e.getKey(), m);
+                    out.put(e.getKey(), DeviceTensor.of(m, v.dtype(), v.shape()));
+                }
+                try (Backend.Binding b = p.bindDevice(in, out)) {
+                    b.run();
+                    gpu.synchronize();
+                }
+                Map<String, HostTensor> actual = Tensors.outputs(graph, arena);
+                for (Map.Entry<String, HostTensor> e : actual.entrySet()) {
+                    gpu.download(outMemory.get(e.getKey()), e.getValue().segment());
+                }
+                assertClose(graph, expected, actual, 1e-4);
+            } finally {
+                owned.forEach(DeviceMemory::close);
+            }
+        }
+    }
+
+    @Test
+    void tf32GemmsStayNearOnnxRuntime() {
+        // A second backend on the same device, left unclosed: closing it would close the shared device.
+        CudaBackend tf32 = new CudaBackend(fp32.device(), Cublas.Precision.TF32);
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open("gpt2-tiny", arena)) {
+            Graph graph = f.eval();
+            Map<String, HostTensor> expected = PlanRunner.ort(graph, f.inputs(), arena);
+            Map<String, HostTensor> actual = Tensors.outputs(graph, arena);
+            try (CudaProgram p = tf32.compile(graph); Backend.Binding b = p.bind(f.inputs(), actual)) {
+                b.run();
+            }
+            // TF32 keeps 10 mantissa bits of each GEMM input.
+            assertClose(graph, expected, actual, 1e-2);
+        }
+    }
+
+    @Test
+    void aMissingInputIsNamed() {
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open("gpt2-tiny", arena); CudaProgram p = fp32.compile(f.eval())) {
+            Map<String, HostTensor> inputs = new LinkedHashMap<>(f.inputs());
+            inputs.remove("input_ids");
+            BackendException e = assertThrows(BackendException.class, () -> p.bind(inputs, Map.of()));
+            assertEquals("graph 'gpt2_eval' needs input 'input_ids' I64[" + f.batch() + "," + f.seq() + "], which was not given", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.backend.HostTensor;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.Graph;
+import dev.overtune.graph.GraphBuilder;
+import dev.overtune.graph.Shape;
+import dev.overtune.graph.Value;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** MatMul as cuBLAS calls: the arguments for each layout, then the numbers through the reference GEMM. */
+class GemmLoweringTest {
+    @Test
+    void aTwoDimensionalRightOperandFoldsTheBatchIntoM() {
+        List<GemmCall> calls = GemmLowering.calls(Shape.of(4, 8, 16), false, Shape.of(16, 32), false);
+        // Row-major [32 rows of 8·4, 16] · [16, 32] is column-major (32×16)·(16×32): m = N = 32, n = 4·8.
+        assertEquals(List.of(new GemmCall(false, false, 32, 32, 16, 32, 0, 0, 16, 0, 0, 32, 0, 0, 1)), calls);
+    }
+
+    @Test
+    void equalBatchesAreOneStridedBatchedCall() {
+        List<GemmCall> calls = GemmLowering.calls(Shape.of(2, 3, 8, 16), false, Shape.of(2, 3, 16, 5), false);
+        assertEquals(List.of(new GemmCall(false, false, 5, 8, 16, 5, 0, 16 * 5, 16, 0, 8 * 16, 5, 0, 8 * 5, 6)), calls);
+    }
+
+    @Test
+    void aBroadcastLeftOperandHasStrideZero() {
+        List<GemmCall> calls = GemmLowering.calls(Shape.of(8, 16), false, Shape.of(3, 16, 5), false);
+        assertEquals(List.of(new GemmCall(false, false, 5, 8, 16, 5, 0, 16 * 5, 16, 0, 0, 5, 0, 8 * 5, 3)), calls);
+    }
+
+    @Test
+    void partlyBroadcastBatchesLoopOverTheLeadingAxes() {
+        // Grouped-query attention's shape: queries [B, KV, G, T, d] against keys [B, KV, 1, d, T].
+        List<GemmCall> calls = GemmLowering.calls(Shape.of(2, 2, 3, 4, 8), false, Shape.of(2, 2, 1, 8, 4), false);
+        assertEquals(4, calls.size(), calls.toString());
+        for (int o = 0; o < 4; o++) {
+            GemmCall c = calls.get(o);
+            assertEquals(3, c.batch());
+            assertEquals(0, c.strideA(), "keys broadcast over the group axis");
+            assertEquals(4 * 8, c.strideB());
+            assertEquals(o * 8 * 4, c.offsetA());
+            assertEquals(o * 3 * 4 * 8, c.offsetB());
+            assertEquals(o * 3 * 4 * 4, c.offsetC());
+        }
+    }
+
+    @Test
+    void storedTransposedOperandsAreOpT() {
+        // A stored as [4, 16, 8] (read as its transpose [4, 8, 16]); B stored [5, 16] (read as [16, 5]).
+        List<GemmCall> calls = GemmLowering.calls(Shape.of(4, 8, 16), true, Shape.of(16, 5), true);
+        assertEquals(List.of(new GemmCall(true, true, 5, 8, 16, 16, 0, 0, 8, 0, 8 * 16, 5, 0, 8 * 5, 4)), calls);
+    }
+
+    @Test
+    void aTransposeFeedingOnlyMatMulsIsFoldedAway() {
+        GraphBuilder g = new GraphBuilder("linear");
+        Value x = g.input("x", DType.F32, Shape.of(2, 3, 4));
+        Value w = g.input("w", DType.F32, Shape.of(5, 4));
+        g.output("y", g.matmul(x, g.transpose(w, 1, 0)));
+        ExecutionPlan plan = GraphLowering.lower(g.build());
+        assertEquals(1, plan.steps().size(), plan.steps().toString());
+        Step.Gemm gemm = assertInstanceOf(Step.Gemm.class, plan.steps().getFirst());
+        assertTrue(gemm.call().transA(), "the weight is read transposed");
+        assertEquals(new Slot.Input(1), gemm.a());
+        assertEquals(new Slot.Input(0), gemm.b());
+    }
+
+    @Test
+    void everyLayoutComputesTheProductOnTheHost() throws Exception {
+        assumeTrue(HostLibrary.nvcc().isPresent(), "no nvcc: the plans cannot be compiled for the host");
+        GraphBuilder g = new GraphBuilder("matmuls");
+        Value x = g.input("x", DType.F32, Shape.of(2, 3, 4));
+        Value w = g.input("w", DType.F32, Shape.of(5, 4));
+        Value q = g.input("q", DType.F32, Shape.of(2, 2, 3, 4, 8));
+        Value k = g.input("k", DType.F32, Shape.of(2, 2, 1, 4, 8));
+        Value p = g.input("p", DType.F32, Shape.of(2, 1, 3, 4));
+        Value r = g.input("r", DType.F32, Shape.of(1, 2, 4, 6));
+        Value t = g.input("t", DType.F32, Shape.of(2, 4, 3));
+        g.output("linear", g.matmul(x, g.transpose(w, 1, 0)));
+        g.output("linear_and_transpose", g.add(g.matmul(x, g.transpose(w, 1, 0)), g.reduceSum(g.transpose(w, 1, 0), false, 0)));
+        g.output("scores", g.matmul(q, g.transpose(k, 0, 1, 2, 4, 3)));
+        g.output("grad_shape", g.matmul(g.transpose(q, 0, 1, 2, 4, 3), q));
+        g.output("mixed", g.matmul(p, r));
+        g.output("both_transposed", g.matmul(g.transpose(t, 0, 2, 1), g.transpose(x, 0, 2, 1)));
+        g.output("broadcast_left", g.matmul(g.slice(x, 0, 0, 1), t));
+        Graph graph = g.build();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 3, 1);
+            Map<String, Double> errors = PlanRunner.errors(graph, in, arena);
+            errors.forEach((name, err) -> assertTrue(err < 1e-5, name + ": relative error " + err));
+
+            // One product by hand: y[b, i, j] = Σ_c x[b, i, c] · w[j, c].
+            HostTensor y = PlanRunner.host(graph, in, arena).get("linear");
+            HostTensor xs = in.get("x");
+            HostTensor ws = in.get("w");
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 5; j++) {
+                        float acc = 0;
+                        for (int c = 0; c < 4; c++) {
+                            acc += xs.getFloat(b * 12 + i * 4 + c) * ws.getFloat(j * 4 + c);
+                        }
+                        assertEquals(acc, y.getFloat(b * 15 + i * 5 + j), 1e-6f, "y at " + b + "," + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+}

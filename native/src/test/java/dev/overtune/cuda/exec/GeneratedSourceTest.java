@@ -1,0 +1,76 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.Nvrtc;
+import dev.overtune.cuda.Outcome;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigs;
+import dev.overtune.model.TrainingGraphs;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The generated source as device code: every kernel the launches name is an entry of the PTX,
+ * compiled by nvcc here, and by NVRTC (what CudaBackend uses) wherever libnvrtc is installed.
+ */
+class GeneratedSourceTest {
+    private static ExecutionPlan trainPlan() {
+        LanguageModel model = ModelConfigs.PRESETS.get("llama-tiny");
+        return GraphLowering.lower(TrainingGraphs.train(model, 2, 16));
+    }
+
+    private static List<String> entries(ExecutionPlan plan) {
+        List<String> names = new ArrayList<>();
+        for (String f : plan.kernelFunctions()) {
+            names.add(f + "_kernel");
+        }
+        names.add(GraphLowering.COPY_KERNEL);
+        return names;
+    }
+
+    private static void assertEntries(String ptx, ExecutionPlan plan, String compiler) {
+        List<String> names = entries(plan);
+        for (String name : names) {
+            assertTrue(ptx.contains(".visible .entry " + name + "("), compiler + ": PTX lacks the entry " + name);
+        }
+        System.out.println(compiler + ": " + names.size() + " kernel entries of " + plan.describe());
+    }
+
+    @Test
+    void nvccCompilesEveryKernelEntry() throws Exception {
+        var nvcc = HostLibrary.nvcc();
+        assumeTrue(nvcc.isPresent(), "no nvcc");
+        ExecutionPlan plan = trainPlan();
+        Path dir = Path.of(System.getProperty("overtune.build.dir", "target"), "exec-ptx");
+        Files.createDirectories(dir);
+        Path cu = dir.resolve("llama_train.cu");
+        Path ptx = dir.resolve("llama_train.ptx");
+        Files.writeString(cu, plan.source());
+        Process p = new ProcessBuilder(nvcc.get().toString(), "-ptx", "-arch=compute_80", "-std=c++17", cu.toString(), "-o", ptx.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "nvcc took over 10 minutes");
+        assertEquals(0, p.exitValue(), "nvcc -ptx failed: " + log);
+        assertEntries(Files.readString(ptx), plan, "nvcc -ptx compute_80");
+    }
+
+    @Test
+    void nvrtcCompilesEveryKernelEntry() {
+        Outcome<Nvrtc> nvrtc = Nvrtc.load();
+        assumeTrue(nvrtc.available(), "no NVRTC: " + nvrtc.reason());
+        ExecutionPlan plan = trainPlan();
+        String ptx = nvrtc.orElseThrow().compileToPtx("llama_train.cu", plan.source(), KernelModule.headers(),
+                List.of(Nvrtc.architectureOption(80), "--std=c++17"));
+        assertEntries(ptx, plan, "NVRTC compute_80");
+    }
+}
