@@ -26,6 +26,11 @@ cp cli/target/lib/*.jar "$out/lib/"
 for jar in "$out"/lib/onnxruntime-*.jar; do
   zip -q -d "$jar" 'ai/onnxruntime/native/osx-*' 'ai/onnxruntime/native/win-*' 'ai/onnxruntime/native/linux-aarch64/*' >/dev/null || true
 done
+# jtokkit ships four tokenizers' ranks; overtune uses GPT-2's (r50k_base) alone, loaded lazily.
+for jar in "$out"/lib/jtokkit-*.jar; do
+  zip -q -d "$jar" 'com/knuddels/jtokkit/cl100k_base.tiktoken' 'com/knuddels/jtokkit/o200k_base.tiktoken' \
+    'com/knuddels/jtokkit/p50k_base.tiktoken' >/dev/null || true
+done
 for jar in "$out"/lib/sqlite-jdbc-*.jar; do
   zip -q -d "$jar" 'org/sqlite/native/FreeBSD/*' 'org/sqlite/native/Mac/*' 'org/sqlite/native/Windows/*' \
     'org/sqlite/native/Linux-Android/*' 'org/sqlite/native/Linux-Musl/*' 'org/sqlite/native/Linux/aarch64/*' \

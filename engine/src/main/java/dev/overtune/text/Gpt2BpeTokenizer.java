@@ -12,7 +12,8 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
     public static final String NAME = "gpt2-r50k";
     public static final int VOCAB_SIZE = 50257;
     public static final int END_OF_TEXT = 50256;
-    private final Encoding encoding = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+    // The lazy registry parses only r50k's ranks; the default one parses all four of jtokkit's encodings (7 MB).
+    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
 
     @Override
     public String name() {
