@@ -3,6 +3,7 @@ package dev.overtune.cli;
 import dev.overtune.text.Corpus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -46,8 +47,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
+    @Mixin
+    BackendOption backend;
+
     @Override
     public Integer call() {
+        // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
+        backend.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);
         Path oodText = extract(Corpus.WORDNET_OOD, corpus);
@@ -63,6 +69,10 @@ final class DemoCommand implements Callable<Integer> {
         if (quick) {
             scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
+        }
+        if (backend.choice != BackendOption.Choice.cpu) {
+            pretrain.addAll(List.of("--backend", backend.choice.name()));
+            scan.addAll(List.of("--backend", backend.choice.name()));
         }
         if (threads != null) {
             pretrain.addAll(List.of("--threads", threads.toString()));

@@ -17,7 +17,8 @@ import java.io.UncheckedIOException;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
-                "3:bad input (checkpoint, config, text, corpus)", "4:training diverged", "5:ONNX Runtime failed"})
+                "3:bad input (checkpoint, config, text, corpus)", "4:training diverged", "5:ONNX Runtime or CUDA failed",
+                "6:the --backend asked for is not available here (nothing was run)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -68,6 +69,7 @@ public final class Main implements Runnable {
             case UncheckedIOException u -> ExitCodes.BAD_INPUT;
             case dev.overtune.scan.StoreException s -> ExitCodes.BAD_INPUT;
             case BackendException b -> ExitCodes.BACKEND;
+            case BackendUnavailableException u -> ExitCodes.UNAVAILABLE;
             default -> ExitCodes.INTERNAL;
         };
     }
