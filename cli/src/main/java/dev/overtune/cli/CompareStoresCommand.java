@@ -100,7 +100,7 @@ final class CompareStoresCommand implements Callable<Integer> {
         for (List<String> row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < width.length; i++) {
-                line.append(String.format(Locale.ROOT, "%-" + width[i] + "s  ", row.get(i)));
+                line.append(row.get(i)).append(" ".repeat(width[i] - row.get(i).length() + 2));
             }
             out.println(line.toString().stripTrailing());
         }

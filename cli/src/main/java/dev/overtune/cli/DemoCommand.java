@@ -48,12 +48,12 @@ final class DemoCommand implements Callable<Integer> {
     Integer threads;
 
     @Mixin
-    BackendOption backend;
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
         // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
-        backend.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        backendOption.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);
         Path oodText = extract(Corpus.WORDNET_OOD, corpus);
@@ -70,9 +70,9 @@ final class DemoCommand implements Callable<Integer> {
             scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
         }
-        if (backend.choice != BackendOption.Choice.cpu) {
-            pretrain.addAll(List.of("--backend", backend.choice.name()));
-            scan.addAll(List.of("--backend", backend.choice.name()));
+        if (backendOption.choice != BackendOption.Choice.cpu) {
+            pretrain.addAll(List.of("--backend", backendOption.choice.name()));
+            scan.addAll(List.of("--backend", backendOption.choice.name()));
         }
         if (threads != null) {
             pretrain.addAll(List.of("--threads", threads.toString()));

@@ -36,7 +36,7 @@ final class FinetuneCommand implements Callable<Integer> {
     TrainOptions options;
 
     @Mixin
-    BackendOption backend;
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
@@ -45,7 +45,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Options.requireNonNegative("--save-every", saveEvery);
         String content = TextFiles.readUtf8(text);
-        FineTuner.run(checkpoint, content, options, backend, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out);
+        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out);
         return ExitCodes.OK;
     }
 }

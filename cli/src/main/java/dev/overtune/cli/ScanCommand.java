@@ -110,7 +110,7 @@ final class ScanCommand implements Callable<Integer> {
     Integer threads;
 
     @Mixin
-    BackendOption backend;
+    BackendOption backendOption;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
@@ -153,7 +153,7 @@ final class ScanCommand implements Callable<Integer> {
             }
         });
         Scan.Outcome out;
-        try (Backend b = backend.open(settings.threads())) {
+        try (Backend b = backendOption.open(settings.threads())) {
             out = scan.backend(b).run();
         } finally {
             bar.close();
