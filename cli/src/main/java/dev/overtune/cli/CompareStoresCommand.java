@@ -22,10 +22,10 @@ import java.util.concurrent.Callable;
                 "Exit 0 when every unit is in both stores, finished alike, and every metric agrees within "
                         + "|a - b| <= ATOL + RTOL * max(|a|, |b|); exit 3 otherwise, naming each unit and metric."})
 final class CompareStoresCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "A", description = "A result store (SQLite) a scan wrote.")
+    @Parameters(index = "0", paramLabel = "STORE_A", description = "A result store (SQLite) a scan wrote.")
     Path storeA;
 
-    @Parameters(index = "1", paramLabel = "B", description = "Another store of the same plan.")
+    @Parameters(index = "1", paramLabel = "STORE_B", description = "Another store of the same plan.")
     Path storeB;
 
     @Option(names = "--rtol", defaultValue = "1e-5", description = "Relative tolerance (default: ${DEFAULT-VALUE}).")

@@ -47,6 +47,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends; "
+            + "the GPU bundle's runtime has no Java2D for the report's plots).")
+    boolean noReport;
+
     @Mixin
     BackendOption backendOption;
 
@@ -80,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         List<String> reportArgs = List.of("report", store.toString(), "--out", report.toString());
 
-        for (List<String> step : List.of(pretrain, scan, reportArgs)) {
+        for (List<String> step : noReport ? List.of(pretrain, scan) : List.of(pretrain, scan, reportArgs)) {
             System.out.println();
             System.out.println("$ overtune " + String.join(" ", step));
             int code = Main.commandLine().execute(step.toArray(String[]::new));
@@ -88,8 +92,12 @@ final class DemoCommand implements Callable<Integer> {
                 return code;
             }
         }
-        System.out.printf("%nThe report is %s; the store %s can be reported again or extended with more checkpoints.%n",
-                report.resolve("report.html"), store);
+        if (noReport) {
+            System.out.printf("%nThe store is %s; write its report with: overtune report %s --out %s%n", store, store, report);
+        } else {
+            System.out.printf("%nThe report is %s; the store %s can be reported again or extended with more checkpoints.%n",
+                    report.resolve("report.html"), store);
+        }
         return ExitCodes.OK;
     }
 
