@@ -157,6 +157,18 @@ class BackendOptionTest {
         assertTrue(!again.err().contains(notice), "once per process: " + again.err());
     }
 
+    @Test
+    void demoOnAutoSaysWhyOnceAcrossPretrainAndScanAndCanStopAfterTheScan(@TempDir Path tmp) throws Exception {
+        BackendsNotice.reset();
+        Path out = tmp.resolve("demo");
+        MainTest.Run r = run("demo", "--quick", "--no-report", "--backend", "auto", "--out", out.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertEquals(1, r.err().split(java.util.regex.Pattern.quote("using the CPU backend (onnxruntime-cpu): "), -1).length - 1, r.err());
+        assertTrue(r.out().contains("--backend auto") && !r.out().contains("$ overtune report"), r.out());
+        assertEquals(List.of("onnxruntime-cpu"), backends(out.resolve("scan.db")));
+        assertTrue(!Files.exists(out.resolve("report")));
+    }
+
     private static List<String> backends(Path store) {
         try (ResultStore s = ResultStore.read(store)) {
             return s.results().stream().map(UnitResult::backend).distinct().toList();
