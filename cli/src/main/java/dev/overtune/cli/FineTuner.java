@@ -21,8 +21,8 @@ import java.nio.file.Path;
 final class FineTuner {
     private FineTuner() {}
 
-    static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption, FineTuneRun.Saving saving,
-                                   OutputFormat format, PrintStream out) {
+    static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption,
+                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out) {
         TrainConfig config = options.toConfig();
         LanguageModel model = Models.resolve(checkpointOrPreset);
         if (config.seqLen() > model.contextLength()) {
