@@ -44,6 +44,31 @@ echo "== native tests (GPU ones skip with the reason where there is no device)"
   -cp "$classpath" dev.overtune.cuda.GpuCheck
 tests_status=$?
 
+# --- demo scan, GPU vs CPU (section owned by the --backend work; self-contained) ---
+# The quick demo is pre-trained once, on the CPU; the GPU run reuses that series (pretrain --resume finds it
+# complete), so both scans read the same checkpoints, and the noise is drawn on the host by the same Philox code:
+# the stores differ only by the GPU's arithmetic. CudaBackend's GEMMs run at TF32, hence a relative tolerance
+# well above float32's; a kernel that is wrong misses it by orders of magnitude.
+echo "== demo scan: GPU vs CPU (--quick, same checkpoints, compare-stores --rtol 5e-3 --atol 1e-4)"
+compare_dir="${TMPDIR:-/tmp}/overtune-gpu-check/demo-gpu-vs-cpu"
+compare_status=0
+if [ $cuda_status != 0 ]; then
+  echo "skipped: no usable device (see above)"
+else
+  rm -rf "$compare_dir" && mkdir -p "$compare_dir/cuda"
+  if ! "$bundle/bin/overtune" demo --quick --no-report --backend cpu --out "$compare_dir/cpu" >"$compare_dir/cpu.log" 2>&1; then
+    compare_status=1; echo "the CPU demo failed; the end of $compare_dir/cpu.log:"; tail -n 5 "$compare_dir/cpu.log"
+  elif ! cp -r "$compare_dir/cpu/series" "$compare_dir/cuda/" \
+      || ! "$bundle/bin/overtune" demo --quick --no-report --backend cuda --out "$compare_dir/cuda" >"$compare_dir/cuda.log" 2>&1; then
+    compare_status=1; echo "the GPU demo failed; the end of $compare_dir/cuda.log:"; tail -n 5 "$compare_dir/cuda.log"
+  else
+    "$bundle/bin/overtune" compare-stores "$compare_dir/cpu/scan.db" "$compare_dir/cuda/scan.db" --rtol 5e-3 --atol 1e-4
+    compare_status=$?
+  fi
+fi
+[ $compare_status = 0 ] || tests_status=1
+# --- end of demo scan, GPU vs CPU ---
+
 echo
 echo "gpu-check: $(( $(date +%s) - start )) s; device $([ $cuda_status = 0 ] && echo usable || echo 'not usable (see above)'); tests $([ $tests_status = 0 ] && echo 'without failures' || echo FAILED)"
 exit $tests_status

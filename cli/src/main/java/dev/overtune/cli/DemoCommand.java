@@ -3,6 +3,7 @@ package dev.overtune.cli;
 import dev.overtune.text.Corpus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -46,8 +47,17 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends; "
+            + "the GPU bundle's runtime has no Java2D for the report's plots).")
+    boolean noReport;
+
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     public Integer call() {
+        // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
+        backendOption.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);
         Path oodText = extract(Corpus.WORDNET_OOD, corpus);
@@ -64,13 +74,17 @@ final class DemoCommand implements Callable<Integer> {
             scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
         }
+        if (backendOption.choice != BackendOption.Choice.cpu) {
+            pretrain.addAll(List.of("--backend", backendOption.choice.name()));
+            scan.addAll(List.of("--backend", backendOption.choice.name()));
+        }
         if (threads != null) {
             pretrain.addAll(List.of("--threads", threads.toString()));
             scan.addAll(List.of("--threads", threads.toString()));
         }
         List<String> reportArgs = List.of("report", store.toString(), "--out", report.toString());
 
-        for (List<String> step : List.of(pretrain, scan, reportArgs)) {
+        for (List<String> step : noReport ? List.of(pretrain, scan) : List.of(pretrain, scan, reportArgs)) {
             System.out.println();
             System.out.println("$ overtune " + String.join(" ", step));
             int code = Main.commandLine().execute(step.toArray(String[]::new));
@@ -78,8 +92,12 @@ final class DemoCommand implements Callable<Integer> {
                 return code;
             }
         }
-        System.out.printf("%nThe report is %s; the store %s can be reported again or extended with more checkpoints.%n",
-                report.resolve("report.html"), store);
+        if (noReport) {
+            System.out.printf("%nThe store is %s; write its report with: overtune report %s --out %s%n", store, store, report);
+        } else {
+            System.out.printf("%nThe report is %s; the store %s can be reported again or extended with more checkpoints.%n",
+                    report.resolve("report.html"), store);
+        }
         return ExitCodes.OK;
     }
 

@@ -3,7 +3,7 @@ package dev.overtune.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overtune.backend.OrtBackend;
+import dev.overtune.backend.Backend;
 import dev.overtune.checkpoint.CheckpointFormats;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
@@ -17,6 +17,7 @@ import dev.overtune.train.Evaluator;
 import dev.overtune.train.TokenScores;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -59,6 +60,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
     Integer threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -83,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         TokenScores scores;
         String backendName;
-        try (Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend(nThreads)) {
+        try (Arena arena = Arena.ofConfined(); Backend backend = backendOption.open(nThreads)) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             try (ShardedCheckpoint ckpt = ShardedCheckpoint.open(checkpoint)) {
                 ModelWeights.load(ckpt, model, params);
@@ -91,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
             try (Evaluator evaluator = new Evaluator(backend, model, params, batch, seq, arena)) {
                 scores = TokenScores.of(evaluator, tokens);
             }
-            backendName = backend.threads() + " threads on " + backend.name();
+            backendName = BackendOption.describe(backend);
         }
         print(System.out, inputFile, tokens, scores, tokenizer, seq, backendName);
         return ExitCodes.OK;

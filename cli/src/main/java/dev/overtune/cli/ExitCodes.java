@@ -11,8 +11,10 @@ public final class ExitCodes {
     public static final int BAD_INPUT = 3;
     /** Training diverged (NaN or infinite loss). */
     public static final int DIVERGED = 4;
-    /** The native runtime (ONNX Runtime) failed. */
+    /** The native runtime (ONNX Runtime, CUDA) failed while running. */
     public static final int BACKEND = 5;
+    /** The backend chosen with --backend is not available here (e.g. cuda without a usable GPU); nothing was run or written. */
+    public static final int UNAVAILABLE = 6;
 
     private ExitCodes() {}
 }

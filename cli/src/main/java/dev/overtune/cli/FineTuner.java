@@ -1,6 +1,6 @@
 package dev.overtune.cli;
 
-import dev.overtune.backend.OrtBackend;
+import dev.overtune.backend.Backend;
 import dev.overtune.checkpoint.CheckpointFormats;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
@@ -21,8 +21,8 @@ import java.nio.file.Path;
 final class FineTuner {
     private FineTuner() {}
 
-    static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, FineTuneRun.Saving saving,
-                                   OutputFormat format, PrintStream out) {
+    static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption,
+                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out) {
         TrainConfig config = options.toConfig();
         LanguageModel model = Models.resolve(checkpointOrPreset);
         if (config.seqLen() > model.contextLength()) {
@@ -33,7 +33,7 @@ final class FineTuner {
                 ? Tokenizers.forCheckpoint(Path.of(checkpointOrPreset), model.vocabSize())
                 : Tokenizer.forVocab(model.vocabSize());
         int[] tokens = tokenizer.encode(text);
-        try (Arena arena = Arena.ofShared(); OrtBackend backend = new OrtBackend(options.threads())) {
+        try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open(options.threads())) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             Path dir = Path.of(checkpointOrPreset);
             String origin;
@@ -51,8 +51,8 @@ final class FineTuner {
                 origin = "checkpoint " + dir;
             }
             if (format == OutputFormat.text) {
-                out.printf("%s: %s, %,d parameters, tokenizer %s, %,d tokens of text, %d threads on %s%n", model.family(), origin,
-                        params.size(), tokenizer.name(), tokens.length, backend.threads(), backend.name());
+                out.printf("%s: %s, %,d parameters, tokenizer %s, %,d tokens of text, %s%n", model.family(), origin,
+                        params.size(), tokenizer.name(), tokens.length, BackendOption.describe(backend));
             }
             ProgressPrinter printer = new ProgressPrinter(format, out, config.schedule().totalSteps(), config.batchSize() * config.seqLen());
             FineTuneRun.Summary summary = FineTuneRun.run(backend, model, params, tokens, config, options.seed, saving, printer);

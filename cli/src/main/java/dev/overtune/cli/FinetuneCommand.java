@@ -35,6 +35,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     TrainOptions options;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Override
     public Integer call() {
         if (resume && save == null) {
@@ -42,7 +45,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Options.requireNonNegative("--save-every", saveEvery);
         String content = TextFiles.readUtf8(text);
-        FineTuner.run(checkpoint, content, options, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out);
+        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out);
         return ExitCodes.OK;
     }
 }

@@ -13,11 +13,12 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class,
+        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, ArtifactsCommand.class, CompareStoresCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
-                "3:bad input (checkpoint, config, text, corpus)", "4:training diverged", "5:ONNX Runtime failed"})
+                "3:bad input (checkpoint, config, text, corpus, store); verify or compare-stores found a difference", "4:training diverged", "5:ONNX Runtime or CUDA failed",
+                "6:the --backend asked for is not available here (nothing was run)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, pretrain, scan, report, finetune, eval, verify, artifacts");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, pretrain, scan, report, finetune, eval, verify, artifacts, compare-stores");
     }
 
     static int exitCode(Exception e) {
@@ -68,6 +69,7 @@ public final class Main implements Runnable {
             case UncheckedIOException u -> ExitCodes.BAD_INPUT;
             case dev.overtune.scan.StoreException s -> ExitCodes.BAD_INPUT;
             case BackendException b -> ExitCodes.BACKEND;
+            case BackendUnavailableException u -> ExitCodes.UNAVAILABLE;
             default -> ExitCodes.INTERNAL;
         };
     }

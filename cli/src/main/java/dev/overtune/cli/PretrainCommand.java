@@ -1,6 +1,6 @@
 package dev.overtune.cli;
 
-import dev.overtune.backend.OrtBackend;
+import dev.overtune.backend.Backend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.pretrain.Budgets;
@@ -16,6 +16,7 @@ import dev.overtune.text.Tokenizer;
 import dev.overtune.train.AdamW;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -104,6 +105,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
     Integer threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (JSON Lines) on stdout; progress goes to stderr (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -119,7 +123,7 @@ final class PretrainCommand implements Callable<Integer> {
                 ? PretrainData.split(TextCorpus.read(corpus), tokenizer, split)
                 : PretrainData.separate(TextCorpus.read(corpus), TextCorpus.read(ood), tokenizer);
         String origin = ModelConfigs.PRESETS.containsKey(model) ? "preset '" + model + "'" : model;
-        try (OrtBackend backend = new OrtBackend(nThreads)) {
+        try (Backend backend = backendOption.open(nThreads)) {
             PretrainPrinter printer = PretrainPrinter.toStandardStreams(new PretrainPrinter.Run(m, origin, data, out, backend), format);
             PretrainRun.run(backend, m, plan, data, runOptions, printer);
         }

@@ -2,6 +2,7 @@ package dev.overtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.backend.Backend;
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.model.LanguageModel;
@@ -27,7 +28,7 @@ final class PretrainPrinter implements PretrainListener {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the header says about the run besides its plan. */
-    record Run(LanguageModel model, String origin, PretrainData data, Path out, OrtBackend backend) {}
+    record Run(LanguageModel model, String origin, PretrainData data, Path out, Backend backend) {}
 
     private final Run run;
     private final OutputFormat format;
@@ -128,24 +129,28 @@ final class PretrainPrinter implements PretrainListener {
     private void header(SeriesPlan plan) {
         LanguageModel model = run.model();
         PretrainData data = run.data();
-        OrtBackend backend = run.backend();
+        Backend backend = run.backend();
         PretrainSettings s = plan.settings();
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         if (format == OutputFormat.json) {
-            emit(JSON.createObjectNode().put("event", "start").put("series", run.out().toString()).put("model", run.origin())
+            ObjectNode start = JSON.createObjectNode().put("event", "start").put("series", run.out().toString()).put("model", run.origin())
                     .put("parameters", params).put("tokenizer", data.tokenizer()).put("train_tokens", data.train().length)
                     .put("ood_tokens", data.heldOut().length).put("schedule", s.schedule().name()).put("budgets", s.budgets().toString())
                     .put("tokens_per_step", s.tokensPerStep()).put("optimizer_steps", plan.totalSteps())
-                    .put("threads", backend.threads()));
+                    .put("backend", backend.name());
+            if (backend instanceof OrtBackend ort) {
+                start.put("threads", ort.threads());
+            }
+            emit(start);
             return;
         }
         out.printf("%s: %s, %,d parameters, random init (seed %d); tokenizer %s%n", model.family(), run.origin(), params, s.seed(), data.tokenizer());
         out.printf("corpus %s: %d file%s, %,d training tokens; %,d held out for the OOD loss (%s)%n", data.source(), data.files(),
                 data.files() == 1 ? "" : "s", data.train().length, data.heldOut().length,
                 data.split() != null ? Math.round(100 * data.split().fraction()) + "% of the corpus" : "from " + data.heldOutSource());
-        out.printf("schedule %s, budgets %s: %d x %d = %,d tokens/step, %,d optimizer steps (%s tokens), warm-up %d, %d threads on %s%n",
+        out.printf("schedule %s, budgets %s: %d x %d = %,d tokens/step, %,d optimizer steps (%s tokens), warm-up %d, %s%n",
                 s.schedule(), s.budgets(), s.batchSize(), s.seqLen(), s.tokensPerStep(), plan.totalSteps(),
-                human(plan.totalSteps() * s.tokensPerStep()), plan.warmupSteps(), backend.threads(), backend.name());
+                human(plan.totalSteps() * s.tokensPerStep()), plan.warmupSteps(), BackendOption.describe(backend));
         out.flush();
     }
 

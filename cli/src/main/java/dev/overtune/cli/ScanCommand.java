@@ -2,6 +2,7 @@ package dev.overtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.backend.Backend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Quantization;
@@ -23,6 +24,7 @@ import dev.overtune.text.Tokenizers;
 
 import java.nio.file.Files;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -107,6 +109,9 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
     Integer threads;
 
+    @Mixin
+    BackendOption backendOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -118,12 +123,13 @@ final class ScanCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizers.forCheckpoint(checkpoints.get(0).dir(), model.vocabSize());
         int[] shardOf = parseShard(shard);
         Path storePath = store != null ? store : series.resolve("scan.db");
+        ScanSettings settings = settings();
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
                 .model(model)
                 .task(scanTask(tokenizer))
                 .ood(tokenizer.encode(ood != null ? TextFiles.readUtf8(ood) : Corpus.WORDNET_OOD.text()))
-                .settings(settings())
+                .settings(settings)
                 .store(storePath)
                 .shard(shardOf[0], shardOf[1]);
         ProgressBar bar = new ProgressBar(System.err, "scan");
@@ -147,8 +153,8 @@ final class ScanCommand implements Callable<Integer> {
             }
         });
         Scan.Outcome out;
-        try {
-            out = scan.run();
+        try (Backend b = backendOption.open(settings.threads())) {
+            out = scan.backend(b).run();
         } finally {
             bar.close();
         }

@@ -168,6 +168,15 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
+    /** The hash of the plan that made this store: stores of one plan hold the same units. */
+    public String planHash() {
+        try {
+            return meta("plan_hash");
+        } catch (SQLException e) {
+            throw corrupt(file, e);
+        }
+    }
+
     public String planJson() {
         try {
             return meta("plan");

@@ -58,6 +58,49 @@ class ScanApiTest {
     }
 
     @Test
+    void theGivenBackendRunsEveryUnitIsNamedInTheStoreAndStaysOpen(@TempDir Path tmp) {
+        try (NamedBackend backend = new NamedBackend("test-backend", new dev.overtune.backend.OrtBackend(1))) {
+            Scan.Outcome out = scan(tmp.resolve("given.db")).shard(0, 4).backend(backend).run();
+            assertTrue(!out.results().isEmpty());
+            out.results().forEach(r -> assertEquals("test-backend", r.backend(), r.unitId()));
+            assertTrue(backend.compiled > 0, "the scan compiled its graphs on the given backend");
+            assertTrue(!backend.closed, "the caller owns the backend it gave");
+        }
+        Scan.Outcome byDefault = scan(tmp.resolve("default.db")).shard(0, 4).run();
+        byDefault.results().forEach(r -> assertEquals("onnxruntime-cpu", r.backend(), r.unitId()));
+    }
+
+    /** A backend under another name that counts what it is asked to do. */
+    static final class NamedBackend implements dev.overtune.backend.Backend {
+        final String name;
+        final dev.overtune.backend.Backend inner;
+        int compiled;
+        boolean closed;
+
+        NamedBackend(String name, dev.overtune.backend.Backend inner) {
+            this.name = name;
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Program compile(dev.overtune.graph.Graph graph) {
+            compiled++;
+            return inner.compile(graph);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            inner.close();
+        }
+    }
+
+    @Test
     void shardsAreDisjointAndCoverThePlan(@TempDir Path tmp) {
         Path store = tmp.resolve("sharded.db");
         Scan.Outcome a = scan(store).shard(0, 2).run();

@@ -33,8 +33,13 @@ public final class Backends {
     }
 
     public static Backend select(String choice, Consumer<String> notice) {
+        return select(choice, Runtime.getRuntime().availableProcessors(), notice);
+    }
+
+    /** As {@link #select(String, Consumer)}, with ONNX Runtime on {@code cpuThreads} intra-op threads when the CPU is taken. */
+    public static Backend select(String choice, int cpuThreads, Consumer<String> notice) {
         return switch (choice == null ? "" : choice.toLowerCase(Locale.ROOT)) {
-            case "cpu" -> new OrtBackend();
+            case "cpu" -> new OrtBackend(cpuThreads);
             case "cuda" -> {
                 Outcome<CudaDevice> device = CudaBackends.open();
                 if (device instanceof Outcome.Available<CudaDevice>(CudaDevice d)) {
@@ -47,7 +52,7 @@ public final class Backends {
                 if (NOTICE_GIVEN.compareAndSet(false, true)) {
                     notice.accept("using the CPU backend (onnxruntime-cpu): " + why);
                 }
-                yield new OrtBackend();
+                yield new OrtBackend(cpuThreads);
             }
             default -> throw new IllegalArgumentException("backend must be cpu, cuda or auto, got '" + choice + "'");
         };

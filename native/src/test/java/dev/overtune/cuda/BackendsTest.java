@@ -20,6 +20,13 @@ class BackendsTest {
     }
 
     @Test
+    void theCpuTakesTheThreadsAsked() {
+        try (Backend b = Backends.select("cpu", 1, m -> { })) {
+            assertEquals(1, ((dev.overtune.backend.OrtBackend) b).threads());
+        }
+    }
+
+    @Test
     void autoFallsBackToTheCpuAndSaysWhyOnce() {
         Backends.resetNotice();
         List<String> notices = new ArrayList<>();
