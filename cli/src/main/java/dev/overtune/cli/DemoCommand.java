@@ -47,8 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends; "
-            + "the GPU bundle's runtime has no Java2D for the report's plots).")
+    @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends).")
     boolean noReport;
 
     @Mixin

@@ -3,8 +3,6 @@ package dev.overtune.report;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.UnitResult;
 
-import javax.imageio.ImageIO;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The report stage's API: everything {@code overtune report scan.db --out DIR} does is these calls.
@@ -65,10 +64,8 @@ public final class Report {
             Path json = writeText(outDir.resolve(JSON), ResultsJson.render(analysis, results, plan, source, date));
             List<Path> plots = new ArrayList<>();
             List<HtmlReport.Image> images = new ArrayList<>();
-            for (Figures.Figure f : Figures.all(analysis, plan.task())) {
-                byte[] png = png(f);
-                plots.add(Files.write(outDir.resolve(f.file()), png));
-                images.add(new HtmlReport.Image(f, png));
+            if (plotsUnavailable().isEmpty()) {
+                PlotFiles.write(analysis, plan, outDir, plots, images);
             }
             Path html = writeText(outDir.resolve(HTML), HtmlReport.render(analysis, plan, source, date, images, results));
             return new ReportSummary(outDir, csv, json, html, plots, analysis);
@@ -77,15 +74,19 @@ public final class Report {
         }
     }
 
-    private static Path writeText(Path file, String text) throws IOException {
-        return Files.writeString(file, text, StandardCharsets.UTF_8);
+    /**
+     * Why this Java runtime cannot draw the plots, if it cannot: they need Java2D (module java.desktop),
+     * which the GPU bundle's runtime leaves out. The tables, CSV, JSON and HTML are written either way.
+     */
+    public static Optional<String> plotsUnavailable() {
+        if (ModuleLayer.boot().findModule("java.desktop").isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("no plots: this Java runtime has no java.desktop (Java2D); run 'overtune report STORE' "
+                + "where a full JDK is installed to draw them");
     }
 
-    private static byte[] png(Figures.Figure f) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (!ImageIO.write(f.image(), "png", out)) {
-            throw new IOException("no PNG writer in this JDK");
-        }
-        return out.toByteArray();
+    private static Path writeText(Path file, String text) throws IOException {
+        return Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 }
