@@ -66,6 +66,14 @@ public final class AdamW {
         v.copyFrom(secondMoment);
     }
 
+    /**
+     * Counts an update applied elsewhere (by a device state with these settings) and returns its
+     * 1-based number, which the bias corrections need.
+     */
+    public long countUpdate() {
+        return ++step;
+    }
+
     public void update(ParamStore params, ParamStore grads, double lr) {
         step++;
         double b1 = config.beta1();
