@@ -7,8 +7,9 @@
 #   native/gpu-check.sh [BUNDLE_DIR]
 #
 # BUNDLE_DIR is a bundle made by `native/bundle.sh --with-tests` (default: target/overtune-gpu-bundle,
-# built first when missing and a JDK 25 and Maven are at hand). Parts of the issue that have no
-# code yet are listed as NOT BUILT, never as passed. Exit 0 when no test failed.
+# built first when missing and a JDK 25 and Maven are at hand). Checks that cannot run yet (no
+# CudaBackend merged, no GPU) are listed as NOT RUN with the reason, never as passed. Exit 0 when
+# no test or check failed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bundle="${1:-$root/target/overtune-gpu-bundle}"
@@ -35,11 +36,24 @@ echo "== what overtune finds"
 "$bundle/bin/overtune-cuda-check"
 cuda_status=$?
 
+echo "== FFM vs JCuda call overhead (JMH, bench/)"
+jcuda_summary="${TMPDIR:-/tmp}/overtune-gpu-check-jcuda.tsv"
+rm -f "$jcuda_summary"
+if [ -d "$bundle/bench" ]; then
+  timeout 180 "$java" "${flags[@]}" -cp "$bundle/lib/*:$bundle/bench/*" dev.overtune.bench.cuda.CudaCallMain --quick --summary "$jcuda_summary"
+  bench_status=$?
+  if [ ! -s "$jcuda_summary" ]; then
+    printf 'FAILED\tCudaCallMain exited %s without a summary (124: over its 180 s)\n' "$bench_status" > "$jcuda_summary"
+  fi
+else
+  printf 'NOT RUN\tthe bundle has no bench/ (make it with native/bundle.sh --with-tests)\n' > "$jcuda_summary"
+fi
+
 echo "== native tests (GPU ones skip with the reason where there is no device)"
 # KernelHostHarnessTest builds its CPU harness with nvcc where one is installed; the kernel sources travel in the bundle.
 "$java" "${flags[@]}" -Xmx4g \
   -Dovertune.cuda.sources="$bundle/tests/cuda/main" -Dovertune.cuda.harness="$bundle/tests/cuda/test" \
-  -Dovertune.build.dir="${TMPDIR:-/tmp}/overtune-gpu-check" \
+  -Dovertune.build.dir="${TMPDIR:-/tmp}/overtune-gpu-check" -Dovertune.gpucheck.jcuda="$jcuda_summary" \
   -cp "$classpath" dev.overtune.cuda.GpuCheck
 tests_status=$?
 
