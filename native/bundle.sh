@@ -83,6 +83,6 @@ fi
 
 size_mb() { du -sm "$@" | awk '{s += $1} END {print s}'; }
 tarball="$out.tar.gz"
-tar -C "$(dirname "$out")" -czf "$tarball" --exclude=tests "$(basename "$out")"
+tar -C "$(dirname "$out")" -czf "$tarball" --exclude=tests --exclude=bench "$(basename "$out")"
 echo "bundle: $out: runtime $(size_mb "$out/runtime") MB + jars $(size_mb "$out/lib") MB + launchers = $(size_mb "$out/runtime" "$out/lib" "$out/bin") MB on disk,"\
-" $(( $(stat -c %s "$tarball") / 1048576 )) MB as $(basename "$tarball")$([ "$with_tests" = 1 ] && echo "; tests (for gpu-check.sh, not in the tarball) $(size_mb "$out/tests") MB")"
+" $(( $(stat -c %s "$tarball") / 1048576 )) MB as $(basename "$tarball")$([ "$with_tests" = 1 ] && echo "; tests and bench (for gpu-check.sh, not in the tarball) $(size_mb "$out/tests" "$out/bench") MB")"

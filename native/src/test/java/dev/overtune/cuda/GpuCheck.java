@@ -46,7 +46,7 @@ public final class GpuCheck {
                 String name = id.getSource().filter(ClassSource.class::isInstance).map(s -> ((ClassSource) s).getClassName())
                         .or(() -> id.getParentIdObject().map(Object::toString))
                         .orElse(id.getDisplayName());
-                String simple = name.replaceAll(".*class:dev\\.overtune\\.cuda\\.([A-Za-z0-9_$]+).*", "$1").replace("dev.overtune.cuda.", "");
+                String simple = name.replaceAll(".*class:dev\\.overtune\\.cuda\\.([A-Za-z0-9_$.]+).*", "$1").replace("dev.overtune.cuda.", "");
                 return rows.computeIfAbsent(simple, k -> new Row());
             }
 
