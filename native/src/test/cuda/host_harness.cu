@@ -8,6 +8,7 @@
 //   adamw B1 B2 OMB1 OMB2 STEP CORR EPS DECAY P G M V -> P M V   (float bits)
 //   rtn X MAXABS BITS                   -> bits of the rounded float
 //   anchor G P A STRENGTH               -> bits of the gradient with the L2-to-anchor term (floats)
+//   bf16 X                              -> the bfloat16 bits of float X (4 hex digits)
 //   sumsq BLOCKS N G0 .. G(N-1)         -> bits of the double sum of squares, in the two-pass
 //                                          order of overtune_sumsq_partials + overtune_sum_partials
 #include <cmath>
@@ -80,6 +81,10 @@ int main() {
             ot_u32 x, max; int bits;
             std::scanf("%x %x %d", &x, &max, &bits);
             std::printf("%08x\n", fb(ot_rtn(f(x), f(max), (double) ((1 << (bits - 1)) - 1))));
+        } else if (!std::strcmp(cmd, "bf16")) {
+            ot_u32 x;
+            std::scanf("%x", &x);
+            std::printf("%04x\n", (unsigned) ot_f32_to_bf16(f(x)));
         } else if (!std::strcmp(cmd, "anchor")) {
             ot_u32 g, p, a, s;
             std::scanf("%x %x %x %x", &g, &p, &a, &s);

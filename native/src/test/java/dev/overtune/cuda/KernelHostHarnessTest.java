@@ -380,4 +380,49 @@ class KernelHostHarnessTest {
         }
         return t;
     }
+
+    /**
+     * The BF16 compute copies' conversion (overtune_f32_to_bf16) against the definition rather than
+     * another implementation: the result is the bfloat16 nearest to x, ties to the even one, ±∞
+     * beyond the largest finite value's rounding range, NaN to a NaN.
+     */
+    @Test
+    void bf16ConversionRoundsToNearestEven() throws Exception {
+        SplittableRandom random = new SplittableRandom(17);
+        List<Integer> inputs = new ArrayList<>(List.of(0, 0x80000000, 0x3f800000, 0x3f808000, 0x3f818000, 0x3f80ffff, 0x00000001,
+                0x007fffff, 0x00808000, 0x7f7fffff, 0x7f7f7fff, 0x7f7f8000, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffffffff));
+        for (int i = 0; i < 5000; i++) {
+            int bits = random.nextInt();
+            inputs.add(i % 4 == 0 ? (bits & 0xffff0000) | 0x8000 : bits); // every fourth exactly halfway
+        }
+        List<String> answers = run(inputs.stream().map(b -> "bf16 " + hex(b)).toList());
+        for (int k = 0; k < inputs.size(); k++) {
+            float x = Float.intBitsToFloat(inputs.get(k));
+            int bf16 = Integer.parseInt(answers.get(k), 16);
+            float y = Float.intBitsToFloat(bf16 << 16);
+            String what = "bf16 of " + x + " (" + hex(inputs.get(k)) + ") = " + answers.get(k);
+            if (Float.isNaN(x)) {
+                assertTrue(Float.isNaN(y), what);
+                continue;
+            }
+            if (Float.isInfinite(x)) {
+                assertEquals(Float.floatToRawIntBits(x), Float.floatToRawIntBits(y), what);
+                continue;
+            }
+            int truncated = inputs.get(k) & 0xffff0000;
+            float down = Float.intBitsToFloat(truncated);
+            float up = Float.intBitsToFloat(truncated + 0x10000); // the next bfloat16 away from zero, ∞ after the largest
+            float want;
+            if (Float.isInfinite(up)) {
+                // bfloat16's top step is 2^120, so values from the largest finite one plus 2^119 round to ∞ (the tie goes to ∞, whose bits are even).
+                want = Math.abs((double) x) >= Math.abs((double) down) + 0x1p119 ? up : down;
+            } else {
+                double toDown = Math.abs((double) x - down);
+                double toUp = Math.abs((double) x - up);
+                want = toDown < toUp ? down : toUp < toDown ? up : ((truncated >>> 16) & 1) == 0 ? down : up;
+            }
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y), what);
+        }
+        System.out.println("host harness: " + inputs.size() + " float→bfloat16 conversions round to nearest even (incl. ties, subnormals, overflow, NaN)");
+    }
 }
