@@ -3,8 +3,9 @@
 # jars need) plus overtune's jars, slimmed to linux-x86_64 natives, runnable on a node that has
 # the NVIDIA driver and CUDA libraries but no JDK and no network.
 #   native/bundle.sh [--with-tests] [OUTPUT_DIR]     (default: target/overtune-gpu-bundle)
-# --with-tests adds the native module's tests, the kernel sources and the JUnit console, so
-# native/gpu-check.sh can run them on the GPU node with the bundle's own runtime.
+# --with-tests adds the native module's tests, the kernel sources, the JUnit console and bench's
+# FFM-vs-JCuda JMH benchmark (bench/: its jar, JMH, JCuda), so native/gpu-check.sh can run them on
+# the GPU node with the bundle's own runtime.
 # Not part of the default test run. Needs JDK 25 and Maven here (bin/jdk25.sh finds the JDK).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,11 +17,21 @@ junit_console="org.junit.platform:junit-platform-console-standalone:1.11.4"
 
 cd "$root"
 echo "bundle: building jars (tests compiled, not run)..." >&2
-mvn -B -q -ntp -DskipTests -pl cli -am package >&2
+modules_to_build=cli
+[ "$with_tests" = 1 ] && modules_to_build=cli,bench
+mvn -B -q -ntp -DskipTests -pl "$modules_to_build" -am package >&2
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin"
 cp cli/target/overtune-cli.jar "$out/lib/"
 cp cli/target/lib/*.jar "$out/lib/"
+if [ "$with_tests" = 1 ]; then
+  # Only what the benchmark adds to lib/: the bench jar, JMH and its two dependencies, JCuda and its natives.
+  mkdir -p "$out/bench"
+  cp bench/target/overtune-bench.jar "$out/bench/"
+  for jar in bench/target/lib/*.jar; do
+    [ -e "$out/lib/$(basename "$jar")" ] || cp "$jar" "$out/bench/"
+  done
+fi
 
 # Only linux-x86_64 natives travel: ONNX Runtime and sqlite-jdbc ship every platform's.
 for jar in "$out"/lib/onnxruntime-*.jar; do
@@ -38,7 +49,7 @@ for jar in "$out"/lib/sqlite-jdbc-*.jar; do
     'org/sqlite/native/Linux/riscv64/*' >/dev/null || true
 done
 
-modules="$(jdeps --ignore-missing-deps --multi-release 25 --print-module-deps "$out"/lib/*.jar | tail -n 1)"
+modules="$(jdeps --ignore-missing-deps --multi-release 25 --print-module-deps "$out"/lib/*.jar $([ -d "$out/bench" ] && echo "$out"/bench/*.jar) | tail -n 1)"
 # jackson-databind 'requires static java.desktop' for two java.beans annotations it probes for and
 # does without; the AWT/Swing module would double the runtime, so it stays out.
 modules="$(echo "$modules" | tr ',' '\n' | grep -vx 'java.desktop' | paste -sd, -)"
@@ -82,6 +93,6 @@ fi
 
 size_mb() { du -sm "$@" | awk '{s += $1} END {print s}'; }
 tarball="$out.tar.gz"
-tar -C "$(dirname "$out")" -czf "$tarball" --exclude=tests "$(basename "$out")"
+tar -C "$(dirname "$out")" -czf "$tarball" --exclude=tests --exclude=bench "$(basename "$out")"
 echo "bundle: $out: runtime $(size_mb "$out/runtime") MB + jars $(size_mb "$out/lib") MB + launchers = $(size_mb "$out/runtime" "$out/lib" "$out/bin") MB on disk,"\
-" $(( $(stat -c %s "$tarball") / 1048576 )) MB as $(basename "$tarball")$([ "$with_tests" = 1 ] && echo "; tests (for gpu-check.sh, not in the tarball) $(size_mb "$out/tests") MB")"
+" $(( $(stat -c %s "$tarball") / 1048576 )) MB as $(basename "$tarball")$([ "$with_tests" = 1 ] && echo "; tests and bench (for gpu-check.sh, not in the tarball) $(size_mb "$out/tests" "$out/bench") MB")"

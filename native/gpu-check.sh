@@ -7,8 +7,9 @@
 #   native/gpu-check.sh [BUNDLE_DIR]
 #
 # BUNDLE_DIR is a bundle made by `native/bundle.sh --with-tests` (default: target/overtune-gpu-bundle,
-# built first when missing and a JDK 25 and Maven are at hand). Parts of the issue that have no
-# code yet are listed as NOT BUILT, never as passed. Exit 0 when no test failed.
+# built first when missing and a JDK 25 and Maven are at hand). Checks that cannot run yet (no
+# GPU) are listed as NOT RUN with the reason, never as passed. Exit 0 when
+# no test or check failed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bundle="${1:-$root/target/overtune-gpu-bundle}"
@@ -35,14 +36,18 @@ echo "== what overtune finds"
 "$bundle/bin/overtune-cuda-check"
 cuda_status=$?
 
-echo "== native tests (GPU ones skip with the reason where there is no device)"
-# KernelHostHarnessTest builds its CPU harness with nvcc where one is installed; the kernel sources travel in the bundle.
-"$java" "${flags[@]}" -Xmx4g \
-  -Dovertune.cuda.sources="$bundle/tests/cuda/main" -Dovertune.cuda.harness="$bundle/tests/cuda/test" \
-  -Dovertune.reference.fixtures="$bundle/tests/reference" \
-  -Dovertune.build.dir="${TMPDIR:-/tmp}/overtune-gpu-check" \
-  -cp "$classpath" dev.overtune.cuda.GpuCheck
-tests_status=$?
+echo "== FFM vs JCuda call overhead (JMH, bench/)"
+jcuda_summary="${TMPDIR:-/tmp}/overtune-gpu-check-jcuda.tsv"
+rm -f "$jcuda_summary"
+if [ -d "$bundle/bench" ]; then
+  timeout 180 "$java" "${flags[@]}" -cp "$bundle/lib/*:$bundle/bench/*" dev.overtune.bench.cuda.CudaCallMain --quick --summary "$jcuda_summary"
+  bench_status=$?
+  if [ ! -s "$jcuda_summary" ]; then
+    printf 'FAILED\tCudaCallMain exited %s without a summary (124: over its 180 s)\n' "$bench_status" > "$jcuda_summary"
+  fi
+else
+  printf 'NOT RUN\tthe bundle has no bench/ (make it with native/bundle.sh --with-tests)\n' > "$jcuda_summary"
+fi
 
 # --- demo scan, GPU vs CPU (section owned by the --backend work; self-contained) ---
 # The quick demo is pre-trained once, on the CPU; the GPU run reuses that series (pretrain --resume finds it
@@ -52,6 +57,7 @@ tests_status=$?
 echo "== demo scan: GPU vs CPU (--quick, same checkpoints, compare-stores --rtol 5e-3 --atol 1e-4)"
 compare_dir="${TMPDIR:-/tmp}/overtune-gpu-check/demo-gpu-vs-cpu"
 compare_status=0
+demo_summary="${TMPDIR:-/tmp}/overtune-gpu-check-demo.tsv"
 if [ $cuda_status != 0 ]; then
   echo "skipped: no usable device (see above)"
 else
@@ -66,8 +72,24 @@ else
     compare_status=$?
   fi
 fi
-[ $compare_status = 0 ] || tests_status=1
+if [ $cuda_status != 0 ]; then
+  printf 'NOT RUN\tno usable CUDA device (see above)\n' > "$demo_summary"
+elif [ $compare_status = 0 ]; then
+  printf 'PASSED\tquick demo: every unit of the two stores within --rtol 5e-3 --atol 1e-4 (compare-stores above)\n' > "$demo_summary"
+else
+  printf 'FAILED\tcompare-stores or a demo failed (above, and %s)\n' "$compare_dir" > "$demo_summary"
+fi
 # --- end of demo scan, GPU vs CPU ---
+
+echo "== native tests (GPU ones skip with the reason where there is no device)"
+# KernelHostHarnessTest builds its CPU harness with nvcc where one is installed; the kernel sources travel in the bundle.
+"$java" "${flags[@]}" -Xmx4g \
+  -Dovertune.cuda.sources="$bundle/tests/cuda/main" -Dovertune.cuda.harness="$bundle/tests/cuda/test" \
+  -Dovertune.reference.fixtures="$bundle/tests/reference" \
+  -Dovertune.build.dir="${TMPDIR:-/tmp}/overtune-gpu-check" -Dovertune.gpucheck.jcuda="$jcuda_summary" -Dovertune.gpucheck.demo="$demo_summary" \
+  -cp "$classpath" dev.overtune.cuda.GpuCheck
+tests_status=$?
+
 
 echo
 echo "gpu-check: $(( $(date +%s) - start )) s; device $([ $cuda_status = 0 ] && echo usable || echo 'not usable (see above)'); tests $([ $tests_status = 0 ] && echo 'without failures' || echo FAILED)"

@@ -60,14 +60,7 @@ extern "C" __global__ void overtune_gelu_erf_backward(float* dx, const float* x,
 
 // float to bfloat16 (round to nearest even; NaN stays NaN) and back: the BF16 matmul inputs.
 extern "C" __global__ void overtune_f32_to_bf16(unsigned short* out, const float* x, ot_i64 n) {
-    OT_FOR_EACH(i, n) {
-        ot_u32 bits = __float_as_uint(x[i]);
-        if ((bits & 0x7fffffffu) > 0x7f800000u) {
-            out[i] = (unsigned short) ((bits >> 16) | 0x40u);
-        } else {
-            out[i] = (unsigned short) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-        }
-    }
+    OT_FOR_EACH(i, n) { out[i] = ot_f32_to_bf16(x[i]); }
 }
 
 extern "C" __global__ void overtune_bf16_to_f32(float* out, const unsigned short* x, ot_i64 n) {

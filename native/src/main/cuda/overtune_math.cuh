@@ -106,6 +106,25 @@ OT_HD double ot_bits_double(ot_u64 u) {
 #endif
 }
 
+OT_HD ot_u32 ot_float_bits(float x) {
+#ifdef __CUDA_ARCH__
+    return __float_as_uint(x);
+#else
+    ot_u32 bits;
+    __builtin_memcpy(&bits, &x, sizeof bits);
+    return bits;
+#endif
+}
+
+// float to bfloat16 bits, round to nearest even; a NaN stays a (quiet) NaN. The BF16 compute copies.
+OT_HD unsigned short ot_f32_to_bf16(float x) {
+    ot_u32 bits = ot_float_bits(x);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) {
+        return (unsigned short) ((bits >> 16) | 0x40u);
+    }
+    return (unsigned short) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
 // Java's Math.max(double, double) for the values a max-|x| reduction meets: NaN wins.
 OT_HD float ot_max_nan(float m, float a) {
     return (a != a || a > m) ? a : m;

@@ -46,6 +46,7 @@ enum SafetensorsDtype {
             case F64 -> F64;
             case I64 -> I64;
             case BOOL -> BOOL;
+            case BF16 -> BF16;
         };
     }
 

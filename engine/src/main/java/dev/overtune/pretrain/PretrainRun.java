@@ -143,6 +143,7 @@ public final class PretrainRun {
             case INIT -> {
                 trainer.params().initialize(seed);
                 trainer.optimizer().reset();
+                trainer.syncFromHost();
             }
             case CONTINUE -> { }
             case TRUNK -> TrainingCheckpoint.restore(stateDir.resolve(TRUNK), trainer);
@@ -160,6 +161,7 @@ public final class PretrainRun {
             String name = plan.settings().budgets().checkpointName(b);
             Path dir = options.out().resolve(name);
             long tokens = plan.settings().budgets().get(b);
+            trainer.syncToHost();
             // Only what the weights are (step, tokens), not which schedule made them: equal weights give equal files.
             ModelWeights.save(dir, model, trainer.params(), Map.of("step", Long.toString(trainer.nextStep()), "tokens", Long.toString(tokens)));
             Map<String, String> hashes = new LinkedHashMap<>();

@@ -145,6 +145,7 @@ public final class ScanRunner {
             StepResult r = trainer.step(data);
             curve.add(r.loss());
         }
+        trainer.syncToHost();
         Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
         m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
         m.put("train_loss_last", curve.get(curve.size() - 1));

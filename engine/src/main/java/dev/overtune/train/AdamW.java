@@ -68,6 +68,14 @@ public final class AdamW {
     }
 
     /**
+     * Counts an update applied elsewhere (by a device state with these settings) and returns its
+     * 1-based number, which the bias corrections need.
+     */
+    public long countUpdate() {
+        return ++step;
+    }
+
+    /**
      * One step over every parameter. Each element's update depends on that element alone, so the flat
      * block is split into chunks run in parallel (where the stores' arenas allow) with the same result.
      */

@@ -122,6 +122,7 @@ public final class FineTuneRun {
                     listener.onSave(saving.dir(), trainer.nextStep());
                 }
             }
+            trainer.syncToHost();
             Evaluator.Result after = evaluator.evaluate(eval.sequential(), evalBatches);
             listener.onEval("after", after);
             return new Summary(before, after, steps, trainer.nextStep(), train.length());

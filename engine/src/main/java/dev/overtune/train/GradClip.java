@@ -45,10 +45,15 @@ public final class GradClip {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** The factor gradients of this global norm are scaled by (in float) when it is below 1. */
+    public static double coefficient(double norm, double maxNorm) {
+        return maxNorm / (norm + 1e-6);
+    }
+
     /** Scales the gradients so their global norm is at most maxNorm; returns the norm before clipping. */
     public static double clip(HostTensor flatGrads, double maxNorm) {
         double norm = globalNorm(flatGrads);
-        double coef = maxNorm / (norm + 1e-6);
+        double coef = coefficient(norm, maxNorm);
         if (coef < 1.0) {
             float c = (float) coef;
             FlatChunks.forEach(flatGrads.size(), (chunk, from, to) -> {

@@ -1,57 +1,44 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
-import dev.overtune.model.TrainingGraphs;
 
 import java.lang.foreign.Arena;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The training loop's one step: run forward+backward on the bound batch, check the loss, clip,
- * schedule, AdamW. Parameters, gradients and moments stay off-heap; the backend reads parameters and
- * writes gradients in place, so nothing is copied per step.
+ * schedule, AdamW. Where parameters, gradients and moments live and what updates them is the
+ * {@link TrainingState}'s business: off-heap host memory by default (the backend reads parameters
+ * and writes gradients in place, so nothing is copied per step), device memory for a GPU backend.
  */
 public final class Trainer implements AutoCloseable {
     private final LanguageModel model;
     private final ParamStore params;
-    private final ParamStore grads;
     private TrainConfig config;
     private final AdamW adam;
-    private ParamStore anchor;
-    private double anchorStrength;
     private final Batch batch;
-    private final HostTensor loss;
-    private final Backend.Program program;
-    private final Backend.Binding binding;
+    private final TrainingState state;
     private double lastFiniteLoss = Double.NaN;
     private long lastFiniteStep = -1;
 
+    /**
+     * Trains through the backend: on host memory (the CPU path), or in the backend's own memory where it
+     * is a {@link TrainingState.Source} (the CUDA backend keeps parameters, gradients and moments resident).
+     */
     public Trainer(Backend backend, LanguageModel model, ParamStore params, TrainConfig config, Arena arena) {
+        this(backend instanceof TrainingState.Source source ? source.trainingStates() : HostTrainingState.on(backend),
+                model, params, config, arena);
+    }
+
+    /** Trains with the state the factory opens: a device-resident one for a GPU backend. */
+    public Trainer(TrainingState.Factory states, LanguageModel model, ParamStore params, TrainConfig config, Arena arena) {
         this.model = model;
         this.params = params;
         this.config = config;
-        this.grads = ParamStore.allocate(arena, params.specs());
         this.adam = new AdamW(arena, params, config.adam());
         this.batch = Batch.allocate(arena, config.batchSize(), config.seqLen());
-        this.loss = HostTensor.allocate(arena, DType.F32, Shape.scalar());
-        this.program = backend.compile(TrainingGraphs.train(model, config.batchSize(), config.seqLen()));
-        Map<String, HostTensor> inputs = new HashMap<>(params.tensors());
-        inputs.putAll(batch.asInputs());
-        Map<String, HostTensor> outputs = new HashMap<>();
-        outputs.put(TrainingGraphs.LOSS, loss);
-        grads.tensors().forEach((name, t) -> outputs.put(TrainingGraphs.GRAD_PREFIX + name, t));
-        try {
-            this.binding = program.bind(inputs, outputs);
-        } catch (RuntimeException e) {
-            program.close();
-            throw e;
-        }
+        this.state = states.open(model, params, adam, batch, arena);
     }
 
     public LanguageModel model() {
@@ -62,12 +49,14 @@ public final class Trainer implements AutoCloseable {
         return config;
     }
 
+    /** The host parameters: current after {@link #syncToHost()} (always, on the CPU path). */
     public ParamStore params() {
         return params;
     }
 
+    /** The last step's gradients in host memory. */
     public ParamStore grads() {
-        return grads;
+        return state.grads();
     }
 
     public AdamW optimizer() {
@@ -75,8 +64,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Starts a new run on the same compiled graph: optimizer state cleared, step 0, new settings.
-     * The batch shape must stay the same (it is baked into the graph).
+     * Starts a new run on the same compiled graph from the parameters now in {@link #params()}:
+     * optimizer state cleared, step 0, new settings. The batch shape must stay the same (it is
+     * baked into the graph).
      */
     public void restart(TrainConfig next) {
         if (next.batchSize() != config.batchSize() || next.seqLen() != config.seqLen()) {
@@ -84,6 +74,7 @@ public final class Trainer implements AutoCloseable {
                     + ", got " + next.batchSize() + "x" + next.seqLen());
         }
         adam.reset(next.adam());
+        state.copyFromHost();
         config = next;
         lastFiniteLoss = Double.NaN;
         lastFiniteStep = -1;
@@ -98,8 +89,17 @@ public final class Trainer implements AutoCloseable {
         if (strength < 0) {
             throw new IllegalArgumentException("anchor strength must be >= 0, got " + strength);
         }
-        this.anchor = strength > 0 ? reference : null;
-        this.anchorStrength = strength;
+        state.anchorTo(reference, strength);
+    }
+
+    /** Makes {@link #params()} and the optimizer's moments current, for a checkpoint or an evaluation. */
+    public void syncToHost() {
+        state.copyToHost();
+    }
+
+    /** Takes up parameters or moments written into the host stores (loaded, initialised, restored). */
+    public void syncFromHost() {
+        state.copyFromHost();
     }
 
     /** The buffers the next step reads; fill them, then call {@link #step()}. */
@@ -117,8 +117,7 @@ public final class Trainer implements AutoCloseable {
         if (batch.scoredTokens() == 0) {
             throw new IllegalStateException("step " + nextStep() + ": the batch has no scored tokens (loss mask all zero)");
         }
-        binding.run();
-        return loss.getFloat(0);
+        return state.computeGradients();
     }
 
     /** One step at the rate the configured schedule gives for it. */
@@ -133,28 +132,15 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(l)) {
             throw new DivergenceException(s, "loss is " + l, lastFiniteLoss, lastFiniteStep);
         }
-        if (anchor != null) {
-            addAnchorGradient();
-        }
-        double norm = GradClip.clip(grads.flat(), config.clipNorm());
+        double norm = state.clipGradients(config.clipNorm());
         if (!Double.isFinite(norm)) {
             throw new DivergenceException(s, "gradient norm is " + norm, lastFiniteLoss, lastFiniteStep);
         }
         double lr = schedule.at(s);
-        adam.update(params, grads, lr);
+        state.update(lr);
         lastFiniteLoss = l;
         lastFiniteStep = s;
         return new StepResult(s, l, norm, lr);
-    }
-
-    private void addAnchorGradient() {
-        HostTensor g = grads.flat();
-        HostTensor p = params.flat();
-        HostTensor a = anchor.flat();
-        float s = (float) anchorStrength;
-        for (long i = 0; i < g.size(); i++) {
-            g.setFloat(i, g.getFloat(i) + s * (p.getFloat(i) - a.getFloat(i)));
-        }
     }
 
     /** Fills the batch from the source for the next step, then steps. */
@@ -170,7 +156,6 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        binding.close();
-        program.close();
+        state.close();
     }
 }

@@ -41,6 +41,7 @@ public final class TrainingCheckpoint {
         Path old = parent.resolve(dir.getFileName() + ".old");
         try {
             deleteRecursively(tmp);
+            trainer.syncToHost();
             ModelWeights.save(tmp, trainer.model(), trainer.params(), Map.of("step", Long.toString(trainer.nextStep())));
             Map<String, HostTensor> moments = new LinkedHashMap<>();
             AdamW adam = trainer.optimizer();
@@ -109,6 +110,7 @@ public final class TrainingCheckpoint {
                 v.tensor(p.name()).copyFrom(optimizer.tensor("exp_avg_sq." + p.name()));
             }
             trainer.optimizer().restore(state.path("step").asLong(), m, v);
+            trainer.syncFromHost();
         }
         return state.path("notes");
     }

@@ -23,10 +23,11 @@ public enum KernelModule {
             "overtune_f32_to_bf16", "overtune_bf16_to_f32"),
     LAYERNORM("layernorm", "overtune_layernorm", "overtune_layernorm_backward_input", "overtune_layernorm_backward_params",
             "overtune_layernorm_stats"),
-    SOFTMAX("softmax", "overtune_softmax", "overtune_softmax_backward", "overtune_cross_entropy", "overtune_cross_entropy_backward");
+    SOFTMAX("softmax", "overtune_softmax", "overtune_softmax_backward", "overtune_cross_entropy", "overtune_cross_entropy_backward"),
+    TRAIN_STEP("train_step", "overtune_add_anchor", "overtune_sumsq_partials", "overtune_sum_partials");
 
     /** The headers the sources include, by the name they are included as. */
-    public static final List<String> HEADERS = List.of("overtune_math.cuh", "philox.cuh", "adamw.cuh", "quantize.cuh", "reduce.cuh");
+    public static final List<String> HEADERS = List.of("overtune_math.cuh", "philox.cuh", "adamw.cuh", "quantize.cuh", "reduce.cuh", "gradnorm.cuh");
 
     /** The PTX targets the build makes, newest first: a device uses the newest its compute capability reaches. */
     public static final List<Integer> PTX_ARCHITECTURES = List.of(90, 80);

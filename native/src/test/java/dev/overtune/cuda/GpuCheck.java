@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.exec.CudaBackend;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.engine.support.descriptor.ClassSource;
@@ -17,8 +18,9 @@ import java.util.Optional;
 
 /**
  * Runs every test of the native module (dev.overtune.cuda) in this JVM and prints one table: per
- * test class what passed, failed or was skipped and why, then the parts of issue 7 that do not
- * exist yet, so nothing absent reads as verified. native/gpu-check.sh runs it with the bundle's
+ * test class what passed, failed or was skipped and why, then issue 7's checks that are not tests
+ * of this module (through the CUDA executor, the JMH comparison), each MEASURED, FAILED or NOT RUN
+ * with the reason, so nothing absent reads as verified. native/gpu-check.sh runs it with the bundle's
  * runtime; exit status 1 when any test failed.
  */
 public final class GpuCheck {
@@ -31,11 +33,12 @@ public final class GpuCheck {
         String note = "";
     }
 
-    /** The parts of issue 7's check that have no code yet. */
-    static final List<String[]> NOT_BUILT = List.of(
-            new String[] {"demo scan on GPU vs CPU", "NOT BUILT", "needs device-resident training on CudaProgram.bindDevice"},
-            new String[] {"GPT-2-124M step throughput and MFU", "NOT BUILT", "needs device-resident training on CudaProgram.bindDevice"},
-            new String[] {"FFM vs JCuda call overhead (JMH)", "NOT BUILT", "no JMH benchmark for the CUDA bindings yet"});
+    /** A row for a check that is not a test of this module: what it is, its status word, and the detail. */
+    record Extra(String check, String status, String note) {
+        boolean failed() {
+            return status.equals("FAILED");
+        }
+    }
 
     public static void main(String[] args) {
         Map<String, Row> rows = new LinkedHashMap<>();
@@ -44,7 +47,7 @@ public final class GpuCheck {
                 String name = id.getSource().filter(ClassSource.class::isInstance).map(s -> ((ClassSource) s).getClassName())
                         .or(() -> id.getParentIdObject().map(Object::toString))
                         .orElse(id.getDisplayName());
-                String simple = name.replaceAll(".*class:dev\\.overtune\\.cuda\\.([A-Za-z0-9_$]+).*", "$1").replace("dev.overtune.cuda.", "");
+                String simple = name.replaceAll(".*class:dev\\.overtune\\.cuda\\.([A-Za-z0-9_$.]+).*", "$1").replace("dev.overtune.cuda.", "");
                 return rows.computeIfAbsent(simple, k -> new Row());
             }
 
@@ -102,8 +105,9 @@ public final class GpuCheck {
             failed += r.failed;
             System.out.printf("| %s | %d | %d | %d | %s |%n", e.getKey(), r.passed, r.failed, r.skipped, oneLine(r.note));
         }
-        for (String[] missing : NOT_BUILT) {
-            System.out.printf("| %s | - | - | - | %s: %s |%n", missing[0], missing[1], missing[2]);
+        for (Extra extra : extraChecks(rows)) {
+            failed += extra.failed() ? 1 : 0;
+            System.out.printf("| %s | - | - | - | %s: %s |%n", extra.check(), extra.status(), oneLine(extra.note()));
         }
         int ran = rows.values().stream().mapToInt(r -> r.passed + r.failed + r.skipped).sum();
         if (ran == 0) {
@@ -111,6 +115,65 @@ public final class GpuCheck {
             System.exit(1);
         }
         System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /** The checks of issue 7 beyond this module's tests: the fixtures via the executor, the demo scan, 124M, JMH. */
+    static List<Extra> extraChecks(Map<String, Row> rows) {
+        return List.of(
+                fixtures(rows.get("exec.CudaBackendGpuTest")),
+                summary("demo scan on GPU vs CPU", "overtune.gpucheck.demo",
+                        "not started by native/gpu-check.sh (it runs the quick demo on both backends and compare-stores)"),
+                gpt2Throughput(),
+                jcudaComparison());
+    }
+
+    /** The reference fixtures through CudaBackend vs ONNX Runtime are exec.CudaBackendGpuTest: its row, restated. */
+    private static Extra fixtures(Row row) {
+        String check = "reference fixtures through CudaBackend vs CPU";
+        if (row == null) {
+            return new Extra(check, "NOT RUN", "exec.CudaBackendGpuTest was not found on the class path");
+        }
+        if (row.failed > 0) {
+            return new Extra(check, "FAILED", row.note);
+        }
+        if (row.passed == 0) {
+            return new Extra(check, "NOT RUN", row.note.isEmpty() ? "exec.CudaBackendGpuTest ran nothing" : row.note);
+        }
+        return new Extra(check, "PASSED", row.passed + " tests of exec.CudaBackendGpuTest (five fixtures' train graphs, FP32 and TF32)");
+    }
+
+    private static Extra gpt2Throughput() {
+        String check = "GPT-2-124M step throughput and MFU";
+        Outcome<CudaDevice> device = CudaBackends.open();
+        if (!device.available()) {
+            return new Extra(check, "NOT RUN", "no CUDA device: " + device.reason());
+        }
+        // The backend owns the device and closes it.
+        try (CudaBackend cuda = new CudaBackend(device.orElseThrow())) {
+            return new Extra(check, "MEASURED", cuda.device().name() + ": " + Gpt2StepThroughput.measure(cuda.device(), cuda::compile).describe());
+        } catch (RuntimeException e) {
+            return new Extra(check, "FAILED", e.toString());
+        }
+    }
+
+    /** gpu-check.sh runs CudaCallMain (bench/) first and names its one-line summary in overtune.gpucheck.jcuda. */
+    private static Extra jcudaComparison() {
+        return summary("FFM vs JCuda call overhead (JMH)", "overtune.gpucheck.jcuda",
+                "not started by native/gpu-check.sh (it runs bench's CudaCallMain and passes its summary)");
+    }
+
+    /** A check gpu-check.sh ran before this table: its one-line "STATUS<TAB>detail" file, named by a property. */
+    private static Extra summary(String check, String property, String whenAbsent) {
+        String file = System.getProperty(property);
+        if (file == null) {
+            return new Extra(check, "NOT RUN", whenAbsent);
+        }
+        try {
+            String[] line = java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip().split("\t", 2);
+            return new Extra(check, line[0], line.length > 1 ? line[1] : "");
+        } catch (java.io.IOException e) {
+            return new Extra(check, "NOT RUN", "no summary at " + file + " (" + e.getMessage() + "); see gpu-check's output above");
+        }
     }
 
     private static String oneLine(String s) {

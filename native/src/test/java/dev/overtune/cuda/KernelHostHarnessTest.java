@@ -10,11 +10,15 @@ import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Philox;
 import dev.overtune.probe.Quantization;
+import dev.overtune.cuda.train.NormReduction;
 import dev.overtune.train.AdamW;
+import dev.overtune.train.AnchorGradient;
+import dev.overtune.train.GradClip;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The kernels' element functions (philox.cuh, adamw.cuh, quantize.cuh), compiled by nvcc as host
+ * The kernels' element functions (philox.cuh, adamw.cuh, quantize.cuh, gradnorm.cuh), compiled by nvcc as host
  * code and run on this CPU, against the Java generators they must reproduce. This is the CPU-side
  * evidence that the GPU noise, optimizer and quantisation match the CPU path; the device itself
  * (its libm, its intrinsics) is checked by CudaDeviceGpuTest where there is a GPU.
@@ -56,10 +60,16 @@ class KernelHostHarnessTest {
     /** Runs the harness over the commands, one answer line per command. */
     private static List<String> run(List<String> commands) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(harness.toString()).redirectErrorStream(true).start();
-        try (var in = p.getOutputStream()) {
-            in.write((String.join("\n", commands) + "\n").getBytes(StandardCharsets.US_ASCII));
-        }
+        // Commands go in on their own thread: the answers can outgrow the pipe before the last command is written.
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try (var in = p.getOutputStream()) {
+                in.write((String.join("\n", commands) + "\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing commands to the host harness", e);
+            }
+        });
         List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
+        writer.join();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), "harness failed: " + lines);
         assertEquals(commands.size(), lines.size(), "one answer per command");
@@ -254,5 +264,163 @@ class KernelHostHarnessTest {
             }
             System.out.println("host harness: " + compared + " round-to-nearest weights bit-identical to Quantization.apply (int8, int4, int4-g8, int3-g5)");
         }
+    }
+
+    @Test
+    void anchorGradientMatchesTheCpuPathBitForBit() throws Exception {
+        SplittableRandom random = new SplittableRandom(21);
+        int n = 2000;
+        float[] strengths = {1e-4f, 0.01f, 0.1f, 1f, 3.7f};
+        try (Arena arena = Arena.ofConfined()) {
+            HostTensor p = HostTensor.allocate(arena, DType.F32, Shape.of(n));
+            HostTensor a = HostTensor.allocate(arena, DType.F32, Shape.of(n));
+            HostTensor g = HostTensor.allocate(arena, DType.F32, Shape.of(n));
+            List<String> commands = new ArrayList<>();
+            List<Integer> expected = new ArrayList<>();
+            for (float strength : strengths) {
+                for (int i = 0; i < n; i++) {
+                    a.setFloat(i, (float) (random.nextGaussian() * 0.02));
+                    p.setFloat(i, a.getFloat(i) + (float) (random.nextGaussian() * (i % 5 == 0 ? 1e-7 : 1e-2)));
+                    g.setFloat(i, (float) (random.nextGaussian() * (i % 7 == 0 ? 1e3 : 1e-3)));
+                    commands.add("anchor " + hex(Float.floatToRawIntBits(g.getFloat(i))) + " " + hex(Float.floatToRawIntBits(p.getFloat(i)))
+                            + " " + hex(Float.floatToRawIntBits(a.getFloat(i))) + " " + hex(Float.floatToRawIntBits(strength)));
+                }
+                AnchorGradient.add(g, p, a, strength);
+                for (int i = 0; i < n; i++) {
+                    expected.add(Float.floatToRawIntBits(g.getFloat(i)));
+                }
+            }
+            List<String> answers = run(commands);
+            for (int i = 0; i < answers.size(); i++) {
+                assertEquals(expected.get(i), (int) Long.parseLong(answers.get(i), 16), commands.get(i));
+            }
+            System.out.println("host harness: " + answers.size() + " L2-to-anchor gradients bit-identical to AnchorGradient.add (5 strengths)");
+        }
+    }
+
+    /**
+     * The two-pass sum of squares against GradClip's sequential one. Every square is exact in double
+     * and all terms are non-negative, so each order's relative error is at most (n-1)·2⁻⁵³; the norms
+     * (square roots) then differ by at most about n·2⁻⁵³ relative. The clip factor, rounded to float
+     * as both paths apply it, must come out the same.
+     */
+    @Test
+    void globalNormMatchesGradClipWithinTheSummationBound() throws Exception {
+        SplittableRandom random = new SplittableRandom(33);
+        int[] sizes = {1, 7, 255, 256, 257, 4096, 4097, 65_537, 250_000};
+        List<String> commands = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        List<Integer> blockCounts = new ArrayList<>();
+        for (int n : sizes) {
+            for (int blocks : new int[] {NormReduction.blocks(n), NormReduction.MAX_BLOCKS}) {
+                float[] g = new float[n];
+                for (int i = 0; i < n; i++) {
+                    g[i] = (float) (random.nextGaussian() * (i % 11 == 0 ? 10 : 1e-3));
+                }
+                inputs.add(g);
+                blockCounts.add(blocks);
+            }
+        }
+        for (int k = 0; k < inputs.size(); k++) {
+            commands.add(sumsqCommand(blockCounts.get(k), inputs.get(k)));
+        }
+        List<String> answers = run(commands);
+        int identical = 0;
+        long worstUlps = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int k = 0; k < inputs.size(); k++) {
+                float[] g = inputs.get(k);
+                HostTensor t = tensorOf(arena, g);
+                double cpu = GradClip.globalNorm(t);
+                double device = Math.sqrt(Double.longBitsToDouble(Long.parseUnsignedLong(answers.get(k), 16)));
+                long ulps = Math.abs(Double.doubleToLongBits(device) - Double.doubleToLongBits(cpu));
+                identical += ulps == 0 ? 1 : 0;
+                worstUlps = Math.max(worstUlps, ulps);
+                String what = "n=" + g.length + " blocks=" + blockCounts.get(k);
+                assertTrue(Math.abs(device - cpu) <= cpu * g.length * 0x1p-53, what + ": device order " + device + " vs GradClip " + cpu);
+                double maxNorm = cpu / 2;
+                assertEquals((float) GradClip.coefficient(cpu, maxNorm), (float) GradClip.coefficient(device, maxNorm), what + ": clip factor");
+            }
+        }
+        System.out.println("host harness: " + inputs.size() + " global norms (n up to 250000, up to " + NormReduction.MAX_BLOCKS
+                + " blocks) within n·2^-53 of GradClip.globalNorm, " + identical + " bit-identical, worst " + worstUlps
+                + " ulp; clip factors (float) identical in all");
+    }
+
+    @Test
+    void nonFiniteGradientsGiveTheSameNonFiniteNormAsGradClip() throws Exception {
+        float[] withNaN = {1f, Float.NaN, 2f};
+        float[] withInfinity = {1f, Float.NEGATIVE_INFINITY, 2f};
+        float[] overflowingSquare = {Float.MAX_VALUE, 1f};
+        List<float[]> inputs = List.of(withNaN, withInfinity, overflowingSquare);
+        List<String> answers = run(inputs.stream().map(g -> sumsqCommand(NormReduction.blocks(g.length), g)).toList());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int k = 0; k < inputs.size(); k++) {
+                double device = Math.sqrt(Double.longBitsToDouble(Long.parseUnsignedLong(answers.get(k), 16)));
+                // Trainer's divergence message prints the norm, so NaN must stay NaN and ∞ stay ∞.
+                assertEquals(String.valueOf(GradClip.globalNorm(tensorOf(arena, inputs.get(k)))), String.valueOf(device), "case " + k);
+            }
+        }
+    }
+
+    private static String sumsqCommand(int blocks, float[] g) {
+        StringBuilder b = new StringBuilder("sumsq ").append(blocks).append(' ').append(g.length);
+        for (float x : g) {
+            b.append(' ').append(hex(Float.floatToRawIntBits(x)));
+        }
+        return b.toString();
+    }
+
+    private static HostTensor tensorOf(Arena arena, float[] values) {
+        HostTensor t = HostTensor.allocate(arena, DType.F32, Shape.of(values.length));
+        for (int i = 0; i < values.length; i++) {
+            t.setFloat(i, values[i]);
+        }
+        return t;
+    }
+
+    /**
+     * The BF16 compute copies' conversion (overtune_f32_to_bf16) against the definition rather than
+     * another implementation: the result is the bfloat16 nearest to x, ties to the even one, ±∞
+     * beyond the largest finite value's rounding range, NaN to a NaN.
+     */
+    @Test
+    void bf16ConversionRoundsToNearestEven() throws Exception {
+        SplittableRandom random = new SplittableRandom(17);
+        List<Integer> inputs = new ArrayList<>(List.of(0, 0x80000000, 0x3f800000, 0x3f808000, 0x3f818000, 0x3f80ffff, 0x00000001,
+                0x007fffff, 0x00808000, 0x7f7fffff, 0x7f7f7fff, 0x7f7f8000, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffffffff));
+        for (int i = 0; i < 5000; i++) {
+            int bits = random.nextInt();
+            inputs.add(i % 4 == 0 ? (bits & 0xffff0000) | 0x8000 : bits); // every fourth exactly halfway
+        }
+        List<String> answers = run(inputs.stream().map(b -> "bf16 " + hex(b)).toList());
+        for (int k = 0; k < inputs.size(); k++) {
+            float x = Float.intBitsToFloat(inputs.get(k));
+            int bf16 = Integer.parseInt(answers.get(k), 16);
+            float y = Float.intBitsToFloat(bf16 << 16);
+            String what = "bf16 of " + x + " (" + hex(inputs.get(k)) + ") = " + answers.get(k);
+            if (Float.isNaN(x)) {
+                assertTrue(Float.isNaN(y), what);
+                continue;
+            }
+            if (Float.isInfinite(x)) {
+                assertEquals(Float.floatToRawIntBits(x), Float.floatToRawIntBits(y), what);
+                continue;
+            }
+            int truncated = inputs.get(k) & 0xffff0000;
+            float down = Float.intBitsToFloat(truncated);
+            float up = Float.intBitsToFloat(truncated + 0x10000); // the next bfloat16 away from zero, ∞ after the largest
+            float want;
+            if (Float.isInfinite(up)) {
+                // bfloat16's top step is 2^120, so values from the largest finite one plus 2^119 round to ∞ (the tie goes to ∞, whose bits are even).
+                want = Math.abs((double) x) >= Math.abs((double) down) + 0x1p119 ? up : down;
+            } else {
+                double toDown = Math.abs((double) x - down);
+                double toUp = Math.abs((double) x - up);
+                want = toDown < toUp ? down : toUp < toDown ? up : ((truncated >>> 16) & 1) == 0 ? down : up;
+            }
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y), what);
+        }
+        System.out.println("host harness: " + inputs.size() + " float→bfloat16 conversions round to nearest even (incl. ties, subnormals, overflow, NaN)");
     }
 }

@@ -7,7 +7,10 @@ import dev.overtune.cuda.CudaException;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.DeviceMemory;
+import dev.overtune.cuda.train.DeviceTrainingState;
+import dev.overtune.cuda.train.Precision;
 import dev.overtune.graph.Graph;
+import dev.overtune.train.TrainingState;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
@@ -17,7 +20,7 @@ import java.lang.foreign.ValueLayout;
  * NVRTC for the device, its intermediates given one device block; MatMuls go to cuBLAS at TF32 by
  * default ({@link Cublas.Precision#FP32} for exact FP32). Owns the device and closes it.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, TrainingState.Source {
     private final CudaDevice device;
     private final Cublas.Precision precision;
 
@@ -44,6 +47,15 @@ public final class CudaBackend implements Backend {
 
     public Cublas.Precision precision() {
         return precision;
+    }
+
+    /**
+     * Training keeps parameters, gradients and AdamW moments on the device for the whole run; the graph
+     * runs through {@link CudaProgram#bindDevice}, and only the batch goes up and the loss comes down.
+     */
+    @Override
+    public TrainingState.Factory trainingStates() {
+        return DeviceTrainingState.factory(device, this::compile, Precision.FP32);
     }
 
     @Override

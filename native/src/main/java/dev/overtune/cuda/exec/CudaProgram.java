@@ -8,6 +8,7 @@ import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
+import dev.overtune.cuda.train.DeviceProgram;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 
@@ -22,7 +23,7 @@ import java.util.Map;
  * device. Bindings share the block, so runs of one program must not overlap (they are ordered on
  * the device's one stream).
  */
-public final class CudaProgram implements Backend.Program {
+public final class CudaProgram implements Backend.Program, DeviceProgram {
     private final CudaDevice device;
     private final Cublas.Precision precision;
     private final ExecutionPlan plan;

@@ -1,0 +1,92 @@
+package dev.overtune.cuda;
+
+import dev.overtune.cuda.train.DeviceProgram;
+import dev.overtune.cuda.train.DeviceTrainingState;
+import dev.overtune.cuda.train.Precision;
+import dev.overtune.graph.Graph;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigs;
+import dev.overtune.model.ParamStore;
+import dev.overtune.train.AdamW;
+import dev.overtune.train.Batch;
+import dev.overtune.train.LrSchedule;
+import dev.overtune.train.TrainConfig;
+import dev.overtune.train.Trainer;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * GPT-2-124M (d 768, 12 layers, 12 heads, vocab 50257, context 1024) training steps on the device:
+ * tokens per second and model FLOPs utilisation against the card's BF16 dense peak. Model FLOPs per
+ * token are 6N + 12·L·d·T (N trainable parameters, the PaLM appendix B count with attention), so the
+ * figure is comparable with nanoGPT-style reports. Bounded in time for gpu-check.
+ */
+final class Gpt2StepThroughput {
+    static final int BATCH = 8;
+    static final int SEQ = 1024;
+    private static final int WARMUP_STEPS = 2;
+    private static final int MAX_STEPS = 10;
+    private static final long TIME_BUDGET_NANOS = 60_000_000_000L;
+
+    record Result(String precision, int steps, double secondsPerStep, double tokensPerSecond, double modelFlopsPerToken, String mfu) {
+        String describe() {
+            return String.format("%s, batch %dx%d, %d steps: %.1f ms/step, %.0f tokens/s, %.1f TFLOPS model; %s",
+                    precision, BATCH, SEQ, steps, secondsPerStep * 1e3, tokensPerSecond, tokensPerSecond * modelFlopsPerToken / 1e12, mfu);
+        }
+    }
+
+    private Gpt2StepThroughput() {}
+
+    static Result measure(CudaDevice device, Function<Graph, DeviceProgram> compiler) {
+        LanguageModel model = ModelConfigs.resolve("gpt2-124m");
+        TrainConfig config = new TrainConfig(BATCH, SEQ, new LrSchedule(6e-4, 6e-5, 2, 1000), AdamW.Config.defaults(), 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            ParamStore params = ParamStore.allocate(arena, model.params());
+            params.initialize(1);
+            String precision = "BF16 compute, FP32 masters";
+            Trainer trainer;
+            try {
+                trainer = new Trainer(DeviceTrainingState.factory(device, compiler, Precision.BF16_COMPUTE), model, params, config, arena);
+            } catch (RuntimeException refused) {
+                precision = "FP32 (BF16 inputs refused: " + refused.getMessage() + ")";
+                trainer = new Trainer(DeviceTrainingState.factory(device, compiler, Precision.FP32), model, params, config, arena);
+            }
+            try (Trainer t = trainer) {
+                fill(t.batch(), model.vocabSize());
+                for (int i = 0; i < WARMUP_STEPS; i++) {
+                    t.step();
+                }
+                device.synchronize();
+                long start = System.nanoTime();
+                int steps = 0;
+                while (steps < MAX_STEPS && System.nanoTime() - start < TIME_BUDGET_NANOS) {
+                    t.step();
+                    steps++;
+                }
+                device.synchronize();
+                double seconds = (System.nanoTime() - start) / 1e9 / steps;
+                double tokensPerSecond = BATCH * (double) SEQ / seconds;
+                long n = params.size();
+                int layers = 12;
+                int width = 768;
+                double flopsPerToken = 6.0 * n + 12.0 * layers * width * SEQ;
+                String mfu = Bf16Peak.of(device.name())
+                        .map(p -> String.format("MFU %.1f%% of the %s", 100 * tokensPerSecond * flopsPerToken / (p.teraflops() * 1e12), p.describe()))
+                        .orElse("MFU not computed: no BF16 peak known for '" + device.name() + "' (Bf16Peak)");
+                return new Result(precision, steps, seconds, tokensPerSecond, flopsPerToken, mfu);
+            }
+        }
+    }
+
+    /** Any tokens do for timing: a fixed pseudo-random batch, every position scored. */
+    private static void fill(Batch batch, int vocab) {
+        SplittableRandom random = new SplittableRandom(7);
+        for (long i = 0; i < batch.inputIds().size(); i++) {
+            batch.inputIds().setLong(i, random.nextInt(vocab));
+            batch.targets().setLong(i, random.nextInt(vocab));
+            batch.lossMask().setFloat(i, 1f);
+        }
+    }
+}
