@@ -40,7 +40,7 @@ final class NodeKernel {
                 }
                 k.writeBody();
                 long size = node.output().shape().size();
-                yield NodeLowering.of(k.writer.build(comment(node), size, new KernelCost(size, 1, k.bytesMoved())));
+                yield NodeLowering.of(k.writer.build(comment(node), size, new KernelCost(size, 1, k.bytesMoved(), footprint(node))));
             }
         };
     }
@@ -52,6 +52,11 @@ final class NodeKernel {
 
     static long bytes(Value v) {
         return v.shape().size() * v.dtype().byteSize();
+    }
+
+    /** The bytes of a node's inputs and output. */
+    static long footprint(Node node) {
+        return bytes(node.output()) + node.inputs().stream().mapToLong(NodeKernel::bytes).sum();
     }
 
     /** Every input read once and the output written, except where an op reads as much as it writes. */

@@ -102,7 +102,7 @@ final class ReduceKernels {
         w.line("const " + t + " acc = " + reduce + "(b, shared, count, [&](long j) { return in0[base + j]; });");
         w.line("b.lanes([&](int t) { if (t == 0) out[i] = " + finish(node, kind, "acc") + "; });");
         long bytes = NodeKernel.bytes(node.input(0)) + NodeKernel.bytes(node.output());
-        KernelCost cost = new KernelCost(l.outputs() * Grid.LANES, (l.count() + Grid.LANES - 1) / Grid.LANES, bytes);
+        KernelCost cost = new KernelCost(l.outputs() * Grid.LANES, (l.count() + Grid.LANES - 1) / Grid.LANES, bytes, NodeKernel.footprint(node));
         return NodeLowering.of(w.build(NodeKernel.comment(node), l.outputs(), cost));
     }
 
@@ -119,7 +119,7 @@ final class ReduceKernels {
         w.line("}");
         w.line("out[i] = " + finish(node, kind, "acc") + ";");
         long bytes = NodeKernel.bytes(node.input(0)) + NodeKernel.bytes(node.output());
-        return NodeLowering.of(w.build(NodeKernel.comment(node), l.outputs(), new KernelCost(l.outputs(), l.count(), bytes)));
+        return NodeLowering.of(w.build(NodeKernel.comment(node), l.outputs(), new KernelCost(l.outputs(), l.count(), bytes, NodeKernel.footprint(node))));
     }
 
     /** Chunk length for a strided reduction of {@code count}: about √count, so both launches loop about as long. */
@@ -151,7 +151,8 @@ final class ReduceKernels {
         partial.line("    " + combine(kind));
         partial.line("}");
         partial.line("partial[i] = acc;");
-        KernelCost partialCost = new KernelCost(chunks * outputs, length, NodeKernel.bytes(node.input(0)) + partialBytes);
+        KernelCost partialCost = new KernelCost(chunks * outputs, length, NodeKernel.bytes(node.input(0)) + partialBytes,
+                NodeKernel.bytes(node.input(0)) + partialBytes);
 
         KernelWriter total = KernelWriter.perThread(function)
                 .param(t, "out", new KernelArg.Output(), false)
@@ -166,7 +167,8 @@ final class ReduceKernels {
         total.line("    " + combine(kind));
         total.line("}");
         total.line("out[i] = " + finish(node, kind, "acc") + ";");
-        KernelCost totalCost = new KernelCost(outputs, chunks, partialBytes + NodeKernel.bytes(node.output()));
+        KernelCost totalCost = new KernelCost(outputs, chunks, partialBytes + NodeKernel.bytes(node.output()),
+                partialBytes + NodeKernel.bytes(node.output()));
 
         String comment = NodeKernel.comment(node);
         return new NodeLowering(List.of(partial.build(comment + " (partial results of " + chunks + " chunks of " + length + ")", chunks * outputs,

@@ -51,7 +51,8 @@ final class RowKernels {
                     + CType.math("exp", type) + "(in0[base + j * inner] - m) / sum; });");
         }
         long bytes = 3 * NodeKernel.bytes(node.input(0)) + NodeKernel.bytes(node.output());
-        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, new KernelCost(rows * Grid.LANES, trips(length, 3), bytes)));
+        KernelCost cost = new KernelCost(rows * Grid.LANES, trips(length, 3), bytes, NodeKernel.footprint(node));
+        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, cost));
     }
 
     static NodeLowering layerNorm(Node node, String function, double epsilon) {
@@ -70,7 +71,8 @@ final class RowKernels {
                 + CType.literal((float) epsilon, type) + ");");
         w.line("b.lanes([&](int t) { for (long j = t; j < width; j += OT_LANES) out[base + j] = (in0[base + j] - mean) * inv * in1[j] + in2[j]; });");
         long bytes = 3 * NodeKernel.bytes(node.input(0)) + NodeKernel.bytes(node.output()) + NodeKernel.bytes(node.input(1)) + NodeKernel.bytes(node.input(2));
-        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, new KernelCost(rows * Grid.LANES, trips(width, 3), bytes)));
+        KernelCost cost = new KernelCost(rows * Grid.LANES, trips(width, 3), bytes, NodeKernel.footprint(node));
+        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, cost));
     }
 
     static NodeLowering crossEntropy(Node node, String function, long ignoreIndex) {
@@ -93,6 +95,7 @@ final class RowKernels {
         w.line("    out[i] = -((in0[base + target] - m) - " + CType.math("log", type) + "(sum));");
         w.line("});");
         long bytes = 2 * NodeKernel.bytes(node.input(0)) + NodeKernel.bytes(node.input(1)) + NodeKernel.bytes(node.output());
-        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, new KernelCost(rows * Grid.LANES, trips(classes, 2), bytes)));
+        KernelCost cost = new KernelCost(rows * Grid.LANES, trips(classes, 2), bytes, NodeKernel.footprint(node));
+        return NodeLowering.of(w.build(NodeKernel.comment(node), rows, cost));
     }
 }

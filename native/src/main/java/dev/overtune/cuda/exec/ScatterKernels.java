@@ -92,7 +92,7 @@ final class ScatterKernels {
         long tiles = (count + Grid.LANES - 1) / Grid.LANES;
         long trips = 3 * chunk + tiles * 2 + (count + Grid.LANES - 1) / Grid.LANES;
         long bytes = (rows + 1L) * 4 * 4 + rows * 4L * 2 + count * (8 * 2 + 4 * 3);
-        return w.build(comment + " (stable sort of the update positions by row)", 1, new KernelCost(Grid.LANES, trips, bytes));
+        return w.build(comment + " (stable sort of the update positions by row)", 1, new KernelCost(Grid.LANES, trips, bytes, count * 8 + (2L * rows + 1 + count) * 4));
     }
 
     private static GeneratedKernel sum(Node node, String function, int rows, long count, long rest, String comment) {
@@ -111,6 +111,7 @@ final class ScatterKernels {
         w.line("out[i] = acc;");
         long outputs = (long) rows * rest;
         long bytes = NodeKernel.bytes(node.output()) + NodeKernel.bytes(node.input(1)) + (rows + 1L + count) * 4;
-        return w.build(comment, outputs, new KernelCost(outputs, (count + rows - 1) / rows, bytes));
+        return w.build(comment, outputs, new KernelCost(outputs, (count + rows - 1) / rows, bytes,
+                NodeKernel.bytes(node.output()) + NodeKernel.bytes(node.input(1)) + (2L * rows + 1 + count) * 4));
     }
 }
