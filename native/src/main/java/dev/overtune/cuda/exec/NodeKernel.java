@@ -6,7 +6,6 @@ import dev.overtune.graph.Op;
 import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 
-
 /**
  * The CUDA C of one IR node that is not MatMul or Reshape. Elementwise and indexing ops are one
  * thread per output element, written here; the row ops ({@link RowKernels}), reductions
@@ -129,14 +128,8 @@ final class NodeKernel {
             case Op.Zeros o -> line("out[i] = " + lit(0) + ";");
             case Op.MatMul o -> throw new IllegalArgumentException("MatMul is a GEMM call, not a generated kernel: " + node);
             case Op.Reshape o -> throw new IllegalArgumentException("Reshape aliases its input, it has no kernel: " + node);
-            case Op.ReduceSum o -> throw new IllegalStateException("lowered by ReduceKernels: " + node);
-            case Op.ReduceMean o -> throw new IllegalStateException("lowered by ReduceKernels: " + node);
-            case Op.ReduceMax o -> throw new IllegalStateException("lowered by ReduceKernels: " + node);
-            case Op.Softmax o -> throw new IllegalStateException("lowered by RowKernels: " + node);
-            case Op.LogSoftmax o -> throw new IllegalStateException("lowered by RowKernels: " + node);
-            case Op.LayerNorm o -> throw new IllegalStateException("lowered by RowKernels: " + node);
-            case Op.SoftmaxCrossEntropy o -> throw new IllegalStateException("lowered by RowKernels: " + node);
-            case Op.ScatterAddRows o -> throw new IllegalStateException("lowered by ScatterKernels: " + node);
+            case Op.ReduceSum _, Op.ReduceMean _, Op.ReduceMax _, Op.Softmax _, Op.LogSoftmax _, Op.LayerNorm _, Op.SoftmaxCrossEntropy _,
+                 Op.ScatterAddRows _ -> throw new IllegalStateException("node " + node.name() + " has kernels of its own, see lower(): " + node);
         }
     }
 
