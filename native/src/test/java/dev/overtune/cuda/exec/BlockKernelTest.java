@@ -26,14 +26,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class BlockKernelTest {
     static final double TOLERANCE = 1e-5;
+    static final int GPT2_VOCAB = 50257;
 
     @BeforeAll
     static void nvcc() {
         assumeTrue(HostLibrary.nvcc().isPresent(), "no nvcc: the plans cannot be compiled for the host");
     }
 
-    @Test
-    void rowOpsAndReductionsMatchOnnxRuntime() throws Exception {
+    /** Softmax, LogSoftmax, LayerNorm, cross-entropy and reductions of every lowering, rows longer than the block. */
+    static Graph rowGraph() {
         GraphBuilder g = new GraphBuilder("block_rows");
         Value wide = g.input("wide", DType.F32, Shape.of(3, 1000));
         Value strided = g.input("strided", DType.F32, Shape.of(2, 300, 3));
@@ -60,7 +61,60 @@ class BlockKernelTest {
         g.output("mean_rows_keep", g.reduceMean(tall, true, 0));
         g.output("max_outer", g.reduceMax(mixed, false, 0, 2));
         g.output("sum_all", g.reduceSum(x, false, 0, 1));
-        Graph graph = g.build();
+        return g.build();
+    }
+
+    /** Rows as wide as GPT-2's vocabulary (cross-entropy, softmax) and its width (LayerNorm, a chunked bias gradient). */
+    static Graph gpt2RowsGraph() {
+        GraphBuilder g = new GraphBuilder("gpt2_rows");
+        Value logits = g.input("logits", DType.F32, Shape.of(64, GPT2_VOCAB));
+        Value targets = g.input("targets", DType.I64, Shape.of(64));
+        Value x = g.input("x", DType.F32, Shape.of(8, 64, 768));
+        g.output("loss", g.softmaxCrossEntropy(logits, targets, -100));
+        g.output("probs", g.softmax(logits, 1));
+        g.output("bias_grad", g.reduceSum(x, false, 0, 1));
+        g.output("layer_norm", g.layerNorm(x, g.reduceMean(x, false, 0, 1), g.reduceMax(x, false, 0, 1), 1e-5));
+        return g.build();
+    }
+
+    /**
+     * Row ids for {@code count} updates into {@code rows} rows: a third to row 0 (a padding token), a
+     * sixth negative (counting from the end), the rest spread over the first rows - 10, so the ten rows
+     * before the last two get nothing.
+     */
+    static long[] scatterIds(int count, int rows, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long[] ids = new long[count];
+        for (int m = 0; m < count; m++) {
+            int pick = random.nextInt(6);
+            ids[m] = pick < 2 ? 0 : pick == 2 ? -1 - random.nextInt(2) : random.nextInt(rows - 10);
+        }
+        return ids;
+    }
+
+    static Graph scatterGraph(long[] ids, int rows, int width) {
+        GraphBuilder g = new GraphBuilder("scatter_sorted");
+        Value indices = g.constant("indices", DType.I64, Shape.of(ids.length), new Constant.Longs(ids));
+        Value updates = g.input("updates", DType.F32, Shape.of(ids.length, width));
+        g.output("scatter", g.scatterAddRows(indices, updates, rows));
+        return g.build();
+    }
+
+    /** ScatterAddRows as a sequential loop in index order, each row from 0: the order the kernels promise. */
+    static float[] sequentialScatter(long[] ids, HostTensor updates, int rows, int width) {
+        float[] expected = new float[rows * width];
+        for (int m = 0; m < ids.length; m++) {
+            int r = (int) (ids[m] < 0 ? ids[m] + rows : ids[m]);
+            for (int c = 0; c < width; c++) {
+                expected[r * width + c] = expected[r * width + c] + updates.getFloat((long) m * width + c);
+            }
+        }
+        return expected;
+    }
+
+    @Test
+    void rowOpsAndReductionsMatchOnnxRuntime() throws Exception {
+        Graph graph = rowGraph();
         ExecutionPlan plan = GraphLowering.lower(graph);
         assertTrue(plan.steps().stream().anyMatch(s -> s instanceof Step.Kernel k && k.function().endsWith("_partial")),
                 "the strided reductions are chunked");
@@ -70,6 +124,31 @@ class BlockKernelTest {
             errors.forEach((name, err) -> assertTrue(err < TOLERANCE, name + ": relative error " + err));
             System.out.println("host plan: " + errors.size() + " block-row and chunked outputs match ONNX Runtime; worst "
                     + errors.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow());
+        }
+    }
+
+    @Test
+    void gpt2SizedRowsMatchOnnxRuntime() throws Exception {
+        Graph graph = gpt2RowsGraph();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 13, GPT2_VOCAB);
+            Map<String, Double> errors = PlanRunner.errors(graph, in, arena);
+            errors.forEach((name, err) -> assertTrue(err < TOLERANCE, name + ": relative error " + err));
+        }
+    }
+
+    @Test
+    void scatterIntoTheGpt2VocabularyIsTheSequentialSum() throws Exception {
+        int width = 64;
+        long[] ids = scatterIds(4096, GPT2_VOCAB, 17);
+        Graph graph = scatterGraph(ids, GPT2_VOCAB, width);
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 19, 1);
+            HostTensor out = PlanRunner.host(graph, in, arena).get("scatter");
+            float[] expected = sequentialScatter(ids, in.get("updates"), GPT2_VOCAB, width);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], out.getFloat(i), 0f, "row " + i / width + ", column " + i % width);
+            }
         }
     }
 
@@ -104,35 +183,17 @@ class BlockKernelTest {
     @Test
     void scatterAddRowsSumsEachRowInIndexOrder() throws Exception {
         int rows = 50;
-        int count = 700;
         int width = 3;
-        SplittableRandom random = new SplittableRandom(5);
-        long[] ids = new long[count];
-        for (int m = 0; m < count; m++) {
-            // Rows 40..47 get nothing, row 0 (a padding token) a third of the updates, negative ids count from the end.
-            int pick = random.nextInt(6);
-            ids[m] = pick < 2 ? 0 : pick == 2 ? -1 - random.nextInt(2) : random.nextInt(40);
-        }
-        GraphBuilder g = new GraphBuilder("scatter_sorted");
-        Value indices = g.constant("indices", DType.I64, Shape.of(count), new Constant.Longs(ids));
-        Value updates = g.input("updates", DType.F32, Shape.of(count, width));
-        g.output("scatter", g.scatterAddRows(indices, updates, rows));
-        Graph graph = g.build();
+        long[] ids = scatterIds(700, rows, 5);
+        Graph graph = scatterGraph(ids, rows, width);
         try (Arena arena = Arena.ofConfined()) {
             Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 9, 1);
-            HostTensor u = in.get("updates");
             HostTensor out = PlanRunner.host(graph, in, arena).get("scatter");
-            float[] expected = new float[rows * width];
-            for (int m = 0; m < count; m++) {
-                int r = (int) (ids[m] < 0 ? ids[m] + rows : ids[m]);
-                for (int c = 0; c < width; c++) {
-                    expected[r * width + c] = expected[r * width + c] + u.getFloat((long) m * width + c);
-                }
-            }
+            float[] expected = sequentialScatter(ids, in.get("updates"), rows, width);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], out.getFloat(i), 0f, "row " + i / width + ", column " + i % width);
             }
-            for (int i = 40 * width; i < 48 * width; i++) {
+            for (int i = (rows - 10) * width; i < (rows - 2) * width; i++) {
                 assertEquals(0f, out.getFloat(i), 0f, "an empty row is zero");
             }
             Map<String, Double> errors = PlanRunner.errors(graph, in, arena);
