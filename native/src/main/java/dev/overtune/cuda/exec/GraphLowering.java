@@ -21,8 +21,9 @@ import java.util.Set;
 
 /**
  * Lowers an IR graph to an {@link ExecutionPlan}: MatMul to cuBLAS GEMM calls, Reshape to an alias,
- * every other node to one generated kernel; nodes no output depends on are dropped; intermediates
- * get offsets in one block by their lifetimes.
+ * every other node to one or two generated kernels ({@link NodeKernel#lower}); nodes no output
+ * depends on are dropped; intermediates, and the scratch a node's launches share, get offsets in one
+ * block by their lifetimes.
  */
 public final class GraphLowering {
     /** Comes first in the generated source: what NVRTC and a host C++ compiler both need. */
