@@ -15,7 +15,8 @@ import java.util.function.Function;
  * stream: kernel arguments are built once here, so each run only launches.
  */
 final class DeviceLaunches {
-    static final int THREADS_PER_BLOCK = 256;
+    /** Block-per-item kernels' tree reductions assume exactly this many threads (OT_LANES). */
+    static final int THREADS_PER_BLOCK = Grid.LANES;
 
     private sealed interface Launch {}
 
@@ -38,14 +39,18 @@ final class DeviceLaunches {
         for (Step step : plan.steps()) {
             switch (step) {
                 case Step.Kernel k -> {
-                    if (k.threads() == 0) {
+                    if (k.items() == 0) {
                         continue;
                     }
-                    KernelArgs args = new KernelArgs(arena, k.args().size() + 1).i64(k.threads());
+                    KernelArgs args = new KernelArgs(arena, k.args().size() + 1).i64(k.items());
                     for (Slot s : k.args()) {
                         args.pointer(addresses.of(s));
                     }
-                    launches.add(new KernelLaunch(function.apply(k.function() + "_kernel"), blocks(k.threads()), args));
+                    int blocks = switch (k.grid()) {
+                        case THREAD_PER_ITEM -> blocks(k.items());
+                        case BLOCK_PER_ITEM -> Math.toIntExact(k.items());
+                    };
+                    launches.add(new KernelLaunch(function.apply(k.function() + "_kernel"), blocks, args));
                 }
                 case Step.Gemm g -> launches.add(new GemmLaunch(g.call(), addresses.of(g.a()), addresses.of(g.b()), addresses.of(g.c())));
             }

@@ -35,4 +35,17 @@ public record ExecutionPlan(Graph graph, List<Step> steps, String source, byte[]
                 + " generated kernels), intermediates " + memory.bytes() + " bytes (" + memory.unsharedBytes()
                 + " without reuse), constants " + constants.length + " bytes";
     }
+
+    /** FLOPs of every GEMM call (2·m·n·k per batch entry). */
+    public long gemmFlops() {
+        return steps.stream().filter(s -> s instanceof Step.Gemm).mapToLong(s -> CostReport.flops(((Step.Gemm) s).call())).sum();
+    }
+
+    /**
+     * Estimated cost, several lines: GEMM FLOPs and bytes, generated launches by kind with the bytes
+     * they move and their longest per-thread loop, and the {@code heaviest} launches by bytes.
+     */
+    public String costReport(int heaviest) {
+        return CostReport.of(this, heaviest);
+    }
 }

@@ -21,8 +21,9 @@ import java.util.Set;
 
 /**
  * Lowers an IR graph to an {@link ExecutionPlan}: MatMul to cuBLAS GEMM calls, Reshape to an alias,
- * every other node to one generated kernel; nodes no output depends on are dropped; intermediates
- * get offsets in one block by their lifetimes.
+ * every other node to one or two generated kernels ({@link NodeKernel#lower}); nodes no output
+ * depends on are dropped; intermediates, and the scratch a node's launches share, get offsets in one
+ * block by their lifetimes.
  */
 public final class GraphLowering {
     /** Comes first in the generated source: what NVRTC and a host C++ compiler both need. */
@@ -36,11 +37,69 @@ public final class GraphLowering {
             #define __device__
             #define __global__
             #endif
+            #define OT_LANES %d
+            // The threads of one block as block-per-item kernels see them. On the device each thread
+            // runs lanes(f) for its own lane; on the host lanes(f) runs every lane in turn, so the same
+            // body with the same barriers computes the same values in the same order.
+            struct OtDeviceBlock {
+                template <class F> __host__ __device__ void lanes(F f) {
+            #ifdef __CUDA_ARCH__
+                    f((int)threadIdx.x);
+            #endif
+                }
+                __host__ __device__ void sync() {
+            #ifdef __CUDA_ARCH__
+                    __syncthreads();
+            #endif
+                }
+            };
+            struct OtHostBlock {
+                template <class F> __host__ __device__ void lanes(F f) { for (int t = 0; t < OT_LANES; t++) f(t); }
+                __host__ __device__ void sync() {}
+            };
+            // Combines shared[0..OT_LANES) pairwise, halving each round: a fixed tree, so the result does
+            // not depend on timing. Every lane gets shared[0]; the last barrier frees shared for reuse.
+            template <class B, class T, class C> __host__ __device__ inline T ot_block_tree(B& b, T* shared, C combine) {
+                b.sync();
+                for (int s = OT_LANES / 2; s > 0; s /= 2) {
+                    b.lanes([&](int t) { if (t < s) shared[t] = combine(shared[t], shared[t + s]); });
+                    b.sync();
+                }
+                const T r = shared[0];
+                b.sync();
+                return r;
+            }
+            // Sum of f(j) for j in [0, n): lane t adds j = t, t + OT_LANES, ... in order, then the tree.
+            template <class B, class T, class F> __host__ __device__ inline T ot_block_sum(B& b, T* shared, long n, F f) {
+                b.lanes([&](int t) {
+                    T acc = 0;
+                    for (long j = t; j < n; j += OT_LANES) acc = acc + f(j);
+                    shared[t] = acc;
+                });
+                return ot_block_tree(b, shared, [](T x, T y) { return x + y; });
+            }
+            // Max of f(j) for j in [0, n), n > 0; a lane with no element starts from f(0), which max absorbs.
+            template <class B, class T, class F> __host__ __device__ inline T ot_block_max(B& b, T* shared, long n, F f) {
+                b.lanes([&](int t) {
+                    T acc = f(t < n ? t : 0);
+                    for (long j = t + OT_LANES; j < n; j += OT_LANES) { const T v = f(j); if (v > acc) acc = v; }
+                    shared[t] = acc;
+                });
+                return ot_block_tree(b, shared, [](T x, T y) { return y > x ? y : x; });
+            }
+            // Integer counts are exact in any order; the host loop is sequential.
+            static __host__ __device__ inline void ot_atomic_add(int* p, int v) {
+            #ifdef __CUDA_ARCH__
+                atomicAdd(p, v);
+            #else
+                *p += v;
+            #endif
+            }
             extern "C" __global__ void overtune_copy_kernel(long n, unsigned char* __restrict__ dst, const unsigned char* __restrict__ src) {
                 long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
                 if (i < n) dst[i] = src[i];
             }
-            """;
+            """.formatted(Grid.LANES);
 
     /** The byte-copy kernel every plan's source has (device-bound outputs are copied with it). */
     public static final String COPY_KERNEL = "overtune_copy_kernel";
@@ -77,6 +136,7 @@ public final class GraphLowering {
 
         // Steps each node becomes, so that lifetimes count launches: [first step writing, last step reading].
         Map<Node, List<GemmCall>> gemmCalls = new IdentityHashMap<>();
+        Map<Node, NodeLowering> kernels = new IdentityHashMap<>();
         int[] firstStep = new int[live.size()];
         int[] lastStep = new int[live.size()];
         int steps = 0;
@@ -90,7 +150,11 @@ public final class GraphLowering {
                     gemmCalls.put(n, calls);
                     yield calls.size();
                 }
-                default -> 1;
+                default -> {
+                    NodeLowering lowering = NodeKernel.lower(n, "node_" + n.id());
+                    kernels.put(n, lowering);
+                    yield lowering.kernels().size();
+                }
             };
             firstStep[t] = steps;
             steps += count;
@@ -120,8 +184,19 @@ public final class GraphLowering {
             }
         }
         List<Value> owners = new ArrayList<>(span.keySet());
-        List<Lifetime> lifetimes = owners.stream()
-                .map(v -> new Lifetime(v.shape().size() * v.dtype().byteSize(), span.get(v)[0], span.get(v)[1])).toList();
+        List<Lifetime> lifetimes = new ArrayList<>(owners.stream()
+                .map(v -> new Lifetime(v.shape().size() * v.dtype().byteSize(), span.get(v)[0], span.get(v)[1])).toList());
+        // A node's scratch lives across its own launches only, after the values.
+        Map<Node, Integer> firstScratch = new IdentityHashMap<>();
+        for (int t = 0; t < live.size(); t++) {
+            NodeLowering lowering = kernels.get(live.get(t));
+            if (lowering != null && !lowering.scratchBytes().isEmpty()) {
+                firstScratch.put(live.get(t), lifetimes.size());
+                for (long bytes : lowering.scratchBytes()) {
+                    lifetimes.add(new Lifetime(bytes, firstStep[t], lastStep[t]));
+                }
+            }
+        }
         MemoryPlan memory = MemoryPlan.of(lifetimes);
 
         Map<Value, Slot> slots = new IdentityHashMap<>();
@@ -140,14 +215,18 @@ public final class GraphLowering {
                 case Op.Reshape r -> { }
                 case Op.MatMul m -> plan.addAll(gemm(n, gemmCalls.get(n), slots));
                 default -> {
-                    String function = "node_" + n.id();
-                    source.append('\n').append(NodeKernel.source(n, function));
-                    List<Slot> args = new ArrayList<>();
-                    args.add(slot(slots, n.output()));
-                    for (Value in : n.inputs()) {
-                        args.add(slot(slots, in));
+                    for (GeneratedKernel k : kernels.get(n).kernels()) {
+                        source.append('\n').append(k.source());
+                        List<Slot> args = new ArrayList<>();
+                        for (KernelArg a : k.args()) {
+                            args.add(switch (a) {
+                                case KernelArg.Output o -> slot(slots, n.output());
+                                case KernelArg.Input in -> slot(slots, n.input(in.index()));
+                                case KernelArg.Scratch sc -> new Slot.Block(memory.offsets()[firstScratch.get(n) + sc.index()]);
+                            });
+                        }
+                        plan.add(new Step.Kernel(n.name(), k.function(), k.items(), k.grid(), args, k.cost()));
                     }
-                    plan.add(new Step.Kernel(n.name(), function, NodeKernel.threads(n), args));
                 }
             }
         }

@@ -6,71 +6,71 @@ import dev.overtune.graph.Op;
 import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * The CUDA C of one IR node: a {@code __host__ __device__} function computing output element (or
- * row) i with every shape and stride baked in, a {@code __global__} wrapper taking i from the grid,
- * and an {@code extern "C"} host loop (compiled only outside NVRTC, for the host tests).
- *
- * <p>Softmax, LogSoftmax, LayerNorm, SoftmaxCrossEntropy and ScatterAddRows run one thread per row,
- * looping over it: correct and deterministic first; block-per-row reductions are a later speed-up.
+ * The CUDA C of one IR node that is not MatMul or Reshape. Elementwise and indexing ops are one
+ * thread per output element, written here; the row ops ({@link RowKernels}), reductions
+ * ({@link ReduceKernels}) and ScatterAddRows ({@link ScatterKernels}) have kernels of their own.
  */
 final class NodeKernel {
     private final Node node;
-    private final String function;
-    private final StringBuilder body = new StringBuilder();
+    private final KernelWriter writer;
 
     private NodeKernel(Node node, String function) {
         this.node = node;
-        this.function = function;
+        this.writer = KernelWriter.perThread(function);
     }
 
-    /** Threads the node runs with: one per output element, or one per row for the row ops. */
-    static long threads(Node node) {
-        Shape out = node.output().shape();
+    /** The launches of a node, in order, named {@code function} (and {@code function_<part>} where there are several). */
+    static NodeLowering lower(Node node, String function) {
         return switch (node.op()) {
-            case Op.Softmax s -> out.size() / out.dim(s.axis());
-            case Op.LogSoftmax s -> out.size() / out.dim(s.axis());
-            case Op.LayerNorm l -> out.size() / out.dim(-1);
-            case Op.SoftmaxCrossEntropy s -> out.size();
-            case Op.ScatterAddRows s -> s.rows();
-            default -> out.size();
+            case Op.Softmax o -> RowKernels.softmax(node, function, o.axis(), false);
+            case Op.LogSoftmax o -> RowKernels.softmax(node, function, o.axis(), true);
+            case Op.LayerNorm o -> RowKernels.layerNorm(node, function, o.epsilon());
+            case Op.SoftmaxCrossEntropy o -> RowKernels.crossEntropy(node, function, o.ignoreIndex());
+            case Op.ReduceSum o -> ReduceKernels.lower(node, function, o.axes(), ReduceKernels.Kind.SUM);
+            case Op.ReduceMean o -> ReduceKernels.lower(node, function, o.axes(), ReduceKernels.Kind.MEAN);
+            case Op.ReduceMax o -> ReduceKernels.lower(node, function, o.axes(), ReduceKernels.Kind.MAX);
+            case Op.ScatterAddRows o -> ScatterKernels.lower(node, function, o.rows());
+            default -> {
+                NodeKernel k = new NodeKernel(node, function);
+                k.writer.param(CType.of(node.output().dtype()), "out", new KernelArg.Output(), false);
+                for (int j = 0; j < node.inputs().size(); j++) {
+                    k.writer.param(CType.of(node.input(j).dtype()), "in" + j, new KernelArg.Input(j), true);
+                }
+                k.writeBody();
+                long size = node.output().shape().size();
+                yield NodeLowering.of(k.writer.build(comment(node), size, new KernelCost(size, 1, k.bytesMoved(), footprint(node))));
+            }
         };
     }
 
-    /** The source of the three functions for a node (not MatMul, not Reshape). */
-    static String source(Node node, String function) {
-        NodeKernel k = new NodeKernel(node, function);
-        k.writeBody();
-        return k.assemble();
+    /** The comment heading a node's kernels in the source: its name, op and result. */
+    static String comment(Node node) {
+        return node.name() + ": " + node.op() + " -> " + node.output().dtype() + node.output().shape();
     }
 
-    private String assemble() {
-        List<String> params = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        params.add(CType.of(node.output().dtype()) + "* __restrict__ out");
-        names.add("out");
-        for (int j = 0; j < node.inputs().size(); j++) {
-            params.add("const " + CType.of(node.input(j).dtype()) + "* __restrict__ in" + j);
-            names.add("in" + j);
-        }
-        String list = String.join(", ", params);
-        String args = String.join(", ", names);
-        return "// " + node.name() + ": " + node.op() + " -> " + node.output().dtype() + node.output().shape() + "\n"
-                + "static __host__ __device__ inline void " + function + "(long i, " + list + ") {\n" + body + "}\n"
-                + "extern \"C\" __global__ void " + function + "_kernel(long n, " + list + ") {\n"
-                + "    long i = (long)blockIdx.x * blockDim.x + threadIdx.x;\n"
-                + "    if (i < n) " + function + "(i, " + args + ");\n}\n"
-                + "#ifndef __CUDACC_RTC__\n"
-                + "extern \"C\" void " + function + "_host(long n, " + list + ") {\n"
-                + "    for (long i = 0; i < n; i++) " + function + "(i, " + args + ");\n}\n"
-                + "#endif\n";
+    static long bytes(Value v) {
+        return v.shape().size() * v.dtype().byteSize();
+    }
+
+    /** The bytes of a node's inputs and output. */
+    static long footprint(Node node) {
+        return bytes(node.output()) + node.inputs().stream().mapToLong(NodeKernel::bytes).sum();
+    }
+
+    /** Every input read once and the output written, except where an op reads as much as it writes. */
+    private long bytesMoved() {
+        long out = bytes(node.output());
+        return switch (node.op()) {
+            case Op.Gather o -> out * 2 + bytes(node.input(1));
+            case Op.Slice o -> out * 2;
+            case Op.Pad o -> out * 2;
+            default -> out + node.inputs().stream().mapToLong(NodeKernel::bytes).sum();
+        };
     }
 
     private void line(String s) {
-        body.append("    ").append(s).append('\n');
+        writer.line(s);
     }
 
     private DType outType() {
@@ -111,15 +111,7 @@ final class NodeKernel {
                 line("out[i] = in0[o0] == in1[o1] ? 1 : 0;");
             }
             case Op.Cast o -> line("out[i] = " + (o.to() == DType.BOOL ? "in0[i] != 0 ? 1 : 0" : "(" + t() + ")in0[i]") + ";");
-            case Op.ReduceSum o -> reduce(o.axes(), "sum");
-            case Op.ReduceMean o -> reduce(o.axes(), "mean");
-            case Op.ReduceMax o -> reduce(o.axes(), "max");
-            case Op.Softmax o -> softmax(o.axis(), false);
-            case Op.LogSoftmax o -> softmax(o.axis(), true);
-            case Op.LayerNorm o -> layerNorm(o.epsilon());
-            case Op.SoftmaxCrossEntropy o -> crossEntropy(o.ignoreIndex());
             case Op.Gather o -> gather();
-            case Op.ScatterAddRows o -> scatterAddRows(o.rows());
             case Op.AddAtTargets o -> addAtTargets(o.ignoreIndex());
             case Op.OneHot o -> {
                 line("const long depth = " + o.depth() + "L;");
@@ -136,6 +128,8 @@ final class NodeKernel {
             case Op.Zeros o -> line("out[i] = " + lit(0) + ";");
             case Op.MatMul o -> throw new IllegalArgumentException("MatMul is a GEMM call, not a generated kernel: " + node);
             case Op.Reshape o -> throw new IllegalArgumentException("Reshape aliases its input, it has no kernel: " + node);
+            case Op.ReduceSum _, Op.ReduceMean _, Op.ReduceMax _, Op.Softmax _, Op.LogSoftmax _, Op.LayerNorm _, Op.SoftmaxCrossEntropy _,
+                 Op.ScatterAddRows _ -> throw new IllegalStateException("node " + node.name() + " has kernels of its own, see lower(): " + node);
         }
     }
 
@@ -235,102 +229,6 @@ final class NodeKernel {
         }
     }
 
-    // ---- reductions ---------------------------------------------------------------------------
-
-    private void reduce(int[] axes, String kind) {
-        Shape in = node.input(0).shape();
-        int[] d = in.dims();
-        long[] s = strides(d);
-        boolean[] reduced = new boolean[d.length];
-        long count = 1;
-        for (int a : axes) {
-            reduced[a] = true;
-            count *= d[a];
-        }
-        // Output element i enumerates the kept axes in order (keepDims only adds size-1 axes).
-        List<Integer> kept = new ArrayList<>();
-        for (int a = 0; a < d.length; a++) {
-            if (!reduced[a]) {
-                kept.add(a);
-            }
-        }
-        line("long q = i;");
-        line("long base = 0;");
-        for (int j = kept.size() - 1; j >= 0; j--) {
-            int a = kept.get(j);
-            line("base += (q % " + d[a] + "L) * " + s[a] + "L; q /= " + d[a] + "L;");
-        }
-        String t = t();
-        line("const long count = " + count + "L;");
-        line(t + " acc = " + (kind.equals("max") ? "in0[base]" : lit(0)) + ";");
-        line("for (long r = " + (kind.equals("max") ? 1 : 0) + "; r < count; r++) {");
-        line("    long p = r;");
-        line("    long off = base;");
-        for (int j = axes.length - 1; j >= 0; j--) {
-            int a = axes[j];
-            line("    off += (p % " + d[a] + "L) * " + s[a] + "L; p /= " + d[a] + "L;");
-        }
-        line("    const " + t + " v = in0[off];");
-        line(kind.equals("max") ? "    if (v > acc) acc = v;" : "    acc = acc + v;");
-        line("}");
-        line("out[i] = " + (kind.equals("mean") ? "acc / (" + t + ")count" : "acc") + ";");
-    }
-
-    private void softmax(int axis, boolean log) {
-        Shape in = node.input(0).shape();
-        long length = in.dim(axis);
-        long inner = 1;
-        for (int a = axis + 1; a < in.rank(); a++) {
-            inner *= in.dim(a);
-        }
-        String t = t();
-        line("const long len = " + length + "L;");
-        line("const long inner = " + inner + "L;");
-        line("const long base = (i / inner) * len * inner + i % inner;");
-        line(t + " m = in0[base];");
-        line("for (long j = 1; j < len; j++) { const " + t + " v = in0[base + j * inner]; if (v > m) m = v; }");
-        line(t + " sum = " + lit(0) + ";");
-        line("for (long j = 0; j < len; j++) sum = sum + " + fn("exp") + "(in0[base + j * inner] - m);");
-        if (log) {
-            line("const " + t + " log_sum = " + fn("log") + "(sum);");
-            line("for (long j = 0; j < len; j++) out[base + j * inner] = (in0[base + j * inner] - m) - log_sum;");
-        } else {
-            line("for (long j = 0; j < len; j++) out[base + j * inner] = " + fn("exp") + "(in0[base + j * inner] - m) / sum;");
-        }
-    }
-
-    private void layerNorm(double epsilon) {
-        long width = node.input(0).shape().dim(-1);
-        String t = t();
-        line("const long width = " + width + "L;");
-        line("const long base = i * width;");
-        line(t + " mean = " + lit(0) + ";");
-        line("for (long j = 0; j < width; j++) mean = mean + in0[base + j];");
-        line("mean = mean / (" + t + ")width;");
-        line(t + " var = " + lit(0) + ";");
-        line("for (long j = 0; j < width; j++) { const " + t + " d = in0[base + j] - mean; var = var + d * d; }");
-        line("var = var / (" + t + ")width;");
-        // The epsilon is a float attribute in ONNX: round it as ONNX Runtime sees it.
-        line("const " + t + " inv = " + lit(1) + " / " + fn("sqrt") + "(var + " + CType.literal((float) epsilon, outType()) + ");");
-        line("for (long j = 0; j < width; j++) out[base + j] = (in0[base + j] - mean) * inv * in1[j] + in2[j];");
-    }
-
-    private void crossEntropy(long ignoreIndex) {
-        long classes = node.input(0).shape().dim(1);
-        String t = t();
-        line("const long classes = " + classes + "L;");
-        line("const long long target = in1[i];");
-        line("if (target == " + ignoreIndex + "LL) { out[i] = " + lit(0) + "; return; }");
-        line("const long base = i * classes;");
-        line(t + " m = in0[base];");
-        line("for (long j = 1; j < classes; j++) { const " + t + " v = in0[base + j]; if (v > m) m = v; }");
-        line(t + " sum = " + lit(0) + ";");
-        line("for (long j = 0; j < classes; j++) sum = sum + " + fn("exp") + "(in0[base + j] - m);");
-        // An out-of-range target is a data error: NaN makes it visible in the loss instead of reading out of bounds.
-        line("if (target < 0 || target >= classes) { out[i] = " + fn("sqrt") + "(" + lit(-1) + "); return; }");
-        line("out[i] = -((in0[base + target] - m) - " + fn("log") + "(sum));");
-    }
-
     // ---- indexing -----------------------------------------------------------------------------
 
     private void gather() {
@@ -340,24 +238,6 @@ final class NodeKernel {
         line("long long row = in1[i / rest];");
         line("if (row < 0) row += " + data.dim(0) + "LL;");
         line("out[i] = in0[row * rest + i % rest];");
-    }
-
-    private void scatterAddRows(int rows) {
-        Value indices = node.input(0);
-        long count = indices.shape().size();
-        long rest = node.output().shape().size() / rows;
-        String t = t();
-        line("const long rest = " + rest + "L;");
-        line(t + "* row = out + i * rest;");
-        line("for (long j = 0; j < rest; j++) row[j] = " + lit(0) + ";");
-        // Updates are added in index order, whatever the hardware: the result is deterministic.
-        line("for (long m = 0; m < " + count + "L; m++) {");
-        line("    long long k = in0[m];");
-        line("    if (k < 0) k += " + rows + "LL;");
-        line("    if (k != i) continue;");
-        line("    const " + t + "* update = in1 + m * rest;");
-        line("    for (long j = 0; j < rest; j++) row[j] = row[j] + update[j];");
-        line("}");
     }
 
     private void addAtTargets(long ignoreIndex) {

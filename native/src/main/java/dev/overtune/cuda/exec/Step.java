@@ -9,9 +9,10 @@ public sealed interface Step {
 
     /**
      * A generated kernel: {@code function + "_kernel"} on the device, {@code function + "_host"} in
-     * the host library, run for i in [0, threads); args are the output's slot then the inputs'.
+     * the host library, run for items [0, items) laid out by {@code grid}; args are the slots its
+     * pointer parameters are bound to, in order.
      */
-    record Kernel(String node, String function, long threads, List<Slot> args) implements Step {
+    record Kernel(String node, String function, long items, Grid grid, List<Slot> args, KernelCost cost) implements Step {
         public Kernel {
             args = List.copyOf(args);
         }

@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The CudaBackend on a real GPU against ONNX Runtime on the engine's reference fixtures: the train
  * graph of each family (loss and every gradient, FP32 GEMMs), the eval graph through device
- * bindings, TF32 GEMMs. Skipped, with the reason, where no device opens.
+ * bindings, TF32 GEMMs; the block-per-row kernels, chunked reductions and sorted ScatterAddRows on
+ * BlockKernelTest's shapes and on GPT-2-sized rows, each run twice and required to repeat bit for
+ * bit. Skipped, with the reason, where no device opens.
  */
 class CudaBackendGpuTest {
     private static CudaBackend fp32;
@@ -73,6 +75,56 @@ class CudaBackendGpuTest {
                 assertClose(graph, expected, actual, 1e-4);
             }
             System.out.println("gpu: " + graph.name() + " (FP32 GEMMs), " + graph.outputs().size() + " outputs match ONNX Runtime twice in a row");
+        }
+    }
+
+    /** Runs a graph on the device twice; the second run must repeat the first bit for bit (fixed reduction orders, no float atomics). */
+    private static Map<String, HostTensor> runTwice(Graph graph, Map<String, HostTensor> inputs, Arena arena) {
+        Map<String, HostTensor> first = Tensors.outputs(graph, arena);
+        Map<String, HostTensor> second = Tensors.outputs(graph, arena);
+        try (Backend.Program p = fp32.compile(graph); Backend.Binding a = p.bind(inputs, first); Backend.Binding b = p.bind(inputs, second)) {
+            a.run();
+            b.run();
+        }
+        for (String name : graph.outputNames()) {
+            assertEquals(-1, first.get(name).segment().mismatch(second.get(name).segment()), graph.name() + " on the GPU: output '" + name
+                    + "' differs between two runs");
+        }
+        return first;
+    }
+
+    @Test
+    void blockKernelsMatchOnnxRuntimeAndRepeat() {
+        Graph graph = BlockKernelTest.rowGraph();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> inputs = PlanRunner.randomInputs(graph, arena, 11, 1);
+            assertClose(graph, PlanRunner.ort(graph, inputs, arena), runTwice(graph, inputs, arena), BlockKernelTest.TOLERANCE);
+        }
+    }
+
+    @Test
+    void gpt2SizedRowsMatchOnnxRuntimeAndRepeat() {
+        Graph graph = BlockKernelTest.gpt2RowsGraph();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> inputs = PlanRunner.randomInputs(graph, arena, 13, BlockKernelTest.GPT2_VOCAB);
+            assertClose(graph, PlanRunner.ort(graph, inputs, arena), runTwice(graph, inputs, arena), BlockKernelTest.TOLERANCE);
+        }
+    }
+
+    @Test
+    void scatterAddRowsIsTheSequentialSumOnTheDevice() {
+        // The GPT-2 vocabulary, 16 tiles of updates: sums of plain additions in index order, so bit for bit.
+        int rows = BlockKernelTest.GPT2_VOCAB;
+        int width = 64;
+        long[] ids = BlockKernelTest.scatterIds(4096, rows, 17);
+        Graph graph = BlockKernelTest.scatterGraph(ids, rows, width);
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> inputs = PlanRunner.randomInputs(graph, arena, 19, 1);
+            HostTensor out = runTwice(graph, inputs, arena).get("scatter");
+            float[] expected = BlockKernelTest.sequentialScatter(ids, inputs.get("updates"), rows, width);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], out.getFloat(i), 0f, "scatter on the GPU: row " + i / width + ", column " + i % width);
+            }
         }
     }
 

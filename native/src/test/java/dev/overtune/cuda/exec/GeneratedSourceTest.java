@@ -3,7 +3,6 @@ package dev.overtune.cuda.exec;
 import dev.overtune.cuda.KernelModule;
 import dev.overtune.cuda.Nvrtc;
 import dev.overtune.cuda.Outcome;
-import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingGraphs;
 import org.junit.jupiter.api.Test;
@@ -24,9 +23,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * compiled by nvcc here, and by NVRTC (what CudaBackend uses) wherever libnvrtc is installed.
  */
 class GeneratedSourceTest {
-    private static ExecutionPlan trainPlan() {
-        LanguageModel model = ModelConfigs.PRESETS.get("llama-tiny");
-        return GraphLowering.lower(TrainingGraphs.train(model, 2, 16));
+    /**
+     * Two train graphs that between them have every form of generated kernel: llama-tiny, and
+     * GPT-2 tiny at 8 x 64 tokens, whose bias gradients (512 rows) are chunked reductions.
+     */
+    static List<ExecutionPlan> trainPlans() {
+        ExecutionPlan llama = GraphLowering.lower(TrainingGraphs.train(ModelConfigs.PRESETS.get("llama-tiny"), 2, 16));
+        ExecutionPlan gpt2 = GraphLowering.lower(TrainingGraphs.train(ModelConfigs.PRESETS.get("tiny"), 8, 64));
+        for (String part : List.of("_partial", "_sort")) {
+            assertTrue(gpt2.kernelFunctions().stream().anyMatch(f -> f.endsWith(part)), "GPT-2 tiny 8x64 has a " + part + " kernel");
+        }
+        assertTrue(llama.steps().stream().anyMatch(s -> s instanceof Step.Kernel k && k.grid() == Grid.BLOCK_PER_ITEM), "llama-tiny has block kernels");
+        return List.of(llama, gpt2);
     }
 
     private static List<String> entries(ExecutionPlan plan) {
@@ -50,27 +58,29 @@ class GeneratedSourceTest {
     void nvccCompilesEveryKernelEntry() throws Exception {
         var nvcc = HostLibrary.nvcc();
         assumeTrue(nvcc.isPresent(), "no nvcc");
-        ExecutionPlan plan = trainPlan();
         Path dir = Path.of(System.getProperty("overtune.build.dir", "target"), "exec-ptx");
         Files.createDirectories(dir);
-        Path cu = dir.resolve("llama_train.cu");
-        Path ptx = dir.resolve("llama_train.ptx");
-        Files.writeString(cu, plan.source());
-        Process p = new ProcessBuilder(nvcc.get().toString(), "-ptx", "-arch=compute_80", "-std=c++17", cu.toString(), "-o", ptx.toString())
-                .redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "nvcc took over 10 minutes");
-        assertEquals(0, p.exitValue(), "nvcc -ptx failed: " + log);
-        assertEntries(Files.readString(ptx), plan, "nvcc -ptx compute_80");
+        for (ExecutionPlan plan : trainPlans()) {
+            Path cu = dir.resolve(plan.graph().name() + ".cu");
+            Path ptx = dir.resolve(plan.graph().name() + ".ptx");
+            Files.writeString(cu, plan.source());
+            Process p = new ProcessBuilder(nvcc.get().toString(), "-ptx", "-arch=compute_80", "-std=c++17", cu.toString(), "-o", ptx.toString())
+                    .redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(600, TimeUnit.SECONDS), "nvcc took over 10 minutes");
+            assertEquals(0, p.exitValue(), "nvcc -ptx failed: " + log);
+            assertEntries(Files.readString(ptx), plan, "nvcc -ptx compute_80");
+        }
     }
 
     @Test
     void nvrtcCompilesEveryKernelEntry() {
         Outcome<Nvrtc> nvrtc = Nvrtc.load();
         assumeTrue(nvrtc.available(), "no NVRTC: " + nvrtc.reason());
-        ExecutionPlan plan = trainPlan();
-        String ptx = nvrtc.orElseThrow().compileToPtx("llama_train.cu", plan.source(), KernelModule.headers(),
-                List.of(Nvrtc.architectureOption(80), "--std=c++17"));
-        assertEntries(ptx, plan, "NVRTC compute_80");
+        for (ExecutionPlan plan : trainPlans()) {
+            String ptx = nvrtc.orElseThrow().compileToPtx(plan.graph().name() + ".cu", plan.source(), KernelModule.headers(),
+                    List.of(Nvrtc.architectureOption(80), "--std=c++17"));
+            assertEntries(ptx, plan, "NVRTC compute_80");
+        }
     }
 }

@@ -67,7 +67,7 @@ final class HostExecutor implements AutoCloseable {
                 switch (step) {
                     case Step.Kernel k -> {
                         List<Object> args = new ArrayList<>();
-                        args.add(k.threads());
+                        args.add(k.items());
                         for (Slot s : k.args()) {
                             args.add(MemorySegment.ofAddress(addresses.of(s)));
                         }

@@ -1,0 +1,54 @@
+package dev.overtune.cuda.exec;
+
+import dev.overtune.graph.Graph;
+import dev.overtune.model.Gpt2;
+import dev.overtune.model.Gpt2Config;
+import dev.overtune.model.ModelConfigs;
+import dev.overtune.model.TrainingGraphs;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The GPT-2-124M train step (batch 8, context 1024) lowered, never run: its cost report, GEMM FLOPs
+ * equal to the model's analytic count, and no generated launch that moves its bytes many times
+ * over or leaves a thread looping long (the two ways a kernel stops scaling: work super-linear in
+ * its data, or too little parallelism).
+ */
+class PlanCostTest {
+    static final int BATCH = 8;
+    static final int CONTEXT = 1024;
+    /** Bytes moved over bytes touched: softmax reads its input three times and writes once, 2 passes. */
+    static final double MAX_PASSES = 4;
+    /** The longest per-thread loop: 50257-wide rows per thread or 8192-row bias sums per thread fail it. */
+    static final long MAX_TRIPS = 1024;
+
+    @Test
+    void gpt2SmallTrainStepScales() {
+        Gpt2 model = (Gpt2) ModelConfigs.PRESETS.get("gpt2-124m");
+        Graph graph = TrainingGraphs.train(model, BATCH, CONTEXT);
+        ExecutionPlan plan = GraphLowering.lower(graph);
+        System.out.println(plan.costReport(12));
+
+        Gpt2Config c = model.config();
+        long tokens = (long) BATCH * CONTEXT;
+        long d = c.nEmbd();
+        // Linear layers (qkv 3d², out d², MLP 8d²) and the tied LM head: forward, input gradient, weight gradient.
+        long linear = 6L * tokens * (12L * d * d * c.nLayer() + (long) c.vocabSize() * d);
+        // QKᵀ and attention·V over the full context, forward and both gradients.
+        long attention = 12L * tokens * CONTEXT * d * c.nLayer();
+        assertEquals(linear + attention, plan.gemmFlops(), "GEMM FLOPs of the 124M train step");
+
+        List<Step.Kernel> kernels = plan.steps().stream().filter(s -> s instanceof Step.Kernel).map(s -> (Step.Kernel) s).toList();
+        for (Step.Kernel k : kernels) {
+            String what = k.function() + " (" + CostReport.kind(plan, k) + ", node " + k.node() + ")";
+            assertTrue(k.cost().passes() <= MAX_PASSES, what + " moves " + k.cost().bytes() + " bytes over " + k.cost().footprint());
+            assertTrue(k.cost().trips() <= MAX_TRIPS, what + " loops " + k.cost().trips() + " times per thread");
+        }
+        assertTrue(kernels.stream().anyMatch(k -> k.function().endsWith("_sort")), "the embedding gradient is sorted");
+        assertTrue(kernels.stream().anyMatch(k -> k.function().endsWith("_partial")), "the bias gradients are chunked");
+    }
+}
