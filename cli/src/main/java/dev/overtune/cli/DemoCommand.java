@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pre-trains a checkpoint series of the 'overtrained' preset on the shipped WordNet glosses "
                 + "(warm-up-stable-decay, so every checkpoint is annealed), scans it (fine-tuning on the Jargon File, "
-                + "Gaussian noise, quantisation) and writes the report. About 10 minutes on 2 cores; rerun to resume.",
+                + "Gaussian noise, quantisation) and writes the report. About 2 minutes on 2 cores; rerun to resume.",
                 "It runs: overtune pretrain, overtune scan, overtune report."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE = "/dev/overtune/demo/sample.txt";
@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "jargon-lm", description = "The fine-tuning task (default: ${DEFAULT-VALUE}, a domain shift from WordNet).")
     String task;
 
-    @Option(names = "--quick", description = "A two-minute version: smaller budgets and a smaller scan (for a first look or a smoke test).")
+    @Option(names = "--quick", description = "A version of well under a minute: smaller budgets and a smaller scan (for a first look or a smoke test).")
     boolean quick;
 
     @Option(names = "--threads", description = "Threads (default: all cores).")
