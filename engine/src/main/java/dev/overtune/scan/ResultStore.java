@@ -53,10 +53,33 @@ public final class ResultStore implements AutoCloseable {
                 // The grid or the checkpoint list may have grown: the store describes the latest plan.
                 store.putMeta("plan", planJson);
             }
+            store.checkFingerprints(plan);
             return store;
         } catch (SQLException e) {
             store.close();
             throw corrupt(file, e);
+        }
+    }
+
+    /**
+     * Records each checkpoint's weight fingerprint the first time it is scanned into this store, and refuses
+     * a checkpoint whose weights changed since (re-pre-trained into the same directory): its stored units
+     * would otherwise be taken as done, or mixed with the new weights' results.
+     */
+    private void checkFingerprints(ScanPlan plan) throws SQLException {
+        for (ScanCheckpoint c : plan.checkpoints()) {
+            if (c.fingerprint().isEmpty()) {
+                continue;
+            }
+            String key = "fingerprint:" + c.name();
+            String stored = meta(key);
+            if (stored == null) {
+                putMeta(key, c.fingerprint());
+            } else if (!stored.equals(c.fingerprint())) {
+                close();
+                throw new StoreException(file + ": checkpoint '" + c.name() + "' is not the one scanned into this store (the weight hashes "
+                        + "in its series.json changed: " + stored + " vs " + c.fingerprint() + "); scan into another --store, or delete this one to start over");
+            }
         }
     }
 
