@@ -1,6 +1,5 @@
 package dev.overtune.cuda;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -24,25 +23,25 @@ final class Binder {
         this.library = library;
     }
 
-    /** The first of the names the library exports, bound to the descriptor; null (and noted) when none is. */
-    MethodHandle bind(FunctionDescriptor descriptor, String... names) {
+    /** The first of the function's symbols the library exports, bound to its descriptor; null (and noted) when none is. */
+    MethodHandle bind(Downcall function) {
         if (!(library instanceof Outcome.Available<NativeLibrary>(NativeLibrary lib))) {
             return null;
         }
-        for (String name : names) {
+        for (String name : function.symbols()) {
             Optional<MemorySegment> symbol = lib.symbols().find(name);
             if (symbol.isPresent()) {
-                return LINKER.downcallHandle(symbol.get(), descriptor);
+                return LINKER.downcallHandle(symbol.get(), function.descriptor());
             }
         }
-        missing.add(names[0]);
+        missing.add(function.symbol());
         return null;
     }
 
     /** Like {@link #bind} but for symbols the bindings can do without (older libraries). */
-    MethodHandle bindOptional(FunctionDescriptor descriptor, String... names) {
+    MethodHandle bindOptional(Downcall function) {
         int before = missing.size();
-        MethodHandle handle = bind(descriptor, names);
+        MethodHandle handle = bind(function);
         while (missing.size() > before) {
             missing.removeLast();
         }

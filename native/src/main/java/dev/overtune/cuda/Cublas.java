@@ -65,19 +65,32 @@ public final class Cublas {
         }
     }
 
+    /** Every function bound below, as its C prototype in cublas_api.h reads; a class of its own so that reading it loads no library. */
+    static final class Downcalls {
+        static final Downcall cublasCreate = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cublasCreate_v2");
+        static final Downcall cublasDestroy = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cublasDestroy_v2");
+        static final Downcall cublasSetStream = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cublasSetStream_v2");
+        static final Downcall cublasGetVersion = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cublasGetVersion_v2");
+        static final Downcall cublasGemmEx = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), "cublasGemmEx");
+        static final Downcall cublasGemmStridedBatchedEx = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), "cublasGemmStridedBatchedEx");
+        static final Downcall cublasGetStatusString = Downcall.of(FunctionDescriptor.of(ADDRESS, JAVA_INT), "cublasGetStatusString");
+
+        private Downcalls() {}
+    }
+
     private static final Binder BIND = new Binder(NativeLibrary.locate(LibrarySpec.CUBLAS));
-    private static final MethodHandle cublasCreate = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cublasCreate_v2");
-    private static final MethodHandle cublasDestroy = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cublasDestroy_v2");
-    private static final MethodHandle cublasSetStream = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cublasSetStream_v2");
-    private static final MethodHandle cublasGetVersion = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cublasGetVersion_v2");
-    private static final MethodHandle cublasGemmEx = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
-            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), "cublasGemmEx");
-    private static final MethodHandle cublasGemmStridedBatchedEx = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
-            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG,
-            ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), "cublasGemmStridedBatchedEx");
+    private static final MethodHandle cublasCreate = BIND.bind(Downcalls.cublasCreate);
+    private static final MethodHandle cublasDestroy = BIND.bind(Downcalls.cublasDestroy);
+    private static final MethodHandle cublasSetStream = BIND.bind(Downcalls.cublasSetStream);
+    private static final MethodHandle cublasGetVersion = BIND.bind(Downcalls.cublasGetVersion);
+    private static final MethodHandle cublasGemmEx = BIND.bind(Downcalls.cublasGemmEx);
+    private static final MethodHandle cublasGemmStridedBatchedEx = BIND.bind(Downcalls.cublasGemmStridedBatchedEx);
     // Present since cuBLAS 11.4; the status table below is the fallback.
-    private static final MethodHandle cublasGetStatusString = BIND.bindOptional(FunctionDescriptor.of(ADDRESS, JAVA_INT), "cublasGetStatusString");
+    private static final MethodHandle cublasGetStatusString = BIND.bindOptional(Downcalls.cublasGetStatusString);
 
     private static final Outcome<Cublas> INSTANCE = BIND.outcome().map(Cublas::new);
 

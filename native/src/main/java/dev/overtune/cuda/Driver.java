@@ -32,39 +32,77 @@ public final class Driver {
     public static final int CU_EVENT_BLOCKING_SYNC = 1;
     public static final int CU_EVENT_DISABLE_TIMING = 2;
 
+    /** Every function bound below, as its C prototype in cuda.h reads; a class of its own so that reading it loads no library. */
+    static final class Downcalls {
+        static final Downcall cuGetErrorName = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), "cuGetErrorName");
+        static final Downcall cuGetErrorString = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), "cuGetErrorString");
+        static final Downcall cuInit = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_INT), "cuInit");
+        static final Downcall cuDriverGetVersion = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuDriverGetVersion");
+        static final Downcall cuDeviceGetCount = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuDeviceGetCount");
+        static final Downcall cuDeviceGet = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuDeviceGet");
+        static final Downcall cuDeviceGetName = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), "cuDeviceGetName");
+        static final Downcall cuDeviceGetAttribute = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), "cuDeviceGetAttribute");
+        static final Downcall cuDevicePrimaryCtxRetain = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuDevicePrimaryCtxRetain");
+        static final Downcall cuDevicePrimaryCtxRelease = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_INT), "cuDevicePrimaryCtxRelease_v2");
+        static final Downcall cuCtxSetCurrent = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuCtxSetCurrent");
+        static final Downcall cuCtxSynchronize = Downcall.of(FunctionDescriptor.of(JAVA_INT), "cuCtxSynchronize");
+        static final Downcall cuMemGetInfo = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuMemGetInfo_v2");
+        static final Downcall cuMemAlloc = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), "cuMemAlloc_v2");
+        static final Downcall cuMemFree = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG), "cuMemFree_v2");
+        // uc is C's unsigned char, passed as an int memsetAsync zero-extends: the linker sign-extends a JAVA_BYTE to
+        // 32 bits, and callees built by clang count on an unsigned char arriving zero-extended.
+        static final Downcall cuMemsetD8Async = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS), "cuMemsetD8Async");
+        static final Downcall cuMemcpyHtoDAsync = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS), "cuMemcpyHtoDAsync_v2");
+        static final Downcall cuMemcpyDtoHAsync = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), "cuMemcpyDtoHAsync_v2");
+        static final Downcall cuStreamCreate = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
+        static final Downcall cuStreamDestroy = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
+        static final Downcall cuStreamSynchronize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamSynchronize");
+        static final Downcall cuEventCreate = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuEventCreate");
+        static final Downcall cuEventRecord = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuEventRecord");
+        static final Downcall cuEventSynchronize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventSynchronize");
+        // CUDA 13 maps cuEventElapsedTime to _v2 (added in 12.8, same signature); older drivers have only the plain one.
+        static final Downcall cuEventElapsedTime = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuEventElapsedTime_v2", "cuEventElapsedTime");
+        static final Downcall cuEventDestroy = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventDestroy_v2");
+        static final Downcall cuModuleLoadData = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadData");
+        static final Downcall cuModuleUnload = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuModuleUnload");
+        static final Downcall cuModuleGetFunction = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuModuleGetFunction");
+        static final Downcall cuLaunchKernel = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuLaunchKernel");
+
+        private Downcalls() {}
+    }
+
     private static final Binder BIND = new Binder(NativeLibrary.locate(LibrarySpec.DRIVER));
-    private static final MethodHandle cuGetErrorName = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), "cuGetErrorName");
-    private static final MethodHandle cuGetErrorString = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), "cuGetErrorString");
-    private static final MethodHandle cuInit = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_INT), "cuInit");
-    private static final MethodHandle cuDriverGetVersion = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuDriverGetVersion");
-    private static final MethodHandle cuDeviceGetCount = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuDeviceGetCount");
-    private static final MethodHandle cuDeviceGet = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuDeviceGet");
-    private static final MethodHandle cuDeviceGetName = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), "cuDeviceGetName");
-    private static final MethodHandle cuDeviceGetAttribute = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), "cuDeviceGetAttribute");
-    private static final MethodHandle cuDevicePrimaryCtxRetain = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuDevicePrimaryCtxRetain");
-    private static final MethodHandle cuDevicePrimaryCtxRelease = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_INT), "cuDevicePrimaryCtxRelease_v2");
-    private static final MethodHandle cuCtxSetCurrent = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuCtxSetCurrent");
-    private static final MethodHandle cuCtxSynchronize = BIND.bind(FunctionDescriptor.of(JAVA_INT), "cuCtxSynchronize");
-    private static final MethodHandle cuMemGetInfo = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuMemGetInfo_v2");
-    private static final MethodHandle cuMemAlloc = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), "cuMemAlloc_v2");
-    private static final MethodHandle cuMemFree = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_LONG), "cuMemFree_v2");
-    private static final MethodHandle cuMemsetD8Async = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS), "cuMemsetD8Async");
-    private static final MethodHandle cuMemcpyHtoDAsync = BIND.bind(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS), "cuMemcpyHtoDAsync_v2");
-    private static final MethodHandle cuMemcpyDtoHAsync = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), "cuMemcpyDtoHAsync_v2");
-    private static final MethodHandle cuStreamCreate = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
-    private static final MethodHandle cuStreamDestroy = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
-    private static final MethodHandle cuStreamSynchronize = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamSynchronize");
-    private static final MethodHandle cuEventCreate = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuEventCreate");
-    private static final MethodHandle cuEventRecord = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuEventRecord");
-    private static final MethodHandle cuEventSynchronize = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventSynchronize");
-    // CUDA 13 maps cuEventElapsedTime to _v2 (added in 12.8, same signature); older drivers have only the plain one.
-    private static final MethodHandle cuEventElapsedTime = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuEventElapsedTime_v2", "cuEventElapsedTime");
-    private static final MethodHandle cuEventDestroy = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventDestroy_v2");
-    private static final MethodHandle cuModuleLoadData = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadData");
-    private static final MethodHandle cuModuleUnload = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuModuleUnload");
-    private static final MethodHandle cuModuleGetFunction = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuModuleGetFunction");
-    private static final MethodHandle cuLaunchKernel = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS,
-            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuLaunchKernel");
+    private static final MethodHandle cuGetErrorName = BIND.bind(Downcalls.cuGetErrorName);
+    private static final MethodHandle cuGetErrorString = BIND.bind(Downcalls.cuGetErrorString);
+    private static final MethodHandle cuInit = BIND.bind(Downcalls.cuInit);
+    private static final MethodHandle cuDriverGetVersion = BIND.bind(Downcalls.cuDriverGetVersion);
+    private static final MethodHandle cuDeviceGetCount = BIND.bind(Downcalls.cuDeviceGetCount);
+    private static final MethodHandle cuDeviceGet = BIND.bind(Downcalls.cuDeviceGet);
+    private static final MethodHandle cuDeviceGetName = BIND.bind(Downcalls.cuDeviceGetName);
+    private static final MethodHandle cuDeviceGetAttribute = BIND.bind(Downcalls.cuDeviceGetAttribute);
+    private static final MethodHandle cuDevicePrimaryCtxRetain = BIND.bind(Downcalls.cuDevicePrimaryCtxRetain);
+    private static final MethodHandle cuDevicePrimaryCtxRelease = BIND.bind(Downcalls.cuDevicePrimaryCtxRelease);
+    private static final MethodHandle cuCtxSetCurrent = BIND.bind(Downcalls.cuCtxSetCurrent);
+    private static final MethodHandle cuCtxSynchronize = BIND.bind(Downcalls.cuCtxSynchronize);
+    private static final MethodHandle cuMemGetInfo = BIND.bind(Downcalls.cuMemGetInfo);
+    private static final MethodHandle cuMemAlloc = BIND.bind(Downcalls.cuMemAlloc);
+    private static final MethodHandle cuMemFree = BIND.bind(Downcalls.cuMemFree);
+    private static final MethodHandle cuMemsetD8Async = BIND.bind(Downcalls.cuMemsetD8Async);
+    private static final MethodHandle cuMemcpyHtoDAsync = BIND.bind(Downcalls.cuMemcpyHtoDAsync);
+    private static final MethodHandle cuMemcpyDtoHAsync = BIND.bind(Downcalls.cuMemcpyDtoHAsync);
+    private static final MethodHandle cuStreamCreate = BIND.bind(Downcalls.cuStreamCreate);
+    private static final MethodHandle cuStreamDestroy = BIND.bind(Downcalls.cuStreamDestroy);
+    private static final MethodHandle cuStreamSynchronize = BIND.bind(Downcalls.cuStreamSynchronize);
+    private static final MethodHandle cuEventCreate = BIND.bind(Downcalls.cuEventCreate);
+    private static final MethodHandle cuEventRecord = BIND.bind(Downcalls.cuEventRecord);
+    private static final MethodHandle cuEventSynchronize = BIND.bind(Downcalls.cuEventSynchronize);
+    private static final MethodHandle cuEventElapsedTime = BIND.bind(Downcalls.cuEventElapsedTime);
+    private static final MethodHandle cuEventDestroy = BIND.bind(Downcalls.cuEventDestroy);
+    private static final MethodHandle cuModuleLoadData = BIND.bind(Downcalls.cuModuleLoadData);
+    private static final MethodHandle cuModuleUnload = BIND.bind(Downcalls.cuModuleUnload);
+    private static final MethodHandle cuModuleGetFunction = BIND.bind(Downcalls.cuModuleGetFunction);
+    private static final MethodHandle cuLaunchKernel = BIND.bind(Downcalls.cuLaunchKernel);
 
     private static final Outcome<Driver> INSTANCE = BIND.outcome().map(Driver::new);
 

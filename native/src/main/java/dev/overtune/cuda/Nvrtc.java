@@ -24,16 +24,31 @@ public final class Nvrtc {
     public static final int NVRTC_ERROR_INVALID_OPTION = 5;
     public static final int NVRTC_ERROR_COMPILATION = 6;
 
+    /** Every function bound below, as its C prototype in nvrtc.h reads; a class of its own so that reading it loads no library. */
+    static final class Downcalls {
+        static final Downcall nvrtcGetErrorString = Downcall.of(FunctionDescriptor.of(ADDRESS, JAVA_INT), "nvrtcGetErrorString");
+        static final Downcall nvrtcVersion = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcVersion");
+        static final Downcall nvrtcCreateProgram = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS), "nvrtcCreateProgram");
+        static final Downcall nvrtcCompileProgram = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), "nvrtcCompileProgram");
+        static final Downcall nvrtcGetProgramLogSize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetProgramLogSize");
+        static final Downcall nvrtcGetProgramLog = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetProgramLog");
+        static final Downcall nvrtcGetPTXSize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTXSize");
+        static final Downcall nvrtcGetPTX = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTX");
+        static final Downcall nvrtcDestroyProgram = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "nvrtcDestroyProgram");
+
+        private Downcalls() {}
+    }
+
     private static final Binder BIND = new Binder(NativeLibrary.locate(LibrarySpec.NVRTC));
-    private static final MethodHandle nvrtcGetErrorString = BIND.bind(FunctionDescriptor.of(ADDRESS, JAVA_INT), "nvrtcGetErrorString");
-    private static final MethodHandle nvrtcVersion = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcVersion");
-    private static final MethodHandle nvrtcCreateProgram = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS), "nvrtcCreateProgram");
-    private static final MethodHandle nvrtcCompileProgram = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), "nvrtcCompileProgram");
-    private static final MethodHandle nvrtcGetProgramLogSize = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetProgramLogSize");
-    private static final MethodHandle nvrtcGetProgramLog = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetProgramLog");
-    private static final MethodHandle nvrtcGetPTXSize = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTXSize");
-    private static final MethodHandle nvrtcGetPTX = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTX");
-    private static final MethodHandle nvrtcDestroyProgram = BIND.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "nvrtcDestroyProgram");
+    private static final MethodHandle nvrtcGetErrorString = BIND.bind(Downcalls.nvrtcGetErrorString);
+    private static final MethodHandle nvrtcVersion = BIND.bind(Downcalls.nvrtcVersion);
+    private static final MethodHandle nvrtcCreateProgram = BIND.bind(Downcalls.nvrtcCreateProgram);
+    private static final MethodHandle nvrtcCompileProgram = BIND.bind(Downcalls.nvrtcCompileProgram);
+    private static final MethodHandle nvrtcGetProgramLogSize = BIND.bind(Downcalls.nvrtcGetProgramLogSize);
+    private static final MethodHandle nvrtcGetProgramLog = BIND.bind(Downcalls.nvrtcGetProgramLog);
+    private static final MethodHandle nvrtcGetPTXSize = BIND.bind(Downcalls.nvrtcGetPTXSize);
+    private static final MethodHandle nvrtcGetPTX = BIND.bind(Downcalls.nvrtcGetPTX);
+    private static final MethodHandle nvrtcDestroyProgram = BIND.bind(Downcalls.nvrtcDestroyProgram);
 
     private static final Outcome<Nvrtc> INSTANCE = BIND.outcome().map(Nvrtc::new);
 

@@ -87,10 +87,10 @@ class NativeLibraryTest {
         Outcome<NativeLibrary> libc = NativeLibrary.locate(new LibrarySpec("the NVIDIA driver", "X_UNSET", List.of("libc.so.6"), "-"), Map.of(), List.of());
         assertTrue(libc.available(), libc.reason());
         Binder binder = new Binder(libc);
-        assertNotNull(binder.bind(FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), "strlen"));
-        assertNull(binder.bind(FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), "cuInit"));
-        assertNull(binder.bindOptional(FunctionDescriptor.of(ValueLayout.JAVA_INT), "cuOptionalThing"));
-        assertNull(binder.bind(FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), "cuMemAlloc_v2", "cuMemAlloc"));
+        assertNotNull(binder.bind(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), "strlen")));
+        assertNull(binder.bind(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), "cuInit")));
+        assertNull(binder.bindOptional(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_INT), "cuOptionalThing")));
+        assertNull(binder.bind(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), "cuMemAlloc_v2", "cuMemAlloc")));
         String reason = binder.outcome().reason();
         assertEquals("libc.so.6 lacks cuInit, cuMemAlloc_v2: it is not the NVIDIA driver or is too old for overtune (needs CUDA 12 or newer)", reason);
     }
@@ -99,14 +99,14 @@ class NativeLibraryTest {
     void aFallbackNameIsUsedWhenThePreferredOneIsAbsent() {
         Outcome<NativeLibrary> libc = NativeLibrary.locate(new LibrarySpec("libc", "X_UNSET", List.of("libc.so.6"), "-"), Map.of(), List.of());
         Binder binder = new Binder(libc);
-        assertNotNull(binder.bind(FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), "strlen_v2_absent", "strlen"));
+        assertNotNull(binder.bind(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), "strlen_v2_absent", "strlen")));
         assertTrue(binder.outcome().available(), binder.outcome().reason());
     }
 
     @Test
     void bindingAMissingLibraryGivesItsReason() {
         Binder binder = new Binder(Outcome.missing("no such library here"));
-        assertNull(binder.bind(FunctionDescriptor.of(ValueLayout.JAVA_INT), "cuInit"));
+        assertNull(binder.bind(Downcall.of(FunctionDescriptor.of(ValueLayout.JAVA_INT), "cuInit")));
         assertEquals("no such library here", binder.outcome().reason());
     }
 }
