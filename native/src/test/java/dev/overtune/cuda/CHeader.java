@@ -39,14 +39,11 @@ record CHeader(Map<String, String> typedefs, Map<String, CPrototype> prototypes)
             String code = preprocess(text, renames);
             for (String statement : statements(code)) {
                 String s = DECORATION.matcher(statement).replaceAll(" ").strip().replaceAll("\\s+", " ");
+                Matcher function = FUNCTION.matcher(s);
                 if (s.startsWith("typedef ")) {
                     typedef(s.substring(8), typedefs);
-                } else if (!s.startsWith("extern \"C\"") && FUNCTION.matcher(s).matches()) {
-                    Matcher m = FUNCTION.matcher(s);
-                    m.matches();
-                    if (!m.group(1).isBlank()) {
-                        declared.add(new CPrototype(m.group(2), m.group(1).strip(), parameters(m.group(3))));
-                    }
+                } else if (function.matches() && !function.group(1).isBlank()) {
+                    declared.add(new CPrototype(function.group(2), function.group(1).strip(), parameters(function.group(3))));
                 }
             }
         }
