@@ -149,8 +149,8 @@ public final class GpuCheck {
             return new Extra(check, "NOT RUN", "no CUDA device: " + device.reason());
         }
         // The backend owns the device and closes it.
-        try (CudaBackend cuda = new CudaBackend(device.orElseThrow())) {
-            return new Extra(check, "MEASURED", cuda.device().name() + ": " + Gpt2StepThroughput.measure(cuda.device(), cuda::compile).describe());
+        try (CudaBackend cuda = new CudaBackend(device.orElseThrow(), Cublas.Precision.BF16)) {
+            return new Extra(check, "MEASURED", cuda.device().name() + ": " + Gpt2StepThroughput.measure(cuda).describe());
         } catch (RuntimeException e) {
             return new Extra(check, "FAILED", e.toString());
         }
