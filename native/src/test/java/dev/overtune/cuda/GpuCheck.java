@@ -139,7 +139,7 @@ public final class GpuCheck {
         if (row.passed == 0) {
             return new Extra(check, "NOT RUN", row.note.isEmpty() ? "exec.CudaBackendGpuTest ran nothing" : row.note);
         }
-        return new Extra(check, "PASSED", row.passed + " tests of exec.CudaBackendGpuTest (five fixtures' train graphs, FP32 and TF32)");
+        return new Extra(check, "PASSED", row.passed + " tests of exec.CudaBackendGpuTest (the fixtures' train graphs at FP32 and BF16, TF32)");
     }
 
     private static Extra gpt2Throughput() {
