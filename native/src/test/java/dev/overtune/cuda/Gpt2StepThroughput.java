@@ -44,7 +44,7 @@ final class Gpt2StepThroughput {
         try (Arena arena = Arena.ofConfined()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             params.initialize(1);
-            String precision = describe(backend.precision());
+            String precision = backend.trainingPrecision() + ": " + describe(backend.precision());
             try (Trainer t = new Trainer(backend.trainingStates(), model, params, config, arena)) {
                 fill(t.batch(), model.vocabSize());
                 for (int i = 0; i < WARMUP_STEPS; i++) {

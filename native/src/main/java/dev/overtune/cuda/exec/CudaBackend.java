@@ -51,7 +51,8 @@ public final class CudaBackend implements Backend, TrainingState.Source {
     /**
      * Training keeps parameters, gradients and AdamW moments on the device for the whole run; the graph
      * runs through {@link CudaProgram#bindDevice}, and only the batch goes up and the loss comes down.
-     * The states compute as this backend does: {@link Precision#BF16_COMPUTE} on a BF16 backend.
+     * Their graph is compiled by this backend, so the states compute as it does ({@link #trainingPrecision()}):
+     * bf16 GEMM operands cast inside the graph on a BF16 backend, FP32 masters, gradients and moments always.
      */
     @Override
     public TrainingState.Factory trainingStates() {
@@ -88,7 +89,7 @@ public final class CudaBackend implements Backend, TrainingState.Source {
                     device.upload(arena.allocateFrom(ValueLayout.JAVA_BYTE, plan.constants()), constants);
                 }
             }
-            return new CudaProgram(device, Precision.of(precision), plan, module, block, constants);
+            return new CudaProgram(device, plan, module, block, constants);
         } catch (RuntimeException e) {
             if (constants != null) {
                 constants.close();

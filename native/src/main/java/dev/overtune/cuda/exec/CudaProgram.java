@@ -8,7 +8,6 @@ import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.train.DeviceProgram;
-import dev.overtune.cuda.train.Precision;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 
@@ -25,15 +24,13 @@ import java.util.Map;
  */
 public final class CudaProgram implements Backend.Program, DeviceProgram {
     private final CudaDevice device;
-    private final Precision precision;
     private final ExecutionPlan plan;
     private final CudaModule module;
     private final DeviceMemory block;
     private final DeviceMemory constants;
 
-    CudaProgram(CudaDevice device, Precision precision, ExecutionPlan plan, CudaModule module, DeviceMemory block, DeviceMemory constants) {
+    CudaProgram(CudaDevice device, ExecutionPlan plan, CudaModule module, DeviceMemory block, DeviceMemory constants) {
         this.device = device;
-        this.precision = precision;
         this.plan = plan;
         this.module = module;
         this.block = block;
@@ -42,11 +39,6 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
 
     public ExecutionPlan plan() {
         return plan;
-    }
-
-    @Override
-    public Precision precision() {
-        return precision;
     }
 
     private Graph graph() {

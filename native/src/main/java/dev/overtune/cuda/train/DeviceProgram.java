@@ -15,11 +15,6 @@ public interface DeviceProgram extends AutoCloseable {
     /** Binds device tensors to the graph's inputs and outputs by name, as {@link Backend.Program#bind} does host tensors. */
     Backend.Binding bindDevice(Map<String, DeviceTensor> inputs, Map<String, DeviceTensor> outputs);
 
-    /** What the graph's GEMMs compute in; its inputs and outputs are FP32 either way. */
-    default Precision precision() {
-        return Precision.FP32;
-    }
-
     @Override
     void close();
 }

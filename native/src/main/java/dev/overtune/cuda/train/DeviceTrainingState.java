@@ -83,8 +83,8 @@ public final class DeviceTrainingState implements TrainingState {
 
     /**
      * States for {@link dev.overtune.train.Trainer}: the train graph compiled by the CUDA executor
-     * (its program must run on this device's stream) and bound to the FP32 masters; it computes in
-     * its program's {@link DeviceProgram#precision()} (BF16 programs cast inside the graph).
+     * (its program must run on this device's stream) and bound to the FP32 masters; it computes at the
+     * precision the compiler gives it (a BF16 program casts its GEMM operands inside the graph).
      */
     public static TrainingState.Factory factory(CudaDevice device, Function<Graph, DeviceProgram> compiler) {
         return (model, params, adam, batch, arena) -> new DeviceTrainingState(device, compiler, model, params, adam, batch, arena);
@@ -144,11 +144,6 @@ public final class DeviceTrainingState implements TrainingState {
 
     private static DeviceTensor tensor(DeviceMemory memory, HostTensor like) {
         return DeviceTensor.of(memory, like.dtype(), like.shape());
-    }
-
-    /** What the graph's GEMMs compute in (its program's); AdamW always updates the FP32 masters. */
-    public Precision precision() {
-        return program.precision();
     }
 
     @Override
