@@ -73,10 +73,8 @@ final class DemoCommand implements Callable<Integer> {
             scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
         }
-        if (backendOption.choice != BackendOption.Choice.cpu) {
-            pretrain.addAll(List.of("--backend", backendOption.choice.name()));
-            scan.addAll(List.of("--backend", backendOption.choice.name()));
-        }
+        pretrain.addAll(backendOption.forwarded());
+        scan.addAll(backendOption.forwarded());
         if (threads != null) {
             pretrain.addAll(List.of("--threads", threads.toString()));
             scan.addAll(List.of("--threads", threads.toString()));

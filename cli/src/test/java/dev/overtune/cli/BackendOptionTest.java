@@ -3,6 +3,7 @@ package dev.overtune.cli;
 import dev.overtune.cuda.BackendsNotice;
 import dev.overtune.cuda.CudaBackends;
 import dev.overtune.cuda.CudaDevice;
+import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.Outcome;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.UnitResult;
@@ -62,8 +63,52 @@ class BackendOptionTest {
     }
 
     private static Object parsedBackend(String... args) {
+        return parsed(args, "--backend");
+    }
+
+    private static Object parsed(String[] args, String option) {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args);
-        return parsed.subcommand().commandSpec().findOption("--backend").getValue();
+        return parsed.subcommand().commandSpec().findOption(option).getValue();
+    }
+
+    @Test
+    void everyCommandThatRunsGraphsTakesPrecisionAndDefaultsToTf32() {
+        String[][] commands = {{"demo"}, {"scan", "S", "--task", "t"}, {"pretrain", "--model", "tiny", "--corpus", "c", "--budgets", "1K", "--out", "o"},
+                {"finetune", "tiny", "--text", "t"}, {"eval", "c", "--text", "t"}};
+        for (String[] command : commands) {
+            assertEquals(null, parsed(command, "--precision"), command[0] + ": not given");
+            for (BackendOption.PrecisionChoice p : BackendOption.PrecisionChoice.values()) {
+                assertEquals(p, parsed(concat(command, "--backend", "cuda", "--precision", p.name()), "--precision"), command[0] + " --precision " + p);
+            }
+        }
+        BackendOption option = new BackendOption();
+        assertEquals(BackendOption.PrecisionChoice.tf32, option.precision());
+        assertEquals(Cublas.Precision.TF32, option.precision().gemms);
+        assertEquals(Cublas.Precision.FP32, BackendOption.PrecisionChoice.fp32.gemms);
+        assertEquals(Cublas.Precision.BF16, BackendOption.PrecisionChoice.bf16.gemms);
+        assertEquals(List.of(), option.forwarded(), "the defaults are not handed on");
+        option.choice = BackendOption.Choice.cuda;
+        option.precision = BackendOption.PrecisionChoice.bf16;
+        assertEquals(List.of("--backend", "cuda", "--precision", "bf16"), option.forwarded());
+    }
+
+    @Test
+    void anUnknownPrecisionIsAUsageErrorListingTheChoices() {
+        assertOneLineError(run("eval", series.resolve("step1").toString(), "--text", text.toString(), "--precision", "fp16"),
+                ExitCodes.USAGE, "--precision", "fp16", "fp32, tf32, bf16");
+    }
+
+    @Test
+    void precisionOnTheCpuIsIgnoredSayingSoOnce() {
+        BackendOption.resetPrecisionNotice();
+        String[] eval = {"eval", series.resolve("step1").toString(), "--text", text.toString(), "--seq-len", "32", "--format", "json"};
+        MainTest.Run bf16 = run(concat(eval, "--precision", "bf16"));
+        assertEquals(ExitCodes.OK, bf16.code(), bf16.err());
+        String notice = "overtune: --precision bf16 applies to the CUDA backend only; onnxruntime-cpu computes in FP32";
+        assertTrue(bf16.err().contains(notice), bf16.err());
+        assertEquals(run(eval).out(), bf16.out(), "the CPU's results do not change");
+        MainTest.Run again = run(concat(eval, "--precision", "fp32"));
+        assertTrue(!again.err().contains("--precision"), "once per process: " + again.err());
     }
 
     @Test
@@ -88,10 +133,12 @@ class BackendOptionTest {
                 {"finetune", "tiny", "--text", text.toString(), "--steps", "2", "--batch", "2", "--seq-len", "32", "--save", tmp.resolve("ft").toString()},
                 {"eval", series.resolve("step1").toString(), "--text", text.toString()}};
         for (String[] command : commands) {
-            MainTest.Run r = run(concat(command, "--backend", "cuda"));
-            assertOneLineError(r, ExitCodes.UNAVAILABLE, "--backend cuda: ", reason);
-            try (Stream<Path> written = Files.list(tmp)) {
-                assertEquals(List.of(), written.toList(), command[0] + " wrote something");
+            for (String[] precision : new String[][] {{}, {"--precision", "bf16"}}) {
+                MainTest.Run r = run(concat(concat(command, "--backend", "cuda"), precision));
+                assertOneLineError(r, ExitCodes.UNAVAILABLE, "--backend cuda: ", reason);
+                try (Stream<Path> written = Files.list(tmp)) {
+                    assertEquals(List.of(), written.toList(), command[0] + " wrote something");
+                }
             }
         }
     }

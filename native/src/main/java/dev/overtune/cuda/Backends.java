@@ -38,12 +38,20 @@ public final class Backends {
 
     /** As {@link #select(String, Consumer)}, with ONNX Runtime on {@code cpuThreads} intra-op threads when the CPU is taken. */
     public static Backend select(String choice, int cpuThreads, Consumer<String> notice) {
+        return select(choice, Cublas.Precision.TF32, cpuThreads, notice);
+    }
+
+    /**
+     * As {@link #select(String, int, Consumer)}, the GPU's GEMMs at {@code gemms}; the CPU computes in
+     * FP32 whatever it is (ONNX Runtime CPU has no TF32 or BF16 GEMMs).
+     */
+    public static Backend select(String choice, Cublas.Precision gemms, int cpuThreads, Consumer<String> notice) {
         return switch (choice == null ? "" : choice.toLowerCase(Locale.ROOT)) {
             case "cpu" -> new OrtBackend(cpuThreads);
             case "cuda" -> {
                 Outcome<CudaDevice> device = CudaBackends.open();
                 if (device instanceof Outcome.Available<CudaDevice>(CudaDevice d)) {
-                    yield new CudaBackend(d);
+                    yield new CudaBackend(d, gemms);
                 }
                 throw new BackendException("--backend cuda: " + device.reason());
             }

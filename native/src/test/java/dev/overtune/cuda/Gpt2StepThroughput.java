@@ -1,9 +1,6 @@
 package dev.overtune.cuda;
 
-import dev.overtune.cuda.train.DeviceProgram;
-import dev.overtune.cuda.train.DeviceTrainingState;
-import dev.overtune.cuda.train.Precision;
-import dev.overtune.graph.Graph;
+import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
@@ -15,13 +12,14 @@ import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 
 /**
  * GPT-2-124M (d 768, 12 layers, 12 heads, vocab 50257, context 1024) training steps on the device:
  * tokens per second and model FLOPs utilisation against the card's BF16 dense peak. Model FLOPs per
  * token are 6N + 12·L·d·T (N trainable parameters, the PaLM appendix B count with attention), so the
- * figure is comparable with nanoGPT-style reports. Bounded in time for gpu-check.
+ * figure is comparable with nanoGPT-style reports. Runs at the backend's precision (gpu-check gives
+ * it a BF16 one: BF16 GEMM operands, FP32 accumulation and masters) and says which it measured.
+ * Bounded in time for gpu-check.
  */
 final class Gpt2StepThroughput {
     static final int BATCH = 8;
@@ -39,21 +37,15 @@ final class Gpt2StepThroughput {
 
     private Gpt2StepThroughput() {}
 
-    static Result measure(CudaDevice device, Function<Graph, DeviceProgram> compiler) {
+    static Result measure(CudaBackend backend) {
+        CudaDevice device = backend.device();
         LanguageModel model = ModelConfigs.resolve("gpt2-124m");
         TrainConfig config = new TrainConfig(BATCH, SEQ, new LrSchedule(6e-4, 6e-5, 2, 1000), AdamW.Config.defaults(), 1.0);
         try (Arena arena = Arena.ofConfined()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             params.initialize(1);
-            String precision = "BF16 compute, FP32 masters";
-            Trainer trainer;
-            try {
-                trainer = new Trainer(DeviceTrainingState.factory(device, compiler, Precision.BF16_COMPUTE), model, params, config, arena);
-            } catch (RuntimeException refused) {
-                precision = "FP32 (BF16 inputs refused: " + refused.getMessage() + ")";
-                trainer = new Trainer(DeviceTrainingState.factory(device, compiler, Precision.FP32), model, params, config, arena);
-            }
-            try (Trainer t = trainer) {
+            String precision = backend.trainingPrecision() + ": " + describe(backend.precision());
+            try (Trainer t = new Trainer(backend.trainingStates(), model, params, config, arena)) {
                 fill(t.batch(), model.vocabSize());
                 for (int i = 0; i < WARMUP_STEPS; i++) {
                     t.step();
@@ -78,6 +70,14 @@ final class Gpt2StepThroughput {
                 return new Result(precision, steps, seconds, tokensPerSecond, flopsPerToken, mfu);
             }
         }
+    }
+
+    static String describe(Cublas.Precision gemms) {
+        return switch (gemms) {
+            case BF16 -> "BF16 compute (bf16 GEMM operands, FP32 accumulation), FP32 masters";
+            case TF32 -> "TF32 GEMMs, FP32 masters";
+            case FP32 -> "FP32 GEMMs, FP32 masters";
+        };
     }
 
     /** Any tokens do for timing: a fixed pseudo-random batch, every position scored. */

@@ -139,7 +139,7 @@ public final class GpuCheck {
         if (row.passed == 0) {
             return new Extra(check, "NOT RUN", row.note.isEmpty() ? "exec.CudaBackendGpuTest ran nothing" : row.note);
         }
-        return new Extra(check, "PASSED", row.passed + " tests of exec.CudaBackendGpuTest (five fixtures' train graphs, FP32 and TF32)");
+        return new Extra(check, "PASSED", row.passed + " tests of exec.CudaBackendGpuTest (the fixtures' train graphs at FP32 and BF16, TF32)");
     }
 
     private static Extra gpt2Throughput() {
@@ -149,8 +149,8 @@ public final class GpuCheck {
             return new Extra(check, "NOT RUN", "no CUDA device: " + device.reason());
         }
         // The backend owns the device and closes it.
-        try (CudaBackend cuda = new CudaBackend(device.orElseThrow())) {
-            return new Extra(check, "MEASURED", cuda.device().name() + ": " + Gpt2StepThroughput.measure(cuda.device(), cuda::compile).describe());
+        try (CudaBackend cuda = new CudaBackend(device.orElseThrow(), Cublas.Precision.BF16)) {
+            return new Extra(check, "MEASURED", cuda.device().name() + ": " + Gpt2StepThroughput.measure(cuda).describe());
         } catch (RuntimeException e) {
             return new Extra(check, "FAILED", e.toString());
         }

@@ -21,9 +21,11 @@ final class CostReport {
         return 2L * c.m() * c.n() * c.k() * c.batch();
     }
 
-    /** Bytes a GEMM call reads and writes once each (FP32 operands). */
-    static long bytes(GemmCall c) {
-        return 4L * c.batch() * ((long) c.m() * c.k() + (long) c.k() * c.n() + (long) c.m() * c.n());
+    /** Bytes a GEMM call reads and writes once each (operands at its precision, FP32 output). */
+    static long bytes(Step.Gemm g) {
+        GemmCall c = g.call();
+        long operands = (long) g.precision().inputBytes() * ((long) c.m() * c.k() + (long) c.k() * c.n());
+        return c.batch() * (operands + 4L * c.m() * c.n());
     }
 
     /** The kind of a launch: its node's op, its part where a node has several, and its grid. */
@@ -54,7 +56,7 @@ final class CostReport {
         StringBuilder sb = new StringBuilder(plan.describe()).append('\n');
         List<Step.Gemm> gemms = plan.steps().stream().filter(s -> s instanceof Step.Gemm).map(s -> (Step.Gemm) s).toList();
         long gemmFlops = gemms.stream().mapToLong(g -> flops(g.call())).sum();
-        long gemmBytes = gemms.stream().mapToLong(g -> bytes(g.call())).sum();
+        long gemmBytes = gemms.stream().mapToLong(CostReport::bytes).sum();
         sb.append(String.format("GEMMs: %d calls, %.4g FLOPs, %s read and written%n", gemms.size(), (double) gemmFlops, size(gemmBytes)));
 
         List<Step.Kernel> kernels = plan.steps().stream().filter(s -> s instanceof Step.Kernel).map(s -> (Step.Kernel) s).toList();

@@ -18,7 +18,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * Runs IR graphs on one GPU: each graph is lowered ({@link GraphLowering}), its kernels compiled by
  * NVRTC for the device, its intermediates given one device block; MatMuls go to cuBLAS at TF32 by
- * default ({@link Cublas.Precision#FP32} for exact FP32). Owns the device and closes it.
+ * default, {@link Cublas.Precision#FP32} for exact FP32, or {@link Cublas.Precision#BF16}: every GEMM
+ * reads bf16 copies of its operands cast just before it, accumulates and writes FP32, and all else
+ * (parameters, gradients, moments, softmax, norms, the loss) stays FP32. Owns the device and closes it.
  */
 public final class CudaBackend implements Backend, TrainingState.Source {
     private final CudaDevice device;
@@ -29,9 +31,6 @@ public final class CudaBackend implements Backend, TrainingState.Source {
     }
 
     public CudaBackend(CudaDevice device, Cublas.Precision precision) {
-        if (precision == Cublas.Precision.BF16) {
-            throw new IllegalArgumentException("the CUDA backend's GEMMs take FP32 operands: choose TF32 or FP32, not BF16");
-        }
         this.device = device;
         this.precision = precision;
     }
@@ -52,15 +51,22 @@ public final class CudaBackend implements Backend, TrainingState.Source {
     /**
      * Training keeps parameters, gradients and AdamW moments on the device for the whole run; the graph
      * runs through {@link CudaProgram#bindDevice}, and only the batch goes up and the loss comes down.
+     * Their graph is compiled by this backend, so the states compute as it does ({@link #trainingPrecision()}):
+     * bf16 GEMM operands cast inside the graph on a BF16 backend, FP32 masters, gradients and moments always.
      */
     @Override
     public TrainingState.Factory trainingStates() {
-        return DeviceTrainingState.factory(device, this::compile, Precision.FP32);
+        return DeviceTrainingState.factory(device, this::compile);
+    }
+
+    /** What this backend's training states compute in. */
+    public Precision trainingPrecision() {
+        return Precision.of(precision);
     }
 
     @Override
     public CudaProgram compile(Graph graph) {
-        ExecutionPlan plan = GraphLowering.lower(graph);
+        ExecutionPlan plan = GraphLowering.lower(graph, precision);
         CudaModule module;
         try {
             module = device.compile(graph.name() + ".cu", plan.source());
@@ -83,7 +89,7 @@ public final class CudaBackend implements Backend, TrainingState.Source {
                     device.upload(arena.allocateFrom(ValueLayout.JAVA_BYTE, plan.constants()), constants);
                 }
             }
-            return new CudaProgram(device, precision, plan, module, block, constants);
+            return new CudaProgram(device, plan, module, block, constants);
         } catch (RuntimeException e) {
             if (constants != null) {
                 constants.close();

@@ -5,7 +5,6 @@ import dev.overtune.backend.Backend.Binding;
 import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.train.DeviceProgram;
@@ -25,15 +24,13 @@ import java.util.Map;
  */
 public final class CudaProgram implements Backend.Program, DeviceProgram {
     private final CudaDevice device;
-    private final Cublas.Precision precision;
     private final ExecutionPlan plan;
     private final CudaModule module;
     private final DeviceMemory block;
     private final DeviceMemory constants;
 
-    CudaProgram(CudaDevice device, Cublas.Precision precision, ExecutionPlan plan, CudaModule module, DeviceMemory block, DeviceMemory constants) {
+    CudaProgram(CudaDevice device, ExecutionPlan plan, CudaModule module, DeviceMemory block, DeviceMemory constants) {
         this.device = device;
-        this.precision = precision;
         this.plan = plan;
         this.module = module;
         this.block = block;
@@ -83,7 +80,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
                 pointers[i] = staging == null ? 0 : staging.pointer() + offsets[i];
             }
             SlotAddresses addresses = addresses(pointers);
-            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, addresses, module::function, arena);
+            DeviceLaunches launches = new DeviceLaunches(device, plan, addresses, module::function, arena);
             return new HostBinding(in, pointers, addresses, out, launches, staging, arena);
         } catch (RuntimeException e) {
             arena.close();
@@ -110,7 +107,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
         Arena arena = Arena.ofShared();
         try {
             SlotAddresses addresses = addresses(pointers);
-            DeviceLaunches launches = new DeviceLaunches(device, precision, plan, addresses, module::function, arena);
+            DeviceLaunches launches = new DeviceLaunches(device, plan, addresses, module::function, arena);
             for (Map.Entry<String, DeviceTensor> e : outputs.entrySet()) {
                 Value v = BindingCheck.output(graph(), e.getKey());
                 DeviceTensor t = e.getValue();

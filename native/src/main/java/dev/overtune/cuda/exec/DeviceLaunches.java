@@ -22,20 +22,18 @@ final class DeviceLaunches {
 
     private record KernelLaunch(MemorySegment function, int blocks, KernelArgs args) implements Launch {}
 
-    private record GemmLaunch(GemmCall call, long a, long b, long c) implements Launch {}
+    /** a, b and c are the operands' first-matrix addresses. */
+    private record GemmLaunch(GemmCall call, Cublas.Precision precision, long a, long b, long c) implements Launch {}
 
     private final CudaDevice device;
-    private final Cublas.Precision precision;
     private final List<Launch> launches = new ArrayList<>();
 
     /**
      * @param addresses the device addresses of this binding's slots
      * @param function the CUfunction of a kernel by its full name
      */
-    DeviceLaunches(CudaDevice device, Cublas.Precision precision, ExecutionPlan plan, SlotAddresses addresses,
-                   Function<String, MemorySegment> function, Arena arena) {
+    DeviceLaunches(CudaDevice device, ExecutionPlan plan, SlotAddresses addresses, Function<String, MemorySegment> function, Arena arena) {
         this.device = device;
-        this.precision = precision;
         for (Step step : plan.steps()) {
             switch (step) {
                 case Step.Kernel k -> {
@@ -52,7 +50,8 @@ final class DeviceLaunches {
                     };
                     launches.add(new KernelLaunch(function.apply(k.function() + "_kernel"), blocks, args));
                 }
-                case Step.Gemm g -> launches.add(new GemmLaunch(g.call(), addresses.of(g.a()), addresses.of(g.b()), addresses.of(g.c())));
+                case Step.Gemm g -> launches.add(new GemmLaunch(g.call(), g.precision(), g.addressA(addresses.of(g.a())),
+                        g.addressB(addresses.of(g.b())), g.addressC(addresses.of(g.c()))));
             }
         }
     }
@@ -77,9 +76,8 @@ final class DeviceLaunches {
                 case KernelLaunch k -> device.launch(k.function(), k.blocks(), THREADS_PER_BLOCK, 0, k.args());
                 case GemmLaunch g -> {
                     GemmCall c = g.call();
-                    device.cublas().gemmStridedBatched(device.cublasHandle(), precision, c.transA(), c.transB(), c.m(), c.n(), c.k(), 1f,
-                            c.addressA(g.a()), c.lda(), c.strideA(), c.addressB(g.b()), c.ldb(), c.strideB(), 0f,
-                            c.addressC(g.c()), c.ldc(), c.strideC(), c.batch());
+                    device.cublas().gemmStridedBatched(device.cublasHandle(), g.precision(), c.transA(), c.transB(), c.m(), c.n(), c.k(), 1f,
+                            g.a(), c.lda(), c.strideA(), g.b(), c.ldb(), c.strideB(), 0f, g.c(), c.ldc(), c.strideC(), c.batch());
                 }
             }
         }

@@ -11,19 +11,6 @@ public record GemmCall(boolean transA, boolean transB, int m, int n, int k,
                        int ldb, long offsetB, long strideB,
                        int ldc, long offsetC, long strideC,
                        int batch) {
-    /** Byte address of the first A matrix, for A's slot at {@code base} (operands are FP32). */
-    public long addressA(long base) {
-        return base + Float.BYTES * offsetA;
-    }
-
-    public long addressB(long base) {
-        return base + Float.BYTES * offsetB;
-    }
-
-    public long addressC(long base) {
-        return base + Float.BYTES * offsetC;
-    }
-
     /** Multiply-adds this call performs. */
     public long multiplyAdds() {
         return (long) m * n * k * batch;

@@ -1,6 +1,8 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.BackendException;
+import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.KernelModule;
 import dev.overtune.graph.Constant;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
@@ -23,7 +25,9 @@ import java.util.Set;
  * Lowers an IR graph to an {@link ExecutionPlan}: MatMul to cuBLAS GEMM calls, Reshape to an alias,
  * every other node to one or two generated kernels ({@link NodeKernel#lower}); nodes no output
  * depends on are dropped; intermediates, and the scratch a node's launches share, get offsets in one
- * block by their lifetimes.
+ * block by their lifetimes. At {@link Cublas.Precision#BF16} each MatMul first casts both operands
+ * to bf16 copies in its own scratch ({@link Bf16Cast}), which its GEMMs read; every other value,
+ * gradients included, stays F32.
  */
 public final class GraphLowering {
     /** Comes first in the generated source: what NVRTC and a host C++ compiler both need. */
@@ -101,10 +105,14 @@ public final class GraphLowering {
             }
             """.formatted(Grid.LANES);
 
+    /** Defines ot_f32_to_bf16; a BF16 plan's source includes it verbatim, so NVRTC and the host compiler need no include path. */
+    static final String BF16_HEADER = "overtune_math.cuh";
+
     /** The byte-copy kernel every plan's source has (device-bound outputs are copied with it). */
     public static final String COPY_KERNEL = "overtune_copy_kernel";
 
     private final Graph graph;
+    private final Cublas.Precision precision;
     /** Reshape outputs point at the value whose storage they share. */
     private final Map<Value, Value> aliasOf = new IdentityHashMap<>();
     /** MatMul operands that read a last-two-axes Transpose's input transposed instead. */
@@ -112,12 +120,23 @@ public final class GraphLowering {
 
     private record Operand(Value storage, boolean transposed) {}
 
-    private GraphLowering(Graph graph) {
+    private GraphLowering(Graph graph, Cublas.Precision precision) {
         this.graph = graph;
+        this.precision = precision;
     }
 
+    /** The plan with exact FP32 GEMMs (the host tests' reference GEMM computes those). */
     public static ExecutionPlan lower(Graph graph) {
-        return new GraphLowering(graph).lower();
+        return lower(graph, Cublas.Precision.FP32);
+    }
+
+    /** The plan whose GEMMs all run at {@code precision}; BF16 adds the operand casts. */
+    public static ExecutionPlan lower(Graph graph, Cublas.Precision precision) {
+        return new GraphLowering(graph, precision).lower();
+    }
+
+    private boolean bf16() {
+        return precision == Cublas.Precision.BF16;
     }
 
     private ExecutionPlan lower() {
@@ -137,6 +156,7 @@ public final class GraphLowering {
         // Steps each node becomes, so that lifetimes count launches: [first step writing, last step reading].
         Map<Node, List<GemmCall>> gemmCalls = new IdentityHashMap<>();
         Map<Node, NodeLowering> kernels = new IdentityHashMap<>();
+        Map<Node, List<Long>> scratch = new IdentityHashMap<>();
         int[] firstStep = new int[live.size()];
         int[] lastStep = new int[live.size()];
         int steps = 0;
@@ -148,11 +168,18 @@ public final class GraphLowering {
                     Operand[] ops = matmulOperands.get(n);
                     List<GemmCall> calls = GemmLowering.calls(n.input(0).shape(), ops[0].transposed(), n.input(1).shape(), ops[1].transposed());
                     gemmCalls.put(n, calls);
-                    yield calls.size();
+                    if (!bf16()) {
+                        yield calls.size();
+                    }
+                    scratch.put(n, List.of(2 * ops[0].storage().shape().size(), 2 * ops[1].storage().shape().size()));
+                    yield 2 + calls.size();
                 }
                 default -> {
                     NodeLowering lowering = NodeKernel.lower(n, "node_" + n.id());
                     kernels.put(n, lowering);
+                    if (!lowering.scratchBytes().isEmpty()) {
+                        scratch.put(n, lowering.scratchBytes());
+                    }
                     yield lowering.kernels().size();
                 }
             };
@@ -189,10 +216,10 @@ public final class GraphLowering {
         // A node's scratch lives across its own launches only, after the values.
         Map<Node, Integer> firstScratch = new IdentityHashMap<>();
         for (int t = 0; t < live.size(); t++) {
-            NodeLowering lowering = kernels.get(live.get(t));
-            if (lowering != null && !lowering.scratchBytes().isEmpty()) {
+            List<Long> bytesOf = scratch.get(live.get(t));
+            if (bytesOf != null) {
                 firstScratch.put(live.get(t), lifetimes.size());
-                for (long bytes : lowering.scratchBytes()) {
+                for (long bytes : bytesOf) {
                     lifetimes.add(new Lifetime(bytes, firstStep[t], lastStep[t]));
                 }
             }
@@ -209,11 +236,28 @@ public final class GraphLowering {
         }
 
         StringBuilder source = new StringBuilder(PRELUDE);
+        if (bf16()) {
+            source.append(KernelModule.headers().get(BF16_HEADER));
+        }
         List<Step> plan = new ArrayList<>();
         for (Node n : live) {
             switch (n.op()) {
                 case Op.Reshape r -> { }
-                case Op.MatMul m -> plan.addAll(gemm(n, gemmCalls.get(n), slots));
+                case Op.MatMul m -> {
+                    Operand[] ops = matmulOperands.get(n);
+                    Slot left = slot(slots, ops[0].storage());
+                    Slot right = slot(slots, ops[1].storage());
+                    if (bf16()) {
+                        int first = firstScratch.get(n);
+                        left = cast(n, "left", ops[0], left, new Slot.Block(memory.offsets()[first]), source, plan);
+                        right = cast(n, "right", ops[1], right, new Slot.Block(memory.offsets()[first + 1]), source, plan);
+                    }
+                    // cuBLAS's A is our right operand, its B our left (GemmLowering).
+                    Slot c = slot(slots, n.output());
+                    for (GemmCall call : gemmCalls.get(n)) {
+                        plan.add(new Step.Gemm(n.name(), call, right, left, c, precision));
+                    }
+                }
                 default -> {
                     for (GeneratedKernel k : kernels.get(n).kernels()) {
                         source.append('\n').append(k.source());
@@ -331,12 +375,12 @@ public final class GraphLowering {
         return bytes.array();
     }
 
-    private List<Step> gemm(Node n, List<GemmCall> calls, Map<Value, Slot> slots) {
-        Operand left = matmulOperands.get(n)[0];
-        Operand right = matmulOperands.get(n)[1];
-        Slot a = slot(slots, right.storage());
-        Slot b = slot(slots, left.storage());
-        Slot c = slot(slots, n.output());
-        return calls.stream().<Step>map(call -> new Step.Gemm(n.name(), call, a, b, c)).toList();
+    /** Adds the cast of one operand's storage into its bf16 copy; returns the copy's slot for the GEMM. */
+    private static Slot cast(Node n, String side, Operand operand, Slot from, Slot copy, StringBuilder source, List<Step> plan) {
+        GeneratedKernel k = Bf16Cast.of("node_" + n.id() + "_bf16_" + side, operand.storage().shape().size());
+        source.append('\n').append(k.source());
+        List<Slot> args = k.args().stream().map(a -> a.equals(Bf16Cast.COPY) ? copy : from).toList();
+        plan.add(new Step.Kernel(n.name(), k.function(), k.items(), k.grid(), args, k.cost()));
+        return copy;
     }
 }

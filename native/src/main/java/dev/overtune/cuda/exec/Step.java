@@ -1,5 +1,7 @@
 package dev.overtune.cuda.exec;
 
+import dev.overtune.cuda.Cublas;
+
 import java.util.List;
 
 /** One launch of an execution plan, in order. */
@@ -18,6 +20,21 @@ public sealed interface Step {
         }
     }
 
-    /** A GEMM; a, b and c are the slots of cuBLAS's A, B and C operands (see {@link GemmCall}). */
-    record Gemm(String node, GemmCall call, Slot a, Slot b, Slot c) implements Step {}
+    /**
+     * A GEMM at {@code precision}; a, b and c are the slots of cuBLAS's A, B and C operands (see
+     * {@link GemmCall}): A and B hold {@code precision.inputBytes()}-byte elements, C is FP32.
+     */
+    record Gemm(String node, GemmCall call, Slot a, Slot b, Slot c, Cublas.Precision precision) implements Step {
+        public long addressA(long base) {
+            return base + (long) precision.inputBytes() * call.offsetA();
+        }
+
+        public long addressB(long base) {
+            return base + (long) precision.inputBytes() * call.offsetB();
+        }
+
+        public long addressC(long base) {
+            return base + (long) Float.BYTES * call.offsetC();
+        }
+    }
 }

@@ -71,7 +71,6 @@ public final class DeviceTrainingState implements TrainingState {
     private final DeviceMemory inputIds;
     private final DeviceMemory targets;
     private final DeviceMemory lossMask;
-    private final Bf16Copies bf16;
     private DeviceMemory anchor;
     private boolean anchored;
     private float anchorStrength;
@@ -84,14 +83,14 @@ public final class DeviceTrainingState implements TrainingState {
 
     /**
      * States for {@link dev.overtune.train.Trainer}: the train graph compiled by the CUDA executor
-     * (its program must run on this device's stream), parameters read as precision says.
+     * (its program must run on this device's stream) and bound to the FP32 masters; it computes at the
+     * precision the compiler gives it (a BF16 program casts its GEMM operands inside the graph).
      */
-    public static TrainingState.Factory factory(CudaDevice device, Function<Graph, DeviceProgram> compiler, Precision precision) {
-        return (model, params, adam, batch, arena) -> new DeviceTrainingState(device, compiler, precision, model, params, adam, batch, arena);
+    public static TrainingState.Factory factory(CudaDevice device, Function<Graph, DeviceProgram> compiler) {
+        return (model, params, adam, batch, arena) -> new DeviceTrainingState(device, compiler, model, params, adam, batch, arena);
     }
 
-    private DeviceTrainingState(CudaDevice device, Function<Graph, DeviceProgram> compiler, Precision precision,
-                                LanguageModel model, ParamStore hostParams, AdamW adam, Batch batch, Arena arena) {
+    private DeviceTrainingState(CudaDevice device, Function<Graph, DeviceProgram> compiler, LanguageModel model, ParamStore hostParams, AdamW adam, Batch batch, Arena arena) {
         this.device = device;
         this.driver = device.driver();
         this.layout = new ParamLayout(hostParams.specs());
@@ -121,11 +120,9 @@ public final class DeviceTrainingState implements TrainingState {
             this.inputIds = own(device.allocate(batch.inputIds().segment().byteSize(), "the batch's input ids"));
             this.targets = own(device.allocate(batch.targets().segment().byteSize(), "the batch's targets"));
             this.lossMask = own(device.allocate(batch.lossMask().segment().byteSize(), "the batch's loss mask"));
-            this.bf16 = precision == Precision.BF16_COMPUTE
-                    ? own(new Bf16Copies(device, own(device.load(KernelModule.ELEMENTWISE)), layout)) : null;
 
             this.program = own(compiler.apply(TrainingGraphs.train(model, batch.batchSize(), batch.seqLen())));
-            Map<String, DeviceTensor> inputs = new HashMap<>(bf16 != null ? bf16.tensors() : layout.tensors(params.pointer(), DType.F32));
+            Map<String, DeviceTensor> inputs = new HashMap<>(layout.tensors(params.pointer(), DType.F32));
             inputs.put(TrainingGraphs.INPUT_IDS, tensor(inputIds, batch.inputIds()));
             inputs.put(TrainingGraphs.TARGETS, tensor(targets, batch.targets()));
             inputs.put(TrainingGraphs.LOSS_MASK, tensor(lossMask, batch.lossMask()));
@@ -212,9 +209,6 @@ public final class DeviceTrainingState implements TrainingState {
                 device.launch(adamwKernel, oneThreadPerElement(run.count()), THREADS, 0, args);
             }
         }
-        if (bf16 != null) {
-            bf16.refresh(params);
-        }
     }
 
     @Override
@@ -241,9 +235,6 @@ public final class DeviceTrainingState implements TrainingState {
         upload(hostParams.flat().segment(), params);
         upload(adam.firstMoment().flat().segment(), firstMoment);
         upload(adam.secondMoment().flat().segment(), secondMoment);
-        if (bf16 != null) {
-            bf16.refresh(params);
-        }
         device.synchronize();
     }
 

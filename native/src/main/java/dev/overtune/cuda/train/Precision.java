@@ -1,15 +1,22 @@
 package dev.overtune.cuda.train;
 
+import dev.overtune.cuda.Cublas;
+
 /**
- * What the forward and backward read the parameters as. AdamW always updates the FP32 masters;
- * gradients are FP32 either way.
+ * What a training graph's GEMMs compute in. Parameters, gradients and AdamW moments are FP32
+ * masters either way, and the graph reads and writes them as FP32: the casts are inside the graph.
  */
 public enum Precision {
-    /** The graph reads the FP32 parameters themselves. */
+    /** FP32 GEMM operands (cuBLAS at FP32 or TF32). */
     FP32,
     /**
-     * The graph reads BF16 copies of the parameters, converted (round to nearest even) after every
-     * update; AdamW updates the FP32 masters. Halves the parameter traffic of the GEMMs.
+     * BF16 GEMM operands, cast from the FP32 values just before each GEMM (round to nearest even),
+     * FP32 accumulation and output; everything else FP32.
      */
-    BF16_COMPUTE
+    BF16_COMPUTE;
+
+    /** The training precision of a graph whose GEMMs run at {@code gemms}. */
+    public static Precision of(Cublas.Precision gemms) {
+        return gemms == Cublas.Precision.BF16 ? BF16_COMPUTE : FP32;
+    }
 }

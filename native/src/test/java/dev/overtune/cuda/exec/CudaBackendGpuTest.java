@@ -10,6 +10,7 @@ import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.Outcome;
 import dev.overtune.graph.Graph;
+import dev.overtune.model.TrainingGraphs;
 import dev.overtune.graph.Value;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The CudaBackend on a real GPU against ONNX Runtime on the engine's reference fixtures: the train
  * graph of each family (loss and every gradient, FP32 GEMMs), the eval graph through device
- * bindings, TF32 GEMMs; the block-per-row kernels, chunked reductions and sorted ScatterAddRows on
+ * bindings, TF32 GEMMs, the train graphs with BF16 GEMMs (within HostBf16ExecutionTest's bounds); the block-per-row kernels, chunked reductions and sorted ScatterAddRows on
  * BlockKernelTest's shapes and on GPT-2-sized rows, each run twice and required to repeat bit for
  * bit. Skipped, with the reason, where no device opens.
  */
@@ -181,6 +182,34 @@ class CudaBackendGpuTest {
             }
             // TF32 keeps 10 mantissa bits of each GEMM input.
             assertClose(graph, expected, actual, 1e-2);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny"})
+    void bf16TrainGraphStaysNearOnnxRuntime(String fixture) {
+        // A second backend on the same device, left unclosed: closing it would close the shared device.
+        CudaBackend bf16 = new CudaBackend(fp32.device(), Cublas.Precision.BF16);
+        try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open(fixture, arena)) {
+            Graph graph = f.train();
+            Map<String, HostTensor> expected = PlanRunner.ort(graph, f.inputs(), arena);
+            Map<String, HostTensor> actual = Tensors.outputs(graph, arena);
+            try (CudaProgram p = bf16.compile(graph); Backend.Binding b = p.bind(f.inputs(), actual)) {
+                b.run();
+            }
+            // The host BF16 plans' bounds and their reasons: HostBf16ExecutionTest.
+            double loss = Math.abs(actual.get(TrainingGraphs.LOSS).getDouble(0) - expected.get(TrainingGraphs.LOSS).getDouble(0))
+                    / Math.abs(expected.get(TrainingGraphs.LOSS).getDouble(0));
+            assertTrue(loss < HostBf16ExecutionTest.LOSS_TOLERANCE, fixture + " BF16 on the GPU: loss relative error " + loss);
+            double worst = 0;
+            for (String name : graph.outputNames()) {
+                if (name.startsWith(TrainingGraphs.GRAD_PREFIX)) {
+                    double err = HostBf16ExecutionTest.normwiseError(actual.get(name), expected.get(name));
+                    assertTrue(err < HostBf16ExecutionTest.GRADIENT_TOLERANCE, fixture + " BF16 on the GPU: " + name + " norm-wise relative error " + err);
+                    worst = Math.max(worst, err);
+                }
+            }
+            System.out.printf("gpu: %s (BF16 GEMMs): loss %.2e relative, worst gradient %.2e norm-wise vs ONNX Runtime FP32%n", graph.name(), loss, worst);
         }
     }
 

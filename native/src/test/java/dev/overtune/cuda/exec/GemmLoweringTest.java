@@ -1,6 +1,7 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.HostTensor;
+import dev.overtune.cuda.Cublas;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.GraphBuilder;
@@ -9,11 +10,14 @@ import dev.overtune.graph.Value;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -76,8 +80,93 @@ class GemmLoweringTest {
     }
 
     @Test
-    void everyLayoutComputesTheProductOnTheHost() throws Exception {
+    void aBf16PlanCastsBothOperandsBeforeEveryGemm() {
+        GraphBuilder g = new GraphBuilder("linear_bf16");
+        Value x = g.input("x", DType.F32, Shape.of(2, 3, 4));
+        Value w = g.input("w", DType.F32, Shape.of(5, 4));
+        Value q = g.input("q", DType.F32, Shape.of(2, 2, 3, 4, 8));
+        Value k = g.input("k", DType.F32, Shape.of(2, 2, 1, 4, 8));
+        g.output("y", g.matmul(x, g.transpose(w, 1, 0)));
+        g.output("scores", g.matmul(q, g.transpose(k, 0, 1, 2, 4, 3)));
+        ExecutionPlan plan = GraphLowering.lower(g.build(), Cublas.Precision.BF16);
+        Map<String, List<Step>> byNode = new LinkedHashMap<>();
+        plan.steps().forEach(s -> byNode.computeIfAbsent(s.node(), n -> new ArrayList<>()).add(s));
+        assertEquals(2, byNode.size(), plan.steps().toString());
+        List<Slot[]> operands = List.of(new Slot[] {new Slot.Input(0), new Slot.Input(1)}, new Slot[] {new Slot.Input(2), new Slot.Input(3)});
+        int m = 0;
+        for (List<Step> steps : byNode.values()) {
+            Step.Kernel left = assertInstanceOf(Step.Kernel.class, steps.get(0));
+            Step.Kernel right = assertInstanceOf(Step.Kernel.class, steps.get(1));
+            assertTrue(left.function().endsWith("_bf16_left") && right.function().endsWith("_bf16_right"), steps.toString());
+            assertNotEquals(left.args().get(0), right.args().get(0), "each operand has its own bf16 copy");
+            assertEquals(operands.get(m)[0], left.args().get(1), "the left cast reads the left operand's storage");
+            assertEquals(operands.get(m)[1], right.args().get(1), "the right cast reads the right operand's storage (a folded transpose's input)");
+            List<Step> gemms = steps.subList(2, steps.size());
+            assertTrue(!gemms.isEmpty());
+            for (Step s : gemms) {
+                Step.Gemm gemm = assertInstanceOf(Step.Gemm.class, s, "after the cast pair, only GEMMs");
+                assertEquals(Cublas.Precision.BF16, gemm.precision());
+                assertEquals(right.args().get(0), gemm.a(), "cuBLAS's A is the right operand's bf16 copy");
+                assertEquals(left.args().get(0), gemm.b(), "cuBLAS's B is the left operand's bf16 copy");
+            }
+            m++;
+        }
+        assertEquals(4, plan.kernelFunctions().size(), "one cast pair per MatMul");
+        assertTrue(plan.source().contains("ot_f32_to_bf16(float x)"), "the conversion's definition is in the source");
+
+        ExecutionPlan fp32 = GraphLowering.lower(g.build());
+        assertEquals(List.of(), fp32.kernelFunctions(), "FP32 plans cast nothing");
+        assertTrue(fp32.steps().stream().allMatch(s -> ((Step.Gemm) s).precision() == Cublas.Precision.FP32));
+    }
+
+    @Test
+    void bf16GemmsAreTheFloatSumsOfTheRoundedOperandsForEveryLayout() throws Exception {
         assumeTrue(HostLibrary.nvcc().isPresent(), "no nvcc: the plans cannot be compiled for the host");
+        Graph graph = layouts();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 5, 1);
+            Map<String, HostTensor> bf16 = PlanRunner.host(GraphLowering.lower(graph, Cublas.Precision.BF16), in, arena);
+            Map<String, HostTensor> fp32 = PlanRunner.host(graph, in, arena);
+
+            // The FP32 plan on inputs rounded to bf16 in Java multiplies the same values exactly and sums in the same order.
+            Map<String, HostTensor> rounded = new LinkedHashMap<>();
+            in.forEach((name, t) -> {
+                HostTensor r = HostTensor.allocate(arena, t.dtype(), t.shape());
+                for (long i = 0; i < t.size(); i++) {
+                    r.setFloat(i, Bf16Reference.round(t.getFloat(i)));
+                }
+                rounded.put(name, r);
+            });
+            Map<String, HostTensor> ofRounded = PlanRunner.host(graph, rounded, arena);
+            for (String name : graph.outputNames()) {
+                if (name.equals("linear_and_transpose")) {
+                    continue; // its ReduceSum reads w unrounded in the BF16 plan: only GEMM operands are cast
+                }
+                assertEquals(-1, bf16.get(name).segment().mismatch(ofRounded.get(name).segment()), name + ": bit for bit");
+                assertTrue(Tensors.relativeError(bf16.get(name), fp32.get(name)) > 1e-4, name + ": the BF16 plan must not compute in FP32");
+                assertTrue(Tensors.relativeError(bf16.get(name), fp32.get(name)) < 2e-2, name + ": " + Tensors.relativeError(bf16.get(name), fp32.get(name)));
+            }
+
+            // One product by hand: y[b, i, j] = Σ_c bf16(x[b, i, c]) · bf16(w[j, c]), summed over c in order.
+            HostTensor y = bf16.get("linear");
+            HostTensor xs = in.get("x");
+            HostTensor ws = in.get("w");
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 5; j++) {
+                        float acc = 0;
+                        for (int c = 0; c < 4; c++) {
+                            acc += Bf16Reference.round(xs.getFloat(b * 12 + i * 4 + c)) * Bf16Reference.round(ws.getFloat(j * 4 + c));
+                        }
+                        assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(y.getFloat(b * 15 + i * 5 + j)), "y at " + b + "," + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /** MatMuls in every layout the lowering knows: folded transposes either side, broadcast and partly broadcast batches. */
+    private static Graph layouts() {
         GraphBuilder g = new GraphBuilder("matmuls");
         Value x = g.input("x", DType.F32, Shape.of(2, 3, 4));
         Value w = g.input("w", DType.F32, Shape.of(5, 4));
@@ -93,7 +182,13 @@ class GemmLoweringTest {
         g.output("mixed", g.matmul(p, r));
         g.output("both_transposed", g.matmul(g.transpose(t, 0, 2, 1), g.transpose(x, 0, 2, 1)));
         g.output("broadcast_left", g.matmul(g.slice(x, 0, 0, 1), t));
-        Graph graph = g.build();
+        return g.build();
+    }
+
+    @Test
+    void everyLayoutComputesTheProductOnTheHost() throws Exception {
+        assumeTrue(HostLibrary.nvcc().isPresent(), "no nvcc: the plans cannot be compiled for the host");
+        Graph graph = layouts();
         try (Arena arena = Arena.ofConfined()) {
             Map<String, HostTensor> in = PlanRunner.randomInputs(graph, arena, 3, 1);
             Map<String, Double> errors = PlanRunner.errors(graph, in, arena);

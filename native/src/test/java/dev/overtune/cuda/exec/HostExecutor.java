@@ -1,6 +1,7 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.HostTensor;
+import dev.overtune.cuda.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 
@@ -33,23 +34,35 @@ final class HostExecutor implements AutoCloseable {
     private final SymbolLookup library;
     private final Map<String, MethodHandle> kernels = new HashMap<>();
     private final MethodHandle gemm;
+    private final MethodHandle gemmBf16;
     private final MemorySegment block;
     private final MemorySegment constants;
 
     HostExecutor(ExecutionPlan plan, Path libraryPath) {
         this.plan = plan;
         this.library = SymbolLookup.libraryLookup(libraryPath, arena);
-        this.gemm = LINKER.downcallHandle(library.findOrThrow("overtune_gemm_host"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        FunctionDescriptor gemmType = FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
+        this.gemm = LINKER.downcallHandle(library.findOrThrow("overtune_gemm_host"), gemmType);
+        this.gemmBf16 = LINKER.downcallHandle(library.findOrThrow("overtune_gemm_bf16_host"), gemmType);
         this.block = arena.allocate(Math.max(plan.blockBytes(), 1), MemoryPlan.ALIGNMENT);
         this.constants = arena.allocate(Math.max(plan.constants().length, 1), MemoryPlan.ALIGNMENT);
         MemorySegment.copy(plan.constants(), 0, constants, ValueLayout.JAVA_BYTE, 0, plan.constants().length);
     }
 
+    /** Sees each step right after it ran, before any buffer whose lifetime ends there is poisoned. */
+    interface StepObserver {
+        void ran(Step step, SlotAddresses addresses);
+    }
+
     /** Runs the plan once: inputs read from their host tensors, requested outputs copied out at the end. */
     void run(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
+        run(inputs, outputs, (step, addresses) -> { });
+    }
+
+    void run(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs, StepObserver observer) {
         Graph graph = plan.graph();
         long[] pointers = new long[graph.inputs().size()];
         for (int i = 0; i < pointers.length; i++) {
@@ -75,10 +88,12 @@ final class HostExecutor implements AutoCloseable {
                     }
                     case Step.Gemm g -> {
                         GemmCall c = g.call();
-                        int status = (int) gemm.invokeExact(c.transA() ? 1 : 0, c.transB() ? 1 : 0, c.m(), c.n(), c.k(),
-                                MemorySegment.ofAddress(c.addressA(addresses.of(g.a()))), c.lda(), c.strideA(),
-                                MemorySegment.ofAddress(c.addressB(addresses.of(g.b()))), c.ldb(), c.strideB(),
-                                MemorySegment.ofAddress(c.addressC(addresses.of(g.c()))), c.ldc(), c.strideC(), c.batch());
+                        // TF32 runs as FP32 here: the host has no TF32 rounding; BF16 reads the casts' copies.
+                        MethodHandle reference = g.precision() == Cublas.Precision.BF16 ? gemmBf16 : gemm;
+                        int status = (int) reference.invokeExact(c.transA() ? 1 : 0, c.transB() ? 1 : 0, c.m(), c.n(), c.k(),
+                                MemorySegment.ofAddress(g.addressA(addresses.of(g.a()))), c.lda(), c.strideA(),
+                                MemorySegment.ofAddress(g.addressB(addresses.of(g.b()))), c.ldb(), c.strideB(),
+                                MemorySegment.ofAddress(g.addressC(addresses.of(g.c()))), c.ldc(), c.strideC(), c.batch());
                         if (status != 0) {
                             throw new IllegalStateException("GEMM of node " + g.node() + " refused with cuBLAS status " + status + ": " + c);
                         }
@@ -89,6 +104,7 @@ final class HostExecutor implements AutoCloseable {
             } catch (Throwable e) {
                 throw new IllegalStateException("step " + step.node() + " failed", e);
             }
+            observer.ran(step, addresses);
             for (int i = 0; i < memory.lifetimes().size(); i++) {
                 Lifetime l = memory.lifetimes().get(i);
                 if (l.last() == t && t < plan.steps().size() - 1) {

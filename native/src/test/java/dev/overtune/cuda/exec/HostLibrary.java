@@ -20,28 +20,33 @@ import java.util.concurrent.TimeUnit;
 final class HostLibrary {
     /**
      * cublasGemmStridedBatchedEx with alpha 1, beta 0, column-major, with cuBLAS's own argument
-     * checks (a bad leading dimension is CUBLAS_STATUS_INVALID_VALUE, 7, as on the device).
+     * checks (a bad leading dimension is CUBLAS_STATUS_INVALID_VALUE, 7, as on the device): FP32
+     * operands ({@code overtune_gemm_host}), or bf16 operands widened exactly to float
+     * ({@code overtune_gemm_bf16_host}, cuBLAS's CUDA_R_16BF in, CUBLAS_COMPUTE_32F). Both sum
+     * p = 0 … k−1 in float; a bf16 product has at most 16 significant bits, so it is exact in float
+     * and only the sums round. cuBLAS sums in another order (tensor-core tiles, split k), so device
+     * results differ from these in the last bits of the accumulation, never in the operands.
      */
     static final String REFERENCE_GEMM = """
 
             // Reference for cublasGemmStridedBatchedEx (alpha 1, beta 0): column-major, op(A) m x k, op(B) k x n.
-            extern "C" int overtune_gemm_host(int transa, int transb, int m, int n, int k,
-                                              const float* A, int lda, long strideA, const float* B, int ldb, long strideB,
-                                              float* C, int ldc, long strideC, int batch) {
+            template <class T, class W> static int overtune_gemm_reference(int transa, int transb, int m, int n, int k,
+                                              const T* A, int lda, long strideA, const T* B, int ldb, long strideB,
+                                              float* C, int ldc, long strideC, int batch, W widen) {
                 if (m < 0 || n < 0 || k < 0 || batch < 0) return 7;
                 if (lda < (transa ? (k > 1 ? k : 1) : (m > 1 ? m : 1))) return 7;
                 if (ldb < (transb ? (n > 1 ? n : 1) : (k > 1 ? k : 1))) return 7;
                 if (ldc < (m > 1 ? m : 1)) return 7;
                 for (int b = 0; b < batch; b++) {
-                    const float* a = A + b * strideA;
-                    const float* bb = B + b * strideB;
+                    const T* a = A + b * strideA;
+                    const T* bb = B + b * strideB;
                     float* c = C + b * strideC;
                     for (int j = 0; j < n; j++) {
                         for (int i = 0; i < m; i++) {
                             float acc = 0.0f;
                             for (int p = 0; p < k; p++) {
-                                const float x = transa ? a[p + (long)i * lda] : a[i + (long)p * lda];
-                                const float y = transb ? bb[j + (long)p * ldb] : bb[p + (long)j * ldb];
+                                const float x = widen(transa ? a[p + (long)i * lda] : a[i + (long)p * lda]);
+                                const float y = widen(transb ? bb[j + (long)p * ldb] : bb[p + (long)j * ldb]);
                                 acc += x * y;
                             }
                             c[i + (long)j * ldc] = acc;
@@ -49,6 +54,24 @@ final class HostLibrary {
                     }
                 }
                 return 0;
+            }
+            extern "C" int overtune_gemm_host(int transa, int transb, int m, int n, int k,
+                                              const float* A, int lda, long strideA, const float* B, int ldb, long strideB,
+                                              float* C, int ldc, long strideC, int batch) {
+                return overtune_gemm_reference(transa, transb, m, n, k, A, lda, strideA, B, ldb, strideB, C, ldc, strideC, batch,
+                                               [](float v) { return v; });
+            }
+            // bfloat16 is the upper half of a float: widening is a shift, exact.
+            extern "C" int overtune_gemm_bf16_host(int transa, int transb, int m, int n, int k,
+                                                   const unsigned short* A, int lda, long strideA, const unsigned short* B, int ldb, long strideB,
+                                                   float* C, int ldc, long strideC, int batch) {
+                return overtune_gemm_reference(transa, transb, m, n, k, A, lda, strideA, B, ldb, strideB, C, ldc, strideC, batch,
+                                               [](unsigned short v) {
+                                                   const unsigned int bits = (unsigned int)v << 16;
+                                                   float f;
+                                                   __builtin_memcpy(&f, &bits, sizeof f);
+                                                   return f;
+                                               });
             }
             """;
 

@@ -1,5 +1,6 @@
 package dev.overtune.cuda.exec;
 
+import dev.overtune.cuda.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.Gpt2;
 import dev.overtune.model.Gpt2Config;
@@ -50,5 +51,22 @@ class PlanCostTest {
         }
         assertTrue(kernels.stream().anyMatch(k -> k.function().endsWith("_sort")), "the embedding gradient is sorted");
         assertTrue(kernels.stream().anyMatch(k -> k.function().endsWith("_partial")), "the bias gradients are chunked");
+    }
+
+    @Test
+    void gpt2SmallBf16StepCastsEachGemmsOperandsOnce() {
+        Graph graph = TrainingGraphs.train(ModelConfigs.PRESETS.get("gpt2-124m"), BATCH, CONTEXT);
+        ExecutionPlan fp32 = GraphLowering.lower(graph);
+        ExecutionPlan bf16 = GraphLowering.lower(graph, Cublas.Precision.BF16);
+        System.out.println(bf16.costReport(4));
+        assertEquals(fp32.gemmFlops(), bf16.gemmFlops());
+        long matmuls = bf16.steps().stream().filter(s -> s instanceof Step.Gemm).map(Step::node).distinct().count();
+        List<Step.Kernel> casts = bf16.steps().stream().filter(s -> s instanceof Step.Kernel k && k.function().contains("_bf16_"))
+                .map(s -> (Step.Kernel) s).toList();
+        assertEquals(2 * matmuls, casts.size());
+        for (Step.Kernel k : casts) {
+            assertTrue(k.cost().passes() <= MAX_PASSES && k.cost().trips() <= MAX_TRIPS, k.function());
+        }
+        assertEquals(fp32.steps().size() + casts.size(), bf16.steps().size());
     }
 }

@@ -43,7 +43,11 @@ final class PlanRunner {
     }
 
     static Map<String, HostTensor> host(Graph graph, Map<String, HostTensor> inputs, Arena arena) throws Exception {
-        ExecutionPlan plan = GraphLowering.lower(graph);
+        return host(GraphLowering.lower(graph), inputs, arena);
+    }
+
+    static Map<String, HostTensor> host(ExecutionPlan plan, Map<String, HostTensor> inputs, Arena arena) throws Exception {
+        Graph graph = plan.graph();
         Map<String, HostTensor> out = Tensors.outputs(graph, arena);
         try (HostExecutor host = new HostExecutor(plan, HostLibrary.compile(plan))) {
             host.run(inputs, out);

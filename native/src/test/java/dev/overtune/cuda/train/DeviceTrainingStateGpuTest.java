@@ -172,7 +172,7 @@ class DeviceTrainingStateGpuTest {
             onDevice.copyFrom(onHost);
             ScriptedDeviceProgram program = new ScriptedDeviceProgram(new Script(-1));
             try (Trainer host = new Trainer(hostBackend(new Script(-1)), MODEL, onHost, CONFIG, arena);
-                 Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program, Precision.FP32), MODEL, onDevice, CONFIG, arena)) {
+                 Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program), MODEL, onDevice, CONFIG, arena)) {
                 scoreEverything(host, device);
                 host.anchorTo(reference, 0.5);
                 device.anchorTo(reference, 0.5);
@@ -204,7 +204,7 @@ class DeviceTrainingStateGpuTest {
             onDevice.copyFrom(onHost);
             ScriptedDeviceProgram program = new ScriptedDeviceProgram(new Script(2));
             try (Trainer host = new Trainer(hostBackend(new Script(2)), MODEL, onHost, CONFIG, arena);
-                 Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program, Precision.FP32), MODEL, onDevice, CONFIG, arena)) {
+                 Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program), MODEL, onDevice, CONFIG, arena)) {
                 scoreEverything(host, device);
                 host.step();
                 host.step();
@@ -218,33 +218,26 @@ class DeviceTrainingStateGpuTest {
     }
 
     @Test
-    void bf16CopiesAreTheRoundedMastersAfterEveryUpdate() {
+    void theGraphReadsTheUpdatedFp32MastersThemselves() {
+        // BF16 compute casts inside the graph (GraphLowering), so the state binds the masters at any precision.
         try (Arena arena = Arena.ofConfined()) {
             ParamStore params = ParamStore.allocate(arena, MODEL.params());
             params.initialize(6);
             ScriptedDeviceProgram program = new ScriptedDeviceProgram(new Script(-1));
-            try (Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program, Precision.BF16_COMPUTE), MODEL, params, CONFIG, arena)) {
+            try (Trainer device = new Trainer(DeviceTrainingState.factory(gpu, g -> program), MODEL, params, CONFIG, arena)) {
                 scoreEverything(device);
                 device.step();
                 device.step();
                 device.syncToHost();
-                long checked = 0;
                 for (ParamSpec p : MODEL.params()) {
-                    DeviceTensor copy = program.inputs.get(p.name());
-                    assertNotNull(copy, p.name());
-                    assertEquals(DType.BF16, copy.dtype(), p.name());
-                    MemorySegment host = arena.allocate(copy.bytes());
-                    gpu.driver().copyToHostAsync(host, copy.pointer(), copy.bytes(), gpu.stream());
+                    DeviceTensor bound = program.inputs.get(p.name());
+                    assertNotNull(bound, p.name());
+                    assertEquals(DType.F32, bound.dtype(), p.name() + ": the graph casts its GEMM operands itself");
+                    MemorySegment host = arena.allocate(bound.bytes());
+                    gpu.driver().copyToHostAsync(host, bound.pointer(), bound.bytes(), gpu.stream());
                     gpu.synchronize();
-                    HostTensor master = params.tensor(p.name());
-                    for (long i = 0; i < master.size(); i++) {
-                        int bits = Float.floatToRawIntBits(master.getFloat(i));
-                        short want = (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
-                        assertEquals(want, host.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i), p.name() + "[" + i + "]");
-                        checked++;
-                    }
+                    assertEquals(-1, host.mismatch(params.tensor(p.name()).segment()), p.name() + " is the updated master");
                 }
-                assertTrue(checked == MODEL_SIZE);
             }
         }
     }
