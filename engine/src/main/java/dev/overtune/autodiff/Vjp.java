@@ -120,11 +120,11 @@ final class Vjp {
         if (tanh) {
             double k = Math.sqrt(2.0 / Math.PI);
             double c = 0.044715;
-            Value t = g.tanh(g.mul(g.add(x, g.mul(g.mul(x2, x), c)), k));
-            Value left = g.mul(g.add(t, 1.0), 0.5);
-            Value sech2 = g.sub(g.scalar(1.0, x.dtype()), g.mul(t, t));
-            Value right = g.mul(g.mul(x, sech2), g.mul(g.add(g.mul(x2, 3 * c), 1.0), 0.5 * k));
-            return g.add(left, right);
+            Value b = g.add(g.mul(x2, k * c), k);
+            Value t = g.tanh(g.mul(x, b));
+            Value w = g.mul(x, g.add(g.mul(b, 1.5), -k));
+            Value oneMinusT = g.sub(g.scalar(1.0, x.dtype()), t);
+            return g.mul(g.add(t, 1.0), g.add(g.mul(w, oneMinusT), 0.5));
         }
         Value cdf = g.mul(g.add(g.erf(g.mul(x, 1.0 / Math.sqrt(2.0))), 1.0), 0.5);
         Value pdf = g.mul(g.exp(g.mul(x2, -0.5)), 1.0 / Math.sqrt(2.0 * Math.PI));
