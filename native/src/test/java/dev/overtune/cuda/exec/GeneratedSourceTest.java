@@ -3,6 +3,9 @@ package dev.overtune.cuda.exec;
 import dev.overtune.cuda.KernelModule;
 import dev.overtune.cuda.Nvrtc;
 import dev.overtune.cuda.Outcome;
+import dev.overtune.graph.DType;
+import dev.overtune.graph.GraphBuilder;
+import dev.overtune.graph.Shape;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingGraphs;
 import org.junit.jupiter.api.Test;
@@ -24,17 +27,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GeneratedSourceTest {
     /**
-     * Two train graphs that between them have every form of generated kernel: llama-tiny, and
-     * GPT-2 tiny at 8 x 64 tokens, whose bias gradients (512 rows) are chunked reductions.
+     * Plans that between them have every form of generated kernel: llama-tiny's and GPT-2 tiny's train
+     * graphs (block kernels, the sorted embedding gradient) and a strided sum over 512 rows (the chunked
+     * two-launch reduction, which the train graphs no longer need: their bias sums are GEMMs).
      */
     static List<ExecutionPlan> trainPlans() {
         ExecutionPlan llama = GraphLowering.lower(TrainingGraphs.train(ModelConfigs.PRESETS.get("llama-tiny"), 2, 16));
         ExecutionPlan gpt2 = GraphLowering.lower(TrainingGraphs.train(ModelConfigs.PRESETS.get("tiny"), 8, 64));
-        for (String part : List.of("_partial", "_sort")) {
-            assertTrue(gpt2.kernelFunctions().stream().anyMatch(f -> f.endsWith(part)), "GPT-2 tiny 8x64 has a " + part + " kernel");
-        }
+        GraphBuilder g = new GraphBuilder("strided_sum");
+        g.output("sum", g.reduceSum(g.input("x", DType.F32, Shape.of(8, 64, 32)), false, 0, 1));
+        ExecutionPlan strided = GraphLowering.lower(g.build());
+        assertTrue(gpt2.kernelFunctions().stream().anyMatch(f -> f.endsWith("_sort")), "GPT-2 tiny 8x64 has a _sort kernel");
+        assertTrue(strided.kernelFunctions().stream().anyMatch(f -> f.endsWith("_partial")), "a 512-row strided sum has a _partial kernel");
         assertTrue(llama.steps().stream().anyMatch(s -> s instanceof Step.Kernel k && k.grid() == Grid.BLOCK_PER_ITEM), "llama-tiny has block kernels");
-        return List.of(llama, gpt2);
+        return List.of(llama, gpt2, strided);
     }
 
     private static List<String> entries(ExecutionPlan plan) {
