@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -148,19 +149,10 @@ class GemmLoweringTest {
             }
 
             // One product by hand: y[b, i, j] = Σ_c bf16(x[b, i, c]) · bf16(w[j, c]), summed over c in order.
+            float[] byHand = linearByHand(in.get("x"), in.get("w"), Bf16Reference::round);
             HostTensor y = bf16.get("linear");
-            HostTensor xs = in.get("x");
-            HostTensor ws = in.get("w");
-            for (int b = 0; b < 2; b++) {
-                for (int i = 0; i < 3; i++) {
-                    for (int j = 0; j < 5; j++) {
-                        float acc = 0;
-                        for (int c = 0; c < 4; c++) {
-                            acc += Bf16Reference.round(xs.getFloat(b * 12 + i * 4 + c)) * Bf16Reference.round(ws.getFloat(j * 4 + c));
-                        }
-                        assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(y.getFloat(b * 15 + i * 5 + j)), "y at " + b + "," + i + "," + j);
-                    }
-                }
+            for (int k = 0; k < byHand.length; k++) {
+                assertEquals(Float.floatToRawIntBits(byHand[k]), Float.floatToRawIntBits(y.getFloat(k)), "y at " + k);
             }
         }
     }
@@ -195,20 +187,28 @@ class GemmLoweringTest {
             errors.forEach((name, err) -> assertTrue(err < 1e-5, name + ": relative error " + err));
 
             // One product by hand: y[b, i, j] = Σ_c x[b, i, c] · w[j, c].
+            float[] byHand = linearByHand(in.get("x"), in.get("w"), v -> v);
             HostTensor y = PlanRunner.host(graph, in, arena).get("linear");
-            HostTensor xs = in.get("x");
-            HostTensor ws = in.get("w");
-            for (int b = 0; b < 2; b++) {
-                for (int i = 0; i < 3; i++) {
-                    for (int j = 0; j < 5; j++) {
-                        float acc = 0;
-                        for (int c = 0; c < 4; c++) {
-                            acc += xs.getFloat(b * 12 + i * 4 + c) * ws.getFloat(j * 4 + c);
-                        }
-                        assertEquals(acc, y.getFloat(b * 15 + i * 5 + j), 1e-6f, "y at " + b + "," + i + "," + j);
+            for (int k = 0; k < byHand.length; k++) {
+                assertEquals(byHand[k], y.getFloat(k), 1e-6f, "y at " + k);
+            }
+        }
+    }
+
+    /** y[b, i, j] = Σ_c r(x[b, i, c]) · r(w[j, c]) in order, for x [2, 3, 4] and w [5, 4]; r rounds the operands. */
+    private static float[] linearByHand(HostTensor xs, HostTensor ws, UnaryOperator<Float> r) {
+        float[] y = new float[2 * 3 * 5];
+        for (int b = 0; b < 2; b++) {
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 5; j++) {
+                    float acc = 0;
+                    for (int c = 0; c < 4; c++) {
+                        acc += r.apply(xs.getFloat(b * 12 + i * 4 + c)) * r.apply(ws.getFloat(j * 4 + c));
                     }
+                    y[b * 15 + i * 5 + j] = acc;
                 }
             }
         }
+        return y;
     }
 }
