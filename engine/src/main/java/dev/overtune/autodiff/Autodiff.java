@@ -1,6 +1,5 @@
 package dev.overtune.autodiff;
 
-import dev.overtune.graph.Constant;
 import dev.overtune.graph.GraphBuilder;
 import dev.overtune.graph.GraphException;
 import dev.overtune.graph.Node;
@@ -164,9 +163,6 @@ public final class Autodiff {
             rows *= d.shape().dim(i);
         }
         int cols = (int) (d.shape().size() / rows);
-        double[] ones = new double[rows];
-        Arrays.fill(ones, 1.0);
-        Value row = g.constant("ones_" + rows, d.dtype(), Shape.of(1, rows), new Constant.Floats(ones));
-        return g.matmul(row, g.reshape(d, rows, cols));
+        return g.matmul(g.onesRow(rows, d.dtype()), g.reshape(d, rows, cols));
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class GraphBuilder {
     private final String name;
     private final List<Value> inputs = new ArrayList<>();
     private final List<Value> constants = new ArrayList<>();
+    private final Map<String, Value> onesRows = new HashMap<>();
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Value> outputs = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
@@ -69,6 +71,15 @@ public final class GraphBuilder {
         Value v = new Value(nextId++, Value.Kind.CONSTANT, dtype, shape, unique, data);
         constants.add(v);
         return v;
+    }
+
+    /** A [1, n] row of ones, one constant per (n, dtype) however often it is asked for. */
+    public Value onesRow(int n, DType dtype) {
+        return onesRows.computeIfAbsent(n + ":" + dtype, k -> {
+            double[] ones = new double[n];
+            Arrays.fill(ones, 1.0);
+            return constant("ones_" + n, dtype, Shape.of(1, n), new Constant.Floats(ones));
+        });
     }
 
     public Value scalar(double value, DType dtype) {

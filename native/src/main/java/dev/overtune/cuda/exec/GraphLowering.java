@@ -139,6 +139,28 @@ public final class GraphLowering {
         return precision == Cublas.Precision.BF16;
     }
 
+    /**
+     * The precision of one MatMul: the plan's, except for ones·d row sums (how autodiff writes bias and
+     * LayerNorm gradients), which stay FP32 so a gradient summed over thousands of rows is not first
+     * rounded to TF32 or bf16.
+     */
+    private Cublas.Precision precisionOf(Node matmul) {
+        return isRowSum(matmul) ? Cublas.Precision.FP32 : precision;
+    }
+
+    private static boolean isRowSum(Node matmul) {
+        Value left = matmul.input(0);
+        if (left.kind() != Value.Kind.CONSTANT || !(left.constant() instanceof Constant.Floats f)) {
+            return false;
+        }
+        for (double v : f.values()) {
+            if (v != 1.0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private ExecutionPlan lower() {
         for (Node n : graph.nodes()) {
             if (n.op() instanceof Op.Reshape) {
@@ -168,7 +190,7 @@ public final class GraphLowering {
                     Operand[] ops = matmulOperands.get(n);
                     List<GemmCall> calls = GemmLowering.calls(n.input(0).shape(), ops[0].transposed(), n.input(1).shape(), ops[1].transposed());
                     gemmCalls.put(n, calls);
-                    if (!bf16()) {
+                    if (precisionOf(n) != Cublas.Precision.BF16) {
                         yield calls.size();
                     }
                     scratch.put(n, List.of(2 * ops[0].storage().shape().size(), 2 * ops[1].storage().shape().size()));
@@ -247,7 +269,8 @@ public final class GraphLowering {
                     Operand[] ops = matmulOperands.get(n);
                     Slot left = slot(slots, ops[0].storage());
                     Slot right = slot(slots, ops[1].storage());
-                    if (bf16()) {
+                    Cublas.Precision gemmPrecision = precisionOf(n);
+                    if (gemmPrecision == Cublas.Precision.BF16) {
                         int first = firstScratch.get(n);
                         left = cast(n, "left", ops[0], left, new Slot.Block(memory.offsets()[first]), source, plan);
                         right = cast(n, "right", ops[1], right, new Slot.Block(memory.offsets()[first + 1]), source, plan);
@@ -255,7 +278,7 @@ public final class GraphLowering {
                     // cuBLAS's A is our right operand, its B our left (GemmLowering).
                     Slot c = slot(slots, n.output());
                     for (GemmCall call : gemmCalls.get(n)) {
-                        plan.add(new Step.Gemm(n.name(), call, right, left, c, precision));
+                        plan.add(new Step.Gemm(n.name(), call, right, left, c, gemmPrecision));
                     }
                 }
                 default -> {

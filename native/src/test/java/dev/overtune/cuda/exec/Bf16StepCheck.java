@@ -19,6 +19,8 @@ final class Bf16StepCheck implements HostExecutor.StepObserver {
 
     int casts;
     int gemms;
+    /** ones·d row sums (bias and LayerNorm gradients), which a BF16 plan keeps in FP32. */
+    int rowSums;
     long elements;
 
     @Override
@@ -36,6 +38,7 @@ final class Bf16StepCheck implements HostExecutor.StepObserver {
                 }
                 casts++;
             }
+            case Step.Gemm g when g.precision() == Cublas.Precision.FP32 -> rowSums++;
             case Step.Gemm g -> {
                 assertEquals(Cublas.Precision.BF16, g.precision(), g.node());
                 GemmCall c = g.call();

@@ -25,6 +25,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** MatMul as cuBLAS calls: the arguments for each layout, then the numbers through the reference GEMM. */
 class GemmLoweringTest {
     @Test
+    void rowSumsStayFp32InABf16Plan() {
+        // autodiff writes bias and LayerNorm gradients as ones[1, rows]·d[rows, n]: summed over thousands of rows,
+        // they must not be rounded to bf16 (or TF32) first.
+        GraphBuilder g = new GraphBuilder("bias_grad");
+        Value d = g.input("d", DType.F32, Shape.of(64, 8));
+        g.output("sum", g.matmul(g.onesRow(64, DType.F32), d));
+        g.output("product", g.matmul(g.input("x", DType.F32, Shape.of(3, 64)), d));
+        ExecutionPlan plan = GraphLowering.lower(g.build(), Cublas.Precision.BF16);
+        List<Step.Gemm> gemms = plan.steps().stream().filter(s -> s instanceof Step.Gemm).map(s -> (Step.Gemm) s).toList();
+        assertEquals(List.of(Cublas.Precision.FP32, Cublas.Precision.BF16), gemms.stream().map(Step.Gemm::precision).toList());
+        assertEquals(2, plan.kernelFunctions().size(), "one cast pair, for the product only");
+        List<Cublas.Precision> tf32 = GraphLowering.lower(g.build(), Cublas.Precision.TF32).steps().stream()
+                .map(s -> ((Step.Gemm) s).precision()).toList();
+        assertEquals(List.of(Cublas.Precision.FP32, Cublas.Precision.TF32), tf32);
+    }
+
+    @Test
     void aTwoDimensionalRightOperandFoldsTheBatchIntoM() {
         List<GemmCall> calls = GemmLowering.calls(Shape.of(4, 8, 16), false, Shape.of(16, 32), false);
         // Row-major [32 rows of 8·4, 16] · [16, 32] is column-major (32×16)·(16×32): m = N = 32, n = 4·8.
