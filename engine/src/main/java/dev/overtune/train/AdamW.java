@@ -77,9 +77,15 @@ public final class AdamW {
 
     /**
      * One step over every parameter. Each element's update depends on that element alone, so the flat
-     * block is split into chunks run in parallel (where the stores' arenas allow) with the same result.
+     * block is split into chunks, run in parallel by the overload a trainer uses (where the stores'
+     * arenas allow), with the same result.
      */
     public void update(ParamStore params, ParamStore grads, double lr) {
+        update(params, grads, lr, FlatChunks.SEQUENTIAL);
+    }
+
+    /** The same, with the chunks on the run's threads. */
+    void update(ParamStore params, ParamStore grads, double lr, FlatChunks chunks) {
         step++;
         double b1 = config.beta1();
         double b2 = config.beta2();
@@ -102,7 +108,7 @@ public final class AdamW {
         HostTensor g = grads.flat();
         HostTensor mt = m.flat();
         HostTensor vt = v.flat();
-        FlatChunks.forEach(p.size(), (chunk, from, to) -> {
+        chunks.forEach(p.size(), (chunk, from, to) -> {
             for (int s = spec(starts, from); s < decay.length && starts[s] < to; s++) {
                 long lo = Math.max(from, starts[s]);
                 long hi = Math.min(to, starts[s + 1]);

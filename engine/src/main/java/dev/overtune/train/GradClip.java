@@ -12,9 +12,13 @@ public final class GradClip {
      * not depend on the thread count.
      */
     public static double globalNorm(HostTensor flatGrads) {
+        return globalNorm(flatGrads, FlatChunks.SEQUENTIAL);
+    }
+
+    static double globalNorm(HostTensor flatGrads, FlatChunks chunks) {
         long n = flatGrads.size();
         double[] partial = new double[FlatChunks.count(n)];
-        FlatChunks.forEach(n, (chunk, from, to) -> partial[chunk] = sumOfSquares(flatGrads, from, to), flatGrads.segment());
+        chunks.forEach(n, (chunk, from, to) -> partial[chunk] = sumOfSquares(flatGrads, from, to), flatGrads.segment());
         double sum = 0;
         for (double p : partial) {
             sum += p;
@@ -52,11 +56,16 @@ public final class GradClip {
 
     /** Scales the gradients so their global norm is at most maxNorm; returns the norm before clipping. */
     public static double clip(HostTensor flatGrads, double maxNorm) {
-        double norm = globalNorm(flatGrads);
+        return clip(flatGrads, maxNorm, FlatChunks.SEQUENTIAL);
+    }
+
+    /** The same, with the chunks on the run's threads. */
+    static double clip(HostTensor flatGrads, double maxNorm, FlatChunks chunks) {
+        double norm = globalNorm(flatGrads, chunks);
         double coef = coefficient(norm, maxNorm);
         if (coef < 1.0) {
             float c = (float) coef;
-            FlatChunks.forEach(flatGrads.size(), (chunk, from, to) -> {
+            chunks.forEach(flatGrads.size(), (chunk, from, to) -> {
                 for (long i = from; i < to; i++) {
                     flatGrads.setFloat(i, flatGrads.getFloat(i) * c);
                 }

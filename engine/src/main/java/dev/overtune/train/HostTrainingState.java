@@ -2,6 +2,7 @@ package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
+import dev.overtune.backend.OrtBackend;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Shape;
 import dev.overtune.model.LanguageModel;
@@ -23,6 +24,7 @@ final class HostTrainingState implements TrainingState {
     private final HostTensor loss;
     private final Backend.Program program;
     private final Backend.Binding binding;
+    private final FlatChunks chunks;
     private ParamStore anchor;
     private float anchorStrength;
 
@@ -43,6 +45,8 @@ final class HostTrainingState implements TrainingState {
             program.close();
             throw e;
         }
+        // Clipping and AdamW use as many threads as the backend was given (--threads), no more.
+        this.chunks = new FlatChunks(backend instanceof OrtBackend ort ? ort.threads() : Runtime.getRuntime().availableProcessors());
     }
 
     static TrainingState.Factory on(Backend backend) {
@@ -66,12 +70,12 @@ final class HostTrainingState implements TrainingState {
         if (anchor != null) {
             AnchorGradient.add(grads.flat(), params.flat(), anchor.flat(), anchorStrength);
         }
-        return GradClip.clip(grads.flat(), maxNorm);
+        return GradClip.clip(grads.flat(), maxNorm, chunks);
     }
 
     @Override
     public void update(double lr) {
-        adam.update(params, grads, lr);
+        adam.update(params, grads, lr, chunks);
     }
 
     @Override
@@ -89,5 +93,6 @@ final class HostTrainingState implements TrainingState {
     public void close() {
         binding.close();
         program.close();
+        chunks.close();
     }
 }

@@ -34,13 +34,15 @@ class ParallelUpdateTest {
         return s;
     }
 
-    private static float[] steps(Arena arena, int steps) {
+    private static float[] steps(Arena arena, int steps, int threads) {
         ParamStore p = random(arena, 1);
         ParamStore g = random(arena, 2);
         AdamW adam = new AdamW(arena, p, AdamW.Config.defaults());
-        for (int s = 0; s < steps; s++) {
-            GradClip.clip(g.flat(), 0.5);
-            adam.update(p, g, 1e-2);
+        try (FlatChunks chunks = new FlatChunks(threads)) {
+            for (int s = 0; s < steps; s++) {
+                GradClip.clip(g.flat(), 0.5, chunks);
+                adam.update(p, g, 1e-2, chunks);
+            }
         }
         return p.flat().toFloatArray();
     }
@@ -48,8 +50,12 @@ class ParallelUpdateTest {
     @Test
     void sharedAndConfinedArenasGiveTheSameBits() {
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
-            float[] parallel = steps(shared, 3);
-            float[] sequential = steps(confined, 3);
+            float[] parallel = steps(shared, 3, 3);
+            float[] sequential = steps(confined, 3, 3);
+            float[] oneThread = steps(shared, 3, 1);
+            for (int i = 0; i < parallel.length; i++) {
+                assertEquals(Float.floatToRawIntBits(oneThread[i]), Float.floatToRawIntBits(parallel[i]), "element " + i + " on 1 vs 3 threads");
+            }
             for (int i = 0; i < parallel.length; i++) {
                 assertEquals(Float.floatToRawIntBits(sequential[i]), Float.floatToRawIntBits(parallel[i]), "element " + i);
             }
