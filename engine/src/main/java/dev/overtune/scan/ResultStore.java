@@ -27,6 +27,8 @@ public final class ResultStore implements AutoCloseable {
     static final int SCHEMA_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final String FINGERPRINT = "fingerprint:";
+
     private final Path file;
     private final Connection db;
 
@@ -50,10 +52,11 @@ public final class ResultStore implements AutoCloseable {
                 throw new StoreException(file + ": made by a different scan plan (task, held-out text or evaluation/fine-tune settings differ: "
                         + existing + " vs " + plan.planHash() + "); use the original settings or another --store");
             } else {
+                store.checkFingerprints(plan);
                 // The grid or the checkpoint list may have grown: the store describes the latest plan.
                 store.putMeta("plan", planJson);
             }
-            store.checkFingerprints(plan);
+            store.recordFingerprints(plan);
             return store;
         } catch (SQLException e) {
             store.close();
@@ -62,23 +65,26 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /**
-     * Records each checkpoint's weight fingerprint the first time it is scanned into this store, and refuses
-     * a checkpoint whose weights changed since (re-pre-trained into the same directory): its stored units
-     * would otherwise be taken as done, or mixed with the new weights' results.
+     * Refuses a checkpoint whose weights changed since it was scanned into this store (re-pre-trained into the
+     * same directory): its stored units would otherwise be taken as done, or mixed with the new weights'
+     * results. Checked before anything is written, so a refused open leaves the store as it was.
      */
     private void checkFingerprints(ScanPlan plan) throws SQLException {
         for (ScanCheckpoint c : plan.checkpoints()) {
-            if (c.fingerprint().isEmpty()) {
-                continue;
-            }
-            String key = "fingerprint:" + c.name();
-            String stored = meta(key);
-            if (stored == null) {
-                putMeta(key, c.fingerprint());
-            } else if (!stored.equals(c.fingerprint())) {
+            String stored = c.fingerprint().isEmpty() ? null : meta(FINGERPRINT + c.name());
+            if (stored != null && !stored.equals(c.fingerprint())) {
                 close();
                 throw new StoreException(file + ": checkpoint '" + c.name() + "' is not the one scanned into this store (the weight hashes "
                         + "in its series.json changed: " + stored + " vs " + c.fingerprint() + "); scan into another --store, or delete this one to start over");
+            }
+        }
+    }
+
+    /** Keeps the fingerprint of each checkpoint scanned into the store for the first time. */
+    private void recordFingerprints(ScanPlan plan) throws SQLException {
+        for (ScanCheckpoint c : plan.checkpoints()) {
+            if (!c.fingerprint().isEmpty() && meta(FINGERPRINT + c.name()) == null) {
+                putMeta(FINGERPRINT + c.name(), c.fingerprint());
             }
         }
     }

@@ -50,11 +50,12 @@ class CheckpointFingerprintTest {
         try (ResultStore s = ResultStore.open(file, plan(""), "{}")) {
             assertEquals("f00d", s.meta("fingerprint:tokens-1M"), "a series without hashes neither checks nor overwrites");
         }
-        StoreException e = assertThrows(StoreException.class, () -> ResultStore.open(file, plan("beef"), "{}"));
+        StoreException e = assertThrows(StoreException.class, () -> ResultStore.open(file, plan("beef"), "{\"changed\": true}"));
         assertTrue(e.getMessage().contains("'tokens-1M'") && e.getMessage().contains("f00d vs beef") && e.getMessage().contains("another --store"),
                 e.getMessage());
         try (ResultStore s = ResultStore.read(file)) {
             assertEquals("f00d", s.meta("fingerprint:tokens-1M"), "the refusal left the store as it was");
+            assertEquals("{}", s.meta("plan"), "the refused plan was not written");
         }
     }
 }
