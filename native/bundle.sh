@@ -63,7 +63,7 @@ if command -v strip >/dev/null; then
   find "$out/runtime/lib" -name '*.so' -exec strip --strip-unneeded {} +
 fi
 
-flags="$(grep -v "^#" bin/jvm-options | tr "\n" " ")"
+flags="$(grep -v -e "^#" -e "^[[:space:]]*$" bin/jvm-options | tr "\n" " ")"
 cat > "$out/bin/overtune" <<LAUNCH
 #!/usr/bin/env bash
 # overtune from the GPU bundle: its own Java runtime, no JDK needed.
@@ -80,6 +80,7 @@ chmod +x "$out/bin/overtune" "$out/bin/overtune-cuda-check"
 
 if [ "$with_tests" = 1 ]; then
   mkdir -p "$out/tests/cuda/main" "$out/tests/cuda/test"
+  cp bin/jvm-options "$out/tests/"
   mvn -B -q -ntp dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" >&2
   (cd native/target/test-classes && zip -q -r "$out/tests/overtune-native-tests.jar" .)
   cp native/src/main/cuda/*.cu native/src/main/cuda/*.cuh "$out/tests/cuda/main/"

@@ -20,7 +20,9 @@ if [ ! -x "$bundle/runtime/bin/java" ] || [ ! -d "$bundle/tests" ]; then
   "$root/native/bundle.sh" --with-tests "$bundle" >&2 || { echo "gpu-check: bundle build failed" >&2; exit 2; }
 fi
 java="$bundle/runtime/bin/java"
-flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+# The launchers' JVM flags (bin/jvm-options, copied into the bundle's tests/).
+mapfile -t flags < <(grep -v -e '^#' -e '^[[:space:]]*$' "$bundle/tests/jvm-options" 2>/dev/null)
+[ ${#flags[@]} -gt 0 ] || flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 classpath="$bundle/lib/*:$bundle/tests/*"
 
 echo "== machine"

@@ -39,7 +39,7 @@ final class ReportCommand implements Callable<Integer> {
                 System.out.print(Report.table(summary.analysis()));
                 System.out.printf("%nwrote %s (open it in a browser), %s, %s and %d plots%n", summary.html(), summary.json().getFileName(),
                         summary.csv().getFileName(), summary.plots().size());
-                Report.plotsUnavailable().ifPresent(System.err::println);
+                Report.plotsUnavailable().ifPresent(why -> System.err.println("overtune: " + why));
             }
         }
         return ExitCodes.OK;

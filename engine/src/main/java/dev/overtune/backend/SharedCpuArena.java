@@ -51,7 +51,8 @@ final class SharedCpuArena {
                 registerNow(env);
                 registered = true;
             } catch (ReflectiveOperationException | RuntimeException e) {
-                failure = e.getMessage();
+                // Never null: a null would make every compile try again.
+                failure = String.valueOf(e.getMessage() != null ? e.getMessage() : e);
             }
         }
         return registered;
@@ -128,9 +129,13 @@ final class SharedCpuArena {
         if (s.address() == 0) {
             return;
         }
-        MemorySegment text = (MemorySegment) call(api, GET_ERROR_MESSAGE, FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS), s);
-        String message = text.reinterpret(4096).getString(0);
-        call(api, RELEASE_STATUS, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), s);
+        String message;
+        try {
+            MemorySegment text = (MemorySegment) call(api, GET_ERROR_MESSAGE, FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS), s);
+            message = text.reinterpret(Long.MAX_VALUE).getString(0);
+        } finally {
+            call(api, RELEASE_STATUS, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), s);
+        }
         throw new IllegalStateException("ONNX Runtime " + function + " failed: " + message);
     }
 }

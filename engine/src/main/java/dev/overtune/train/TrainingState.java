@@ -35,7 +35,8 @@ public interface TrainingState extends AutoCloseable {
 
     /**
      * Regularises toward reference weights: adds {@code strength * (θ - reference)} to every
-     * gradient from now on. The reference is read now; a strength of 0 turns it off.
+     * gradient from now on; a strength of 0 turns it off. A state may read the reference now (the
+     * device copies it) or at every step (the host): it must not change while it is anchored to.
      */
     void anchorTo(ParamStore reference, double strength);
 
