@@ -153,7 +153,6 @@ public final class OrtBackend implements Backend {
                     case F64 -> OnnxTensor.createTensor(env, t.segment().asByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer(), shape);
                     case I64 -> OnnxTensor.createTensor(env, t.longBuffer(), shape);
                     case BOOL -> OnnxTensor.createTensor(env, t.segment().asByteBuffer(), shape, ai.onnxruntime.OnnxJavaType.BOOL);
-                    case BF16 -> throw new BackendException("a BF16 host tensor " + t.shape() + " cannot go to ONNX Runtime; overtune keeps host tensors in F32");
                 };
                 owned.add(tensor);
                 return tensor;

@@ -46,7 +46,6 @@ enum SafetensorsDtype {
             case F64 -> F64;
             case I64 -> I64;
             case BOOL -> BOOL;
-            case BF16 -> BF16;
         };
     }
 

@@ -2,9 +2,7 @@ package dev.overtune.graph;
 
 /** Element types a graph value can have. */
 public enum DType {
-    F32(4), F64(8), I64(8), BOOL(1),
-    /** bfloat16: device-resident compute copies of FP32 parameters only; host tensors and checkpoints stay F32. */
-    BF16(2);
+    F32(4), F64(8), I64(8), BOOL(1);
 
     private final int byteSize;
 
@@ -17,6 +15,6 @@ public enum DType {
     }
 
     public boolean isFloat() {
-        return this == F32 || this == F64 || this == BF16;
+        return this == F32 || this == F64;
     }
 }

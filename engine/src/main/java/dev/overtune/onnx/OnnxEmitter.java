@@ -324,7 +324,6 @@ public final class OnnxEmitter {
             case F64 -> TensorProto.DataType.DOUBLE_VALUE;
             case I64 -> TensorProto.DataType.INT64_VALUE;
             case BOOL -> TensorProto.DataType.BOOL_VALUE;
-            case BF16 -> TensorProto.DataType.BFLOAT16_VALUE;
         };
     }
 

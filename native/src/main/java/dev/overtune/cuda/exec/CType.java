@@ -13,8 +13,6 @@ final class CType {
             case I64 -> "long long";
             // ONNX Runtime's bool is one byte holding 0 or 1.
             case BOOL -> "unsigned char";
-            // Graphs are built in F32/F64; bf16 exists only as the GEMM operand copies a BF16 plan casts, never as an IR value.
-            case BF16 -> throw new IllegalArgumentException("the CUDA executor has no bf16 IR values; graphs are F32 or F64");
         };
     }
 
@@ -34,7 +32,6 @@ final class CType {
             case F64 -> "((double)" + Double.toString(v) + ")";
             case I64 -> "((long long)" + (long) v + "LL)";
             case BOOL -> "((unsigned char)" + (v != 0 ? 1 : 0) + ")";
-            case BF16 -> throw new IllegalArgumentException("the CUDA executor has no bf16 IR values; graphs are F32 or F64");
         };
     }
 }

@@ -29,9 +29,9 @@ class ParamLayoutTest {
         assertEquals(0x1000, f32.get("wte").pointer());
         assertEquals(0x1000 + 56 * 4, f32.get("h.0.ln.g").pointer());
         assertEquals(Shape.of(4, 4), f32.get("h.1.w").shape());
-        Map<String, DeviceTensor> bf16 = layout.tensors(0x1000, DType.BF16);
-        assertEquals(0x1000 + 64 * 2, bf16.get("h.1.w").pointer());
-        assertEquals(DType.BF16, bf16.get("h.1.w").dtype());
+        Map<String, DeviceTensor> f64 = layout.tensors(0x1000, DType.F64);
+        assertEquals(0x1000 + 64 * 8, f64.get("h.1.w").pointer());
+        assertEquals(DType.F64, f64.get("h.1.w").dtype());
     }
 
     @Test
