@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Everything that needs a real GPU: the bindings end to end, each kernel against the CPU
@@ -38,9 +37,7 @@ class CudaDeviceGpuTest {
 
     @BeforeAll
     static void open() {
-        Outcome<CudaDevice> device = CudaBackends.open();
-        assumeTrue(device.available(), "no CUDA device: " + device.reason());
-        gpu = device.orElseThrow();
+        gpu = GpuTests.deviceOrSkip();
         System.out.println("gpu: " + gpu.describe());
     }
 

@@ -3,12 +3,11 @@ package dev.overtune.cuda.exec;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
 import dev.overtune.backend.HostTensor;
-import dev.overtune.cuda.CudaBackends;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.GpuTests;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.cuda.Outcome;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.TrainingGraphs;
 import dev.overtune.graph.Value;
@@ -41,10 +40,8 @@ class CudaBackendGpuTest {
 
     @BeforeAll
     static void open() {
-        Outcome<CudaDevice> device = CudaBackends.open();
-        assumeTrue(device.available(), "no CUDA device: " + device.reason());
         assumeTrue(java.nio.file.Files.isDirectory(Fixture.ROOT.resolve("gpt2-tiny")), "no reference fixture at " + Fixture.ROOT.toAbsolutePath());
-        fp32 = new CudaBackend(device.orElseThrow(), Cublas.Precision.FP32);
+        fp32 = new CudaBackend(GpuTests.deviceOrSkip(), Cublas.Precision.FP32);
         System.out.println("gpu: " + fp32.device().describe());
     }
 

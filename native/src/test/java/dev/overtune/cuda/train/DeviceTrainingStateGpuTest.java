@@ -2,10 +2,9 @@ package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
-import dev.overtune.cuda.CudaBackends;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.GpuTests;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
@@ -34,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The device-resident step (anchor, global norm, clip, AdamW, BF16 copies) against the CPU path,
@@ -49,9 +47,7 @@ class DeviceTrainingStateGpuTest {
 
     @BeforeAll
     static void open() {
-        Outcome<CudaDevice> device = CudaBackends.open();
-        assumeTrue(device.available(), "no CUDA device: " + device.reason());
-        gpu = device.orElseThrow();
+        gpu = GpuTests.deviceOrSkip();
     }
 
     @AfterAll
