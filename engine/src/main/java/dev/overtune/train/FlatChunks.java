@@ -1,8 +1,9 @@
 package dev.overtune.train;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.stream.IntStream;
 
 /**
  * Splits [0, n) into fixed chunks and runs them on a pool of the run's own thread count. Chunk
@@ -47,7 +48,16 @@ final class FlatChunks implements AutoCloseable {
             }
             return;
         }
-        pool.invoke(new Span(n, body, 0, chunks));
+        // The parallel stream runs on the pool it is started from, as Perturbations' does.
+        try {
+            pool.submit(() -> IntStream.range(0, chunks).parallel()
+                    .forEach(c -> body.run(c, (long) c * CHUNK, Math.min(n, (long) (c + 1) * CHUNK)))).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while updating parameters", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 
     private static boolean shareable(MemorySegment[] segments) {
@@ -63,32 +73,6 @@ final class FlatChunks implements AutoCloseable {
     public void close() {
         if (pool != null) {
             pool.shutdown();
-        }
-    }
-
-    private static final class Span extends RecursiveAction {
-        private final long n;
-        private final Body body;
-        private final int first;
-        private final int end;
-
-        Span(long n, Body body, int first, int end) {
-            this.n = n;
-            this.body = body;
-            this.first = first;
-            this.end = end;
-        }
-
-        @Override
-        protected void compute() {
-            if (end - first <= 2) {
-                for (int c = first; c < end; c++) {
-                    body.run(c, (long) c * CHUNK, Math.min(n, (long) (c + 1) * CHUNK));
-                }
-                return;
-            }
-            int mid = (first + end) >>> 1;
-            invokeAll(new Span(n, body, first, mid), new Span(n, body, mid, end));
         }
     }
 }
