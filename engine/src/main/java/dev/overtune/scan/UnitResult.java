@@ -6,16 +6,36 @@ import java.util.Map;
 /**
  * A finished unit as stored: its metrics (e.g. {@code ood_loss}, {@code id_val_loss}) or the reason
  * it failed, the training-loss curve for fine-tunes, and what produced it.
+ *
+ * @param samples per loss metric, the per-window (language modelling) or per-example (label tasks) losses whose
+ *                mean is that metric, in the same order in every unit of a plan, so checkpoints can be compared
+ *                window by window; empty for units stored before they were kept
  */
 public record UnitResult(String unitId, String checkpoint, long tokens, Probe probe, Map<String, String> setting, long seed,
                          Status status, Map<String, Double> metrics, List<Double> curve, String reason,
-                         String backend, String engineVersion, String gitHash, double seconds) {
+                         String backend, String engineVersion, String gitHash, double seconds,
+                         Map<String, double[]> samples) {
     public enum Status { DONE, FAILED }
 
     public UnitResult {
         setting = Map.copyOf(setting);
         metrics = Map.copyOf(metrics);
         curve = List.copyOf(curve);
+        samples = Map.copyOf(samples);
+    }
+
+    /** A unit without per-window losses (as stored before they were kept). */
+    public UnitResult(String unitId, String checkpoint, long tokens, Probe probe, Map<String, String> setting, long seed,
+                      Status status, Map<String, Double> metrics, List<Double> curve, String reason,
+                      String backend, String engineVersion, String gitHash, double seconds) {
+        this(unitId, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, engineVersion, gitHash,
+                seconds, Map.of());
+    }
+
+    /** The per-window or per-example losses behind a metric, or null when the unit has none for it. */
+    public double[] samples(String metric) {
+        double[] s = samples.get(metric);
+        return s == null ? null : s.clone();
     }
 
     public boolean done() {
