@@ -70,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> scan = new ArrayList<>(List.of("scan", series.toString(), "--task", task, "--ood", oodText.toString(),
                 "--store", store.toString()));
         if (quick) {
-            scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
+            scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1,2", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
         }
         pretrain.addAll(backendOption.forwarded());

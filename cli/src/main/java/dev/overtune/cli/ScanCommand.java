@@ -23,6 +23,7 @@ import dev.overtune.text.Tokenizer;
 import dev.overtune.text.Tokenizers;
 
 import java.nio.file.Files;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,7 +62,7 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", description = "Fine-tune learning rates (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3,3e-3,1e-2")
     List<Double> lrs;
 
-    @Option(names = "--seeds", split = ",", description = "Fine-tune seeds (default: ${DEFAULT-VALUE}).", defaultValue = "0,1")
+    @Option(names = "--seeds", split = ",", description = "Fine-tune seeds (default: ${DEFAULT-VALUE}).", defaultValue = "0,1,2")
     List<Long> seeds;
 
     @Option(names = "--ft-steps", defaultValue = "40", description = "Steps per fine-tune (default: ${DEFAULT-VALUE}).")
@@ -103,7 +104,9 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--eval-seq-len", defaultValue = "64", description = "Evaluation sequence length (default: ${DEFAULT-VALUE}).")
     int evalSeq;
 
-    @Option(names = "--eval-batches", defaultValue = "8", description = "At most this many batches per evaluated set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-batches", defaultValue = "all", paramLabel = "N|all", converter = EvalBatchesConverter.class,
+            description = "all: the whole validation and test splits and the held-out text (up to 1,048,576 tokens, as pretrain "
+                    + "evaluates it for series.json); N: at most N batches (N x --eval-batch windows or examples) of each (default: ${DEFAULT-VALUE}).")
     int evalBatches;
 
     @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
@@ -178,16 +181,39 @@ final class ScanCommand implements Callable<Integer> {
     ScanTask scanTask(Tokenizer tokenizer) {
         Path path = Path.of(task);
         if (Task.shipped().contains(task)) {
-            return new TaskScanTask(Task.load(task), tokenizer, evalBatches * evalBatch);
+            return new TaskScanTask(Task.load(task), tokenizer, evalExamples());
         }
         if (Files.isDirectory(path)) {
-            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalBatches * evalBatch);
+            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalExamples());
         }
         if (Files.isRegularFile(path)) {
             return new TextTask(path.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(path)));
         }
         throw new IllegalArgumentException("--task '" + task + "' is neither a shipped task " + Task.shipped()
                 + " nor a task directory nor a text file");
+    }
+
+    private int evalExamples() {
+        return evalBatches == ScanSettings.Eval.ALL ? TaskScanTask.ALL : Math.multiplyExact(evalBatches, evalBatch);
+    }
+
+    /** {@code all} (no cap, stored as {@link ScanSettings.Eval#ALL}) or a positive count. */
+    static final class EvalBatchesConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.trim().equals("all")) {
+                return ScanSettings.Eval.ALL;
+            }
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "': give 'all' (the whole of each set) or a positive number of batches");
+        }
     }
 
     static String settingLabel(UnitResult r) {

@@ -29,6 +29,19 @@ public final class ResultStore implements AutoCloseable {
 
     private static final String FINGERPRINT = "fingerprint:";
 
+    /**
+     * A unit's per-window (per-example) values of each sampled metric, written with the unit. float32
+     * little-endian: the values are rounded to float32 when measured (they come from float32 log-probabilities),
+     * so nothing is lost, and the store is half the size of float64. A store made before this table has
+     * none: its units read with empty samples, and it gains the table when opened for a scan.
+     */
+    private static final String SAMPLE_TABLE = """
+            CREATE TABLE IF NOT EXISTS unit_sample (
+              unit_id TEXT NOT NULL,
+              metric TEXT NOT NULL,
+              samples BLOB NOT NULL,
+              PRIMARY KEY (unit_id, metric))""";
+
     private final Path file;
     private final Connection db;
 
@@ -141,6 +154,7 @@ public final class ResultStore implements AutoCloseable {
                               git_hash TEXT,
                               seconds REAL,
                               finished TEXT NOT NULL)""");
+                    s.execute(SAMPLE_TABLE);
                 }
             } catch (SQLException | StoreException e) {
                 db.close();
@@ -227,27 +241,40 @@ public final class ResultStore implements AutoCloseable {
         return ids;
     }
 
-    /** Records a finished unit in its own transaction; a unit already stored is left as it is. */
+    /** Records a finished unit and its samples in one transaction; a unit already stored is left as it is. */
     public boolean record(UnitResult u) {
         String sql = "INSERT OR IGNORE INTO unit (id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, "
                 + "backend, engine_version, git_hash, seconds, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        try (PreparedStatement q = db.prepareStatement(sql)) {
-            q.setString(1, u.unitId());
-            q.setString(2, u.checkpoint());
-            q.setLong(3, u.tokens());
-            q.setString(4, u.probe().label());
-            q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
-            q.setLong(6, u.seed());
-            q.setString(7, u.done() ? "done" : "failed");
-            q.setString(8, JSON.writeValueAsString(new java.util.TreeMap<>(u.metrics())));
-            q.setString(9, JSON.writeValueAsString(u.curve()));
-            q.setString(10, u.reason());
-            q.setString(11, u.backend());
-            q.setString(12, u.engineVersion());
-            q.setString(13, u.gitHash());
-            q.setDouble(14, u.seconds());
-            q.setString(15, Instant.now().toString());
-            return q.executeUpdate() == 1;
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement q = db.prepareStatement(sql)) {
+                q.setString(1, u.unitId());
+                q.setString(2, u.checkpoint());
+                q.setLong(3, u.tokens());
+                q.setString(4, u.probe().label());
+                q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
+                q.setLong(6, u.seed());
+                q.setString(7, u.done() ? "done" : "failed");
+                q.setString(8, JSON.writeValueAsString(new java.util.TreeMap<>(u.metrics())));
+                q.setString(9, JSON.writeValueAsString(u.curve()));
+                q.setString(10, u.reason());
+                q.setString(11, u.backend());
+                q.setString(12, u.engineVersion());
+                q.setString(13, u.gitHash());
+                q.setDouble(14, u.seconds());
+                q.setString(15, Instant.now().toString());
+                boolean inserted = q.executeUpdate() == 1;
+                if (inserted) {
+                    recordSamples(u);
+                }
+                db.commit();
+                return inserted;
+            } catch (SQLException | RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             throw new StoreException(file + ": could not record unit " + u.unitId() + " (" + e.getMessage() + ")", e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -255,19 +282,73 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
+    private void recordSamples(UnitResult u) throws SQLException {
+        if (u.samples().isEmpty()) {
+            return;
+        }
+        try (PreparedStatement q = db.prepareStatement("INSERT INTO unit_sample (unit_id, metric, samples) VALUES (?, ?, ?)")) {
+            for (Map.Entry<String, double[]> e : new java.util.TreeMap<>(u.samples()).entrySet()) {
+                q.setString(1, u.unitId());
+                q.setString(2, e.getKey());
+                q.setBytes(3, float32(e.getValue()));
+                q.addBatch();
+            }
+            q.executeBatch();
+        }
+    }
+
+    static byte[] float32(double[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            b.putFloat((float) v);
+        }
+        return b.array();
+    }
+
+    static double[] fromFloat32(byte[] bytes) {
+        java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        double[] out = new double[f.remaining()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = f.get(i);
+        }
+        return out;
+    }
+
+    /** Every unit's samples by unit id; none from a store made before they were kept (no such table). */
+    private Map<String, Map<String, double[]>> samplesByUnit() throws SQLException {
+        Map<String, Map<String, double[]>> out = new java.util.HashMap<>();
+        try (Statement s = db.createStatement()) {
+            try (ResultSet t = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_sample'")) {
+                if (!t.next()) {
+                    return out;
+                }
+            }
+            try (ResultSet r = s.executeQuery("SELECT unit_id, metric, samples FROM unit_sample")) {
+                while (r.next()) {
+                    out.computeIfAbsent(r.getString(1), k -> new java.util.HashMap<>()).put(r.getString(2), fromFloat32(r.getBytes(3)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Every stored unit, in the order they finished. */
     public List<UnitResult> results() {
         List<UnitResult> out = new ArrayList<>();
         String sql = "SELECT id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, engine_version, "
                 + "git_hash, seconds FROM unit ORDER BY rowid";
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            while (r.next()) {
-                out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
-                        JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
-                        r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
-                        JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
-                        JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
-                        r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14)));
+        try (Statement s = db.createStatement()) {
+            Map<String, Map<String, double[]>> samples = samplesByUnit();
+            try (ResultSet r = s.executeQuery(sql)) {
+                while (r.next()) {
+                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
+                            JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
+                            r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
+                            JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
+                            JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
+                            r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14),
+                            samples.getOrDefault(r.getString(1), Map.of())));
+                }
             }
         } catch (SQLException e) {
             throw corrupt(file, e);

@@ -19,7 +19,6 @@ import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,9 +127,16 @@ public final class ScanRunner {
 
     private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
         work.copyFrom(base);
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, taskAndOod(evaluator), List.of(), started);
+    }
+
+    /** The task's validation and test scores and the OOD loss, each with its samples. */
+    private Scores taskAndOod(Evaluator evaluator) {
+        return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
+    }
+
+    private Scores ood(Evaluator evaluator) {
+        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
@@ -146,10 +152,7 @@ public final class ScanRunner {
             curve.add(r.loss());
         }
         trainer.syncToHost();
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        m.put("train_loss_last", curve.get(curve.size() - 1));
-        return done(unit, m, curve, started);
+        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
     }
 
     private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
@@ -157,17 +160,13 @@ public final class ScanRunner {
         NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
         // The stream keys each (γ, sample) apart; the seed is the sample's own.
         perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, ood(evaluator), List.of(), started);
     }
 
     private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
         Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
         perturb.quantize(base, work, q, model::outputAxis);
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, taskAndOod(evaluator), List.of(), started);
     }
 
     static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
@@ -176,21 +175,22 @@ public final class ScanRunner {
                 new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
     }
 
-    private UnitResult done(Unit u, Map<String, Double> metrics, List<Double> curve, long started) {
-        for (Map.Entry<String, Double> e : metrics.entrySet()) {
+    private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
+        for (Map.Entry<String, Double> e : scores.metrics().entrySet()) {
             if (!Double.isFinite(e.getValue())) {
                 return failed(u, e.getKey() + " is " + e.getValue(), started);
             }
         }
-        return result(u, UnitResult.Status.DONE, metrics, curve, null, started);
+        return result(u, UnitResult.Status.DONE, scores, curve, null, started);
     }
 
     private UnitResult failed(Unit u, String reason, long started) {
-        return result(u, UnitResult.Status.FAILED, Map.of(), List.of(), reason, started);
+        return result(u, UnitResult.Status.FAILED, new Scores(), List.of(), reason, started);
     }
 
-    private UnitResult result(Unit u, UnitResult.Status status, Map<String, Double> metrics, List<Double> curve, String reason, long started) {
+    private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
         return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
-                metrics, curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9);
+                scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
+                scores.samples());
     }
 }

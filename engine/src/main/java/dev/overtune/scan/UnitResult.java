@@ -9,13 +9,18 @@ import java.util.Map;
  *
  * @param samples per loss metric, the per-window (language modelling) or per-example (label tasks) losses whose
  *                mean is that metric, in the same order in every unit of a plan, so checkpoints can be compared
- *                window by window; empty for units stored before they were kept
+ *                window by window; empty for units stored before they were kept. A metric that is a weighted
+ *                mean (a label task's loss: per-example loss per token, weighted by the example's tokens) has
+ *                its weights under {@code <metric>}{@value #WEIGHTS}; see {@link #weights(String)}
  */
 public record UnitResult(String unitId, String checkpoint, long tokens, Probe probe, Map<String, String> setting, long seed,
                          Status status, Map<String, Double> metrics, List<Double> curve, String reason,
                          String backend, String engineVersion, String gitHash, double seconds,
                          Map<String, double[]> samples) {
     public enum Status { DONE, FAILED }
+
+    /** The suffix of the samples entry holding a weighted metric's weights. */
+    public static final String WEIGHTS = "_weights";
 
     public UnitResult {
         setting = Map.copyOf(setting);
@@ -36,6 +41,11 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
     public double[] samples(String metric) {
         double[] s = samples.get(metric);
         return s == null ? null : s.clone();
+    }
+
+    /** The weights of a metric's samples (e.g. tokens per example), or null when they weigh the same. */
+    public double[] weights(String metric) {
+        return samples(metric + WEIGHTS);
     }
 
     public boolean done() {
