@@ -105,6 +105,26 @@ class ScanCommandTest {
         MainTest.assertOneLineError(MainTest.run(unknownTask), ExitCodes.BAD_INPUT, "no-such-task", "wordnet-supersense");
     }
 
+    static String[] withEvalBatches(String value, String... extra) {
+        String[] args = scanArgs(extra);
+        args[java.util.Arrays.asList(args).indexOf("--eval-batches") + 1] = value;
+        return args;
+    }
+
+    @Test
+    void evalBatchesIsAllOrAPositiveCount(@TempDir Path tmp) throws Exception {
+        for (String bad : new String[] {"0", "-2", "many", "1.5", ""}) {
+            MainTest.assertOneLineError(MainTest.run(withEvalBatches(bad, "--store", tmp.resolve("bad.db").toString())), ExitCodes.USAGE,
+                    "--eval-batches", "all", "positive");
+        }
+        assertTrue(java.nio.file.Files.notExists(tmp.resolve("bad.db")), "nothing written for a bad flag");
+        MainTest.Run all = MainTest.run(withEvalBatches("all", "--store", tmp.resolve("all.db").toString()));
+        assertEquals(ExitCodes.OK, all.code(), all.err());
+        assertEquals(0, new ObjectMapper().readTree(all.out().strip()).get("units_failed").asInt());
+        MainTest.Run help = MainTest.run("scan", "--help");
+        assertTrue(help.out().contains("--eval-batches") && help.out().contains("default: all") && help.out().contains("default: 0,1,2"), help.out());
+    }
+
     @Test
     void seriesWithoutTokenCountsIsRefused(@TempDir Path tmp) {
         String[] args = scanArgs("--store", tmp.resolve("s.db").toString());

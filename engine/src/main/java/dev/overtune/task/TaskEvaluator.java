@@ -89,18 +89,13 @@ public final class TaskEvaluator {
         for (int i = 0; i < n; i++) {
             Candidates c = examples.get(i);
             int k = c.continuations().size();
-            double[] raw = new double[k];
-            double[] normalized = new double[k];
-            for (int j = 0; j < k; j++) {
-                raw[j] = score[row + j];
-                normalized[j] = score[row + j] / Math.max(1, c.choiceLength(j));
-            }
+            double[] raw = java.util.Arrays.copyOfRange(score, row, row + k);
             int goldTokens = scoredTokens[row + c.gold()];
             loss[i] = SampleStats.rounded(goldTokens > 0 ? -raw[c.gold()] / goldTokens : 0);
             tokens[i] = goldTokens;
             totalTokens += goldTokens;
             correct[i] = best(raw) == c.gold() ? 1 : 0;
-            correctNormalized[i] = best(normalized) == c.gold() ? 1 : 0;
+            correctNormalized[i] = bestNormalized(raw, c, task.kind()) == c.gold() ? 1 : 0;
             row += k;
         }
         boolean choices = task.kind().hasAccuracy();
@@ -109,6 +104,15 @@ public final class TaskEvaluator {
         return new Result(task.name(), split, n, totalTokens > 0 ? SampleStats.weightedMean(loss, tokens) : Double.NaN, totalTokens,
                 choices ? OptionalDouble.of(SampleStats.mean(correct)) : OptionalDouble.empty(),
                 choices ? OptionalDouble.of(SampleStats.mean(correctNormalized)) : OptionalDouble.empty(), per);
+    }
+
+    /** lm-eval's acc_norm choice: the highest log-likelihood per character of the choice (without the delimiter). */
+    static int bestNormalized(double[] logLikelihoods, Candidates c, TaskKind kind) {
+        double[] normalized = new double[logLikelihoods.length];
+        for (int j = 0; j < normalized.length; j++) {
+            normalized[j] = logLikelihoods[j] / Math.max(1, kind.choiceLength(c.continuations().get(j)));
+        }
+        return best(normalized);
     }
 
     /** The index of the highest score; the first on a tie, as lm-eval's argmax. */
