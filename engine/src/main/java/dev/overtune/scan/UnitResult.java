@@ -48,6 +48,38 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
         return samples(metric + WEIGHTS);
     }
 
+    /** Samples compare by their values (a record would compare the arrays by identity), so a unit read twice is equal to itself. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UnitResult u && unitId.equals(u.unitId) && checkpoint.equals(u.checkpoint) && tokens == u.tokens
+                && probe == u.probe && setting.equals(u.setting) && seed == u.seed && status == u.status && metrics.equals(u.metrics)
+                && curve.equals(u.curve) && java.util.Objects.equals(reason, u.reason) && java.util.Objects.equals(backend, u.backend)
+                && java.util.Objects.equals(engineVersion, u.engineVersion) && java.util.Objects.equals(gitHash, u.gitHash)
+                && Double.compare(seconds, u.seconds) == 0 && sameSamples(samples, u.samples);
+    }
+
+    private static boolean sameSamples(Map<String, double[]> a, Map<String, double[]> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, double[]> e : a.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue(), b.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = java.util.Objects.hash(unitId, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend,
+                engineVersion, gitHash, seconds);
+        for (Map.Entry<String, double[]> e : samples.entrySet()) {
+            h += e.getKey().hashCode() ^ java.util.Arrays.hashCode(e.getValue());
+        }
+        return h;
+    }
+
     public boolean done() {
         return status == Status.DONE;
     }
