@@ -41,6 +41,9 @@ public final class LinearTheory {
     public static final double TOP = 200;
     public static final double RATIO = 0.6;
     static final double ALIGNED_SCALE = 1.25;
+    /** The sample streams: pre-training text, its held-out text (the OOD loss), the fine-tuning task's text. */
+    public static final long TRAIN_STREAM = 1;
+    public static final long HELD_OUT_STREAM = 2;
 
     /**
      * AdamW with β1 = β2 = 0 and this ε updates by lr·g/(|g| + ε): for the gradients here (|g| below
@@ -126,7 +129,7 @@ public final class LinearTheory {
     /** Pre-training data: {@code train} tokens to train on, a separate {@code heldOut} sample for the OOD loss. */
     public PretrainData pretrainData(int train, int heldOut) {
         return PretrainData.ofTokens("synthetic linear theory (seed " + seed + ")", "token-ids",
-                pretrainTokens(train, 1), pretrainTokens(heldOut, 2));
+                pretrainTokens(train, TRAIN_STREAM), pretrainTokens(heldOut, HELD_OUT_STREAM));
     }
 
     /**

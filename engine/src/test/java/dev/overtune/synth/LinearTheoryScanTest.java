@@ -4,20 +4,12 @@ import dev.overtune.backend.OrtBackend;
 import dev.overtune.pretrain.Budgets;
 import dev.overtune.pretrain.PretrainListener;
 import dev.overtune.pretrain.PretrainManifest;
-import dev.overtune.pretrain.PretrainRun;
 import dev.overtune.pretrain.PretrainedCheckpoint;
-import dev.overtune.pretrain.SeriesPlan;
-import dev.overtune.probe.NoiseScale;
 import dev.overtune.report.Inflection;
 import dev.overtune.report.Report;
 import dev.overtune.report.ScanAnalysis;
 import dev.overtune.report.Trend;
-import dev.overtune.scan.Scan;
-import dev.overtune.scan.ScanCheckpoint;
-import dev.overtune.scan.ScanCheckpoints;
-import dev.overtune.scan.ScanSettings;
-import dev.overtune.scan.TextTask;
-import dev.overtune.series.CheckpointSeries;
+import dev.overtune.scan.ScanListener;
 import dev.overtune.synth.LinearTheory.Alignment;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,11 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LinearTheoryScanTest {
     static final LinearTheory THEORY = LinearTheory.defaults(7);
-    /** 1,000 tokens a step (20 × 50) of gradient descent at rate 1: checkpoints at 100, 200, ..., 12,800 steps. */
-    static final Budgets BUDGETS = Budgets.parse("100K,200K,400K,800K,1600K,3200K,6400K,12800K");
-    static final List<Double> FINE_TUNE_LRS = List.of(0.003, 0.01, 0.03);
-    /** The rate at which the misaligned task's inflection is clearest (README figures). */
-    static final String LARGEST_LR_OOD = "finetune.lr=0.03.ood_loss";
+    static final Budgets BUDGETS = LinearTheoryRun.BUDGETS;
+    /**
+     * The rate at which the independent reference ({@code engine/src/test/python/linear_theory.py}, exact
+     * expected losses) puts the misaligned task's minimum inside the series: 6,400 steps, higher at 12,800.
+     */
+    static final String TURNING_LR_OOD = "finetune.lr=0.01.ood_loss";
     static final String NOISE = "noise.absolute.gamma=0.3.delta_ood";
 
     static PretrainManifest manifest;
@@ -57,34 +49,18 @@ class LinearTheoryScanTest {
 
     @BeforeAll
     static void pretrainAndScan(@TempDir Path tmp) {
-        Path series = tmp.resolve("series");
         long started = System.nanoTime();
+        LinearTheoryRun.Outcome out;
         try (OrtBackend backend = new OrtBackend(2)) {
-            manifest = PretrainRun.run(backend, THEORY.model(), SeriesPlan.of(LinearTheory.gradientDescent(BUDGETS, 20, 50, 1.0, 1)),
-                    THEORY.pretrainData(1_000_000, 65_536), new PretrainRun.Options(series, "linear-theory", false, 1_000_000),
-                    new PretrainListener() {});
+            out = LinearTheoryRun.run(backend, THEORY, tmp, 2, new PretrainListener() {}, ScanListener.NONE);
         }
-        double pretrainSeconds = (System.nanoTime() - started) / 1e9;
-        List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(CheckpointSeries.discover(series, OptionalLong.empty()));
-        int[] ood = THEORY.pretrainTokens(65_536, 2);
-        started = System.nanoTime();
-        misaligned = scan(checkpoints, Alignment.MISALIGNED, ood, tmp.resolve("misaligned.db"));
-        aligned = scan(checkpoints, Alignment.ALIGNED, ood, tmp.resolve("aligned.db"));
+        manifest = out.series();
+        misaligned = ScanAnalysis.of(out.results().get(Alignment.MISALIGNED));
+        aligned = ScanAnalysis.of(out.results().get(Alignment.ALIGNED));
         // The figures the README quotes.
-        System.out.printf(Locale.ROOT, "linear theory: pre-training %.1f s, two scans %.1f s%n", pretrainSeconds, (System.nanoTime() - started) / 1e9);
+        System.out.printf(Locale.ROOT, "linear theory: pre-training and two scans %.1f s%n", (System.nanoTime() - started) / 1e9);
         System.out.println("misaligned fine-tuning task\n" + Report.table(misaligned));
         System.out.println("aligned fine-tuning task\n" + Report.table(aligned));
-    }
-
-    static ScanAnalysis scan(List<ScanCheckpoint> checkpoints, Alignment alignment, int[] ood, Path store) {
-        ScanSettings settings = new ScanSettings(
-                new ScanSettings.Eval(16, 64, 64),
-                new ScanSettings.FineTune(FINE_TUNE_LRS, List.of(0L, 1L, 2L), 40, 16, 64, 4, 0.0, 0.0),
-                new ScanSettings.Noise(NoiseScale.ABSOLUTE, List.of(0.3), 3, 1000),
-                new ScanSettings.Quant(List.of()),
-                2);
-        TextTask task = new TextTask("linear-" + alignment.name().toLowerCase(Locale.ROOT), THEORY.fineTuneTokens(alignment, 250_000, 3));
-        return ScanAnalysis.of(Scan.builder().series(checkpoints).task(task).ood(ood).settings(settings).store(store).run().results());
     }
 
     @Test
@@ -98,15 +74,15 @@ class LinearTheoryScanTest {
 
     @Test
     void misalignedFineTuningTurnsThePreTrainingLossUpPastAnInteriorCheckpoint() {
-        assertTrue(Verdicts.findsInflection(misaligned, LARGEST_LR_OOD), Verdicts.describe(misaligned, LARGEST_LR_OOD));
-        Inflection i = misaligned.inflection(LARGEST_LR_OOD).orElseThrow();
+        assertTrue(Verdicts.findsInflection(misaligned, TURNING_LR_OOD), Verdicts.describe(misaligned, TURNING_LR_OOD));
+        Inflection i = misaligned.inflection(TURNING_LR_OOD).orElseThrow();
         assertTrue(i.minTokens() > BUDGETS.get(0) && i.minTokens() < BUDGETS.get(BUDGETS.size() - 1),
                 "the minimum is inside the series, not at an end: " + i.sentence());
     }
 
     @Test
     void alignedFineTuningHasNoInflectionAtAnyRate() {
-        for (String lr : List.of("0.003", "0.01", "0.03")) {
+        for (String lr : List.of("0.003", "0.01", "0.03")) {  // LinearTheoryRun.FINE_TUNE_LRS
             String metric = "finetune.lr=" + lr + ".ood_loss";
             assertFalse(Verdicts.findsInflection(aligned, metric), Verdicts.describe(aligned, metric));
         }
