@@ -29,7 +29,7 @@ import java.util.OptionalLong;
  * gradient-descent series of the linear network on text from A into {@code OUT/series}, then
  * {@link Scan} measures it once per fine-tuning task into {@code OUT/<task>.db} (misaligned and
  * aligned). Both are resumable like any series and store; the report is {@code overtune report} on a
- * store. About half a minute on 2 idle cores.
+ * store. About 30 s of CPU time in all.
  */
 public final class LinearTheoryRun {
     /** 1,000 tokens a step (20 × 50) at gradient-descent rate 1: checkpoints at 100, 200, ..., 12,800 steps. */
