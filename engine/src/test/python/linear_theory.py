@@ -11,9 +11,13 @@ theory's facts hold: on the misaligned task the post-fine-tuning pre-training lo
 lowest at an interior checkpoint and higher at the last; on the aligned task it is lowest at the last
 checkpoint at every rate; sensitivity to noise grows from the first checkpoint to the last.
 
-    python3 engine/src/test/python/linear_theory.py [--seed 7]
+    python3 engine/src/test/python/linear_theory.py [--seed 7] [--dump-maps FILE]
+
+--dump-maps writes A and both fine-tuning maps as JSON, which LinearTheoryReferenceTest compares with
+the Java class's.
 """
 import argparse
+import json
 import sys
 
 import numpy as np
@@ -124,8 +128,12 @@ def main():
     ap.add_argument("--lrs", default="0.003,0.01,0.03", help="fine-tuning learning rates")
     ap.add_argument("--check-lr", type=float, default=0.01, help="the rate whose misaligned curve must turn up")
     ap.add_argument("--gamma", type=float, default=0.3)
+    ap.add_argument("--dump-maps", help="write A and the fine-tuning maps to this JSON file")
     args = ap.parse_args()
     s, a, tasks = maps(args.seed)
+    if args.dump_maps:
+        with open(args.dump_maps, "w") as f:
+            json.dump({"pretrain": a.tolist(), **{name: b.tolist() for name, b in tasks.items()}}, f)
     pre = Chain(a)
     fine = {name: Chain(b) for name, b in tasks.items()}
     lrs = [float(x) for x in args.lrs.split(",")]

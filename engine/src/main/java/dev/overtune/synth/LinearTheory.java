@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * vectors do not span) or {@link Alignment#ALIGNED} (A's own singular vectors, singular values × 1.25).
  * Everything is a function of the seed.
  *
- * <p>{@code engine/src/test/python/linear_theory.py} is the independent reference: the same setting in
+ * <p>{@code engine/src/test/python/linear_theory.py} is the independent reference ({@code LinearTheoryReferenceTest} runs it): the same setting in
  * numpy, trained by full-batch gradient descent on the exact expected loss, which is where these
  * numbers come from.
  */
