@@ -79,7 +79,8 @@ final class Figures {
         String scales = String.join(", ", a.noiseLevels().stream().map(NoiseLevel::scale).distinct().toList());
         String title = "Sensitivity to Gaussian noise";
         List<Chart.Panel> panels = List.of(panel("OOD loss increase under noise", "Δ OOD loss vs base (nats/token)", true, series, a, List.of()));
-        String foot = "θ + ε, ε ~ N(0, γ²σ²), σ: " + scales + " scale; mean over samples, bars: 95% t-interval.";
+        String foot = "θ + ε, ε ~ N(0, γ²σ²), σ: " + scales + " scale; mean over samples, bars: 95% measurement interval (samples"
+                + (a.perWindowLosses() ? " and evaluation windows)." : ").");
         return Optional.of(new Figure("fig2_noise_delta_ood.png", title,
                 "Increase in OOD loss when Gaussian noise of scale γ is added to the weights, against pre-training tokens. "
                         + "A line that rises means the parameters grow more sensitive with pre-training.",
@@ -167,7 +168,7 @@ final class Figures {
         return switch (i.verdict()) {
             case SIGNIFICANT -> "inflection: " + at;
             case NOT_SIGNIFICANT -> "min " + at + " (n.s.)";
-            case UNTESTED -> "min " + at + " (1 seed)";
+            case CANNOT_CONCLUDE -> "min " + at + " (untestable)";
             default -> at;
         };
     }
@@ -177,7 +178,7 @@ final class Figures {
         String at = Format.tokens(i.minTokens());
         return switch (i.verdict()) {
             case NOT_SIGNIFICANT -> at + " (n.s.)";
-            case UNTESTED -> at + " (1 seed)";
+            case CANNOT_CONCLUDE -> at + " (untestable)";
             default -> at;
         };
     }
