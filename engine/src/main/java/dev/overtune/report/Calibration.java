@@ -23,8 +23,9 @@ import java.util.stream.IntStream;
  * difficulty shared by all checkpoints (sd 0.5), a window × checkpoint interaction shared by that checkpoint's
  * units (sd 0.05) and per-unit window noise (sd 0.05); the second learning rate 0.01 worse on average, so the
  * tuned protocol's choice can flip. Noise samples: a shared sample effect (sd 0.05) and a sample × checkpoint
- * interaction (sd 0.02) on a flat increase of 0.3, so the sensitivity trend is null in every scenario. The base
- * model improves by 0.2 over the range everywhere.
+ * interaction (sd 0.02) on a flat increase of 0.3, so the sensitivity trend is null in every scenario. Wobble
+ * (scenarios with it): every unit of a checkpoint offset by N(0, 0.02²), one seed-sd, and the noise increase by
+ * another N(0, 0.02²). The base model improves by 0.2 over the range everywhere.
  */
 public final class Calibration {
     public static final int WINDOWS = 32;
@@ -43,7 +44,8 @@ public final class Calibration {
         FLAT("flat", "no trend", true),
         DECREASING("decreasing", "falls by " + DECREASE + " (3 seed-sd) over the range", true),
         WOBBLE("flat + wobble", "no trend; each checkpoint offset by N(0, " + SEED_SD + "²) shared by all its units", true),
-        U_SHAPE("U-shaped", "minimum at 30% of the range, rising " + U_RISE + " (5 seed-sd) to the last checkpoint", false);
+        U_SHAPE("U-shaped", "minimum at 30% of the range, rising " + U_RISE + " (5 seed-sd) to the last checkpoint", false),
+        U_WOBBLE("U + wobble", "the U shape with the wobble", false);
 
         private final String label;
         private final String truth;
@@ -73,7 +75,7 @@ public final class Calibration {
             return switch (this) {
                 case FLAT, WOBBLE -> 0;
                 case DECREASING -> -DECREASE * c / (k - 1);
-                case U_SHAPE -> {
+                case U_SHAPE, U_WOBBLE -> {
                     double min = 0.3 * (k - 1);
                     double x = (c - min) / (k - 1 - min);
                     yield U_RISE * x * x;
@@ -171,7 +173,10 @@ public final class Calibration {
         List<UnitResult> out = new ArrayList<>();
         for (int c = 0; c < checkpoints; c++) {
             long tokens = 1_000_000L << c;
-            double wobble = scenario == Scenario.WOBBLE ? SEED_SD * rng.nextGaussian() : 0;
+            boolean wobbles = scenario == Scenario.WOBBLE || scenario == Scenario.U_WOBBLE;
+            double wobble = wobbles ? SEED_SD * rng.nextGaussian() : 0;
+            // Sensitivity wobbles too: a per-checkpoint offset of the increase that more noise samples do not remove.
+            double deltaWobble = wobbles ? 0.02 * rng.nextGaussian() : 0;
             double[][] windowByCheckpoint = new double[metrics.length][WINDOWS];
             for (double[] w : windowByCheckpoint) {
                 for (int i = 0; i < WINDOWS; i++) {
@@ -195,7 +200,7 @@ public final class Calibration {
                 }
             }
             for (int k = 0; k < NOISE_SAMPLES; k++) {
-                double delta = 0.3 + sampleShared[k] + 0.02 * rng.nextGaussian();
+                double delta = 0.3 + deltaWobble + sampleShared[k] + 0.02 * rng.nextGaussian();
                 double[] ood = baseWindows.get("ood_loss").clone();
                 for (int i = 0; i < WINDOWS; i++) {
                     ood[i] += delta + 0.05 * rng.nextGaussian();
