@@ -403,9 +403,9 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
             earlier &= m.minTokens() <= previous;
             previous = m.minTokens();
         }
-        return Optional.of("Minimum over tokens by setting: " + list + ": " + larger + (earlier
-                ? " has its minimum earlier or at the same checkpoint, as the paper reports (" + section + ")"
-                : " does not always have its minimum earlier, unlike the paper (" + section + ")")
+        return Optional.of("Minimum over tokens by setting: " + list + ": " + (earlier
+                ? "for " + larger + " the minimum comes earlier or at the same checkpoint, as the paper reports (" + section + ")"
+                : "for " + larger + " the minimum does not always come earlier, unlike the paper (" + section + ")")
                 + ". Descriptive, not a test: compare the checkpoints each minimum is not significantly better than.");
     }
 
