@@ -11,62 +11,39 @@ public final class TrendStatistics {
      * that falls before it rises gains nothing from the fall, and a series that keeps falling scores low, so
      * a decreasing curve is not mistaken for an inflection.
      */
-    public static final OrderStatistic RISING_TAIL = new OrderStatistic() {
-        @Override
-        public String name() {
-            return "rising-tail";
-        }
-
-        @Override
-        public double of(double[] m) {
-            int k = m.length;
-            if (k < 3) {
-                return Double.NaN;
-            }
-            double best = Double.NEGATIVE_INFINITY;
-            // S of the tail from b grows by the new first point's comparisons with everything after it.
-            double s = 0;
-            for (int b = k - 1; b >= 0; b--) {
-                for (int j = b + 1; j < k; j++) {
-                    s += Math.signum(m[j] - m[b]);
-                }
-                int l = k - b;
-                if (l >= 3) {
-                    best = Math.max(best, s / Math.sqrt(l * (l - 1) * (2.0 * l + 5) / 18));
-                }
-            }
-            return best;
-        }
-
-        @Override
-        public boolean rankOnly() {
-            return true;
-        }
-    };
+    public static final OrderStatistic RISING_TAIL = new OrderStatistic("rising-tail", TrendStatistics::risingTail, true);
 
     /** Spearman's ρ of the values with their position (token order): large when the series grows. */
-    public static final OrderStatistic GROWS = new OrderStatistic() {
-        @Override
-        public String name() {
-            return "spearman-with-order";
-        }
+    public static final OrderStatistic GROWS = new OrderStatistic("spearman-with-order", TrendStatistics::spearmanWithOrder, true);
 
-        @Override
-        public double of(double[] m) {
-            int k = m.length;
-            if (k < 2) {
-                return Double.NaN;
-            }
-            double[] position = new double[k];
-            for (int i = 0; i < k; i++) {
-                position[i] = i;
-            }
-            return Ranks.spearman(position, m);
+    static double risingTail(double[] m) {
+        int k = m.length;
+        if (k < 3) {
+            return Double.NaN;
         }
+        double best = Double.NEGATIVE_INFINITY;
+        // S of the tail from b grows by the new first point's comparisons with everything after it.
+        double s = 0;
+        for (int b = k - 1; b >= 0; b--) {
+            for (int j = b + 1; j < k; j++) {
+                s += Math.signum(m[j] - m[b]);
+            }
+            int l = k - b;
+            if (l >= 3) {
+                best = Math.max(best, s / Math.sqrt(l * (l - 1) * (2.0 * l + 5) / 18));
+            }
+        }
+        return best;
+    }
 
-        @Override
-        public boolean rankOnly() {
-            return true;
+    static double spearmanWithOrder(double[] m) {
+        if (m.length < 2) {
+            return Double.NaN;
         }
-    };
+        double[] position = new double[m.length];
+        for (int i = 0; i < m.length; i++) {
+            position[i] = i;
+        }
+        return Ranks.spearman(position, m);
+    }
 }

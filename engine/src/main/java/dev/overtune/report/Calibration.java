@@ -242,10 +242,10 @@ public final class Calibration {
     /** The table as text: one row per cell. */
     public static String table(List<Cell> cells) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-14s %5s %11s %6s  %-22s %-22s %-22s %-22s%n", "scenario", "seeds", "checkpoints", "tests",
+        b.append(String.format(Locale.ROOT, "%-14s %5s %11s %6s  %-20s %-20s %-20s %s%n", "scenario", "seeds", "checkpoints", "tests",
                 "inflection p≤0.05", "inflection reported", "trend p≤0.05", "any finding reported"));
         for (Cell c : cells) {
-            b.append(String.format(Locale.ROOT, "%-14s %5d %11d %6d  %-22s %-22s %-22s %-22s%n", c.scenario().label(), c.seeds(),
+            b.append(String.format(Locale.ROOT, "%-14s %5d %11d %6d  %-20s %-20s %-20s %s%n", c.scenario().label(), c.seeds(),
                     c.checkpoints(), c.tests(), c.inflectionTest(), c.inflectionShown(), c.trendTest(), c.anyShown()));
         }
         return b.toString();

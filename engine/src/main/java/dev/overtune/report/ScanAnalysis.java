@@ -146,6 +146,11 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
         ordering("larger γ", noise.stream().map(NoiseLevel::label).toList(), perturbed, "§3.3").ifPresent(orderings::add);
         ordering("larger learning rates", lrList.stream().map(lr -> "LR " + Format.number(lr)).toList(), fineTuned, "§3.4.1")
                 .ifPresent(orderings::add);
+        int seeds = data.stream().flatMap(c -> lrList.stream().map(lr -> c.grid().units(lr).size())).max(Integer::compare).orElse(0);
+        if (seeds == 1 && !windows) {
+            limits.add("One fine-tune seed and no per-window losses: no fine-tuning difference has an interval. The permutation "
+                    + "verdicts still hold (their null comes from the checkpoints); scan ≥ 3 seeds for intervals.");
+        }
         if (!windows && !results.isEmpty()) {
             limits.add("This store has no per-window losses (scanned before they were kept): every interval carries seed noise only, "
                     + "the quantisation and base-model changes have none, and the base-model precondition of an inflection cannot be judged.");

@@ -129,7 +129,9 @@ class ScanAnalysisTest {
 
     @Test
     void singleSeedIsStillTestedButHasNoInterval() {
-        Inflection id = ScanAnalysis.of(series(U, FALLING, new double[] {0.0})).inflection("finetune.tuned.id_test_loss").orElseThrow();
+        ScanAnalysis a = ScanAnalysis.of(series(U, FALLING, new double[] {0.0}));
+        Inflection id = a.inflection("finetune.tuned.id_test_loss").orElseThrow();
+        assertTrue(a.limits().stream().anyMatch(l -> l.startsWith("One fine-tune seed and no per-window losses")), a.limits().toString());
         assertEquals(Inflection.Verdict.SIGNIFICANT, id.verdict(), "the permutation test's null comes from the checkpoints, not the seeds");
         assertFalse(id.degradationCi().available());
         assertTrue(id.sentence().contains("no interval (one seed and no per-window losses)"), id.sentence());
