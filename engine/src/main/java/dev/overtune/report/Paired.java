@@ -7,6 +7,7 @@ import dev.overtune.scan.UnitResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Measurement differences between stored units, paired by row (fine-tune seed or noise sample, the same data
@@ -37,19 +38,9 @@ final class Paired {
 
     /** Every row of {@code after} against the one unit {@code before} (e.g. noise samples against the base model). */
     static Measurement againstOne(UnitResult before, Map<Long, UnitResult> after, String metric) {
-        List<UnitResult> rows = after.values().stream().filter(u -> Double.isFinite(u.metric(metric))).toList();
-        double[] b = new double[rows.size()];
-        double[] a = new double[rows.size()];
-        double[][] bw = new double[rows.size()][];
-        double[][] aw = new double[rows.size()][];
-        double[] baseWindows = before.samples(metric);
-        for (int i = 0; i < rows.size(); i++) {
-            b[i] = before.metric(metric);
-            a[i] = rows.get(i).metric(metric);
-            bw[i] = baseWindows;
-            aw[i] = rows.get(i).samples(metric);
-        }
-        return PairedDifference.of(b, a, bw, aw);
+        Map<Long, UnitResult> same = new TreeMap<>();
+        after.keySet().forEach(row -> same.put(row, before));
+        return difference(same, after, metric);
     }
 
     /** The 95% interval of a measurement, or {@link Interval#NONE}. */
