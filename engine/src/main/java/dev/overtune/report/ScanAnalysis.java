@@ -146,6 +146,12 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
         ordering("larger γ", noise.stream().map(NoiseLevel::label).toList(), perturbed, "§3.3").ifPresent(orderings::add);
         ordering("larger learning rates", lrList.stream().map(lr -> "LR " + Format.number(lr)).toList(), fineTuned, "§3.4.1")
                 .ifPresent(orderings::add);
+        long usable = summaries.stream().filter(CheckpointSummary::usable).count();
+        if (usable > 0 && usable < 3) {
+            limits.add(usable + (usable == 1 ? " checkpoint has" : " checkpoints have") + " results: an inflection or trend test needs "
+                    + "at least 3 (and ≥ " + checkpointsNeeded(Math.max(1, inflections.size() + trends.size()))
+                    + " for any p to survive Holm over this report's tests); nothing is tested.");
+        }
         int seeds = data.stream().flatMap(c -> lrList.stream().map(lr -> c.grid().units(lr).size())).max(Integer::compare).orElse(0);
         if (seeds == 1 && !windows) {
             limits.add("One fine-tune seed and no per-window losses: no fine-tuning difference has an interval. The permutation "

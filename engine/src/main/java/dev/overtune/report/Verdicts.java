@@ -9,21 +9,20 @@ final class Verdicts {
 
     private Verdicts() {}
 
-    /** A p-value as printed: 0.0083, 0.167, &lt; 0.0001, or - where there is none. */
+    /** A p-value as printed: 0.0083, 0.167, 2.5e-05 (1/8!), or - where there is none. */
     static String p(double p) {
         if (!Double.isFinite(p)) {
             return Format.NONE;
         }
         if (p < 0.0001) {
-            return "< 0.0001";
+            return String.format(Locale.ROOT, "%.1e", p);
         }
         return p < 0.01 ? String.format(Locale.ROOT, "%.4f", p) : String.format(Locale.ROOT, "%.3f", p);
     }
 
-    /** "p = 0.0083" or "p < 0.0001". */
+    /** "p = 0.0083". */
     static String pEquals(double p) {
-        String v = p(p);
-        return v.startsWith("<") ? "p " + v : "p = " + v;
+        return "p = " + p(p);
     }
 
     /** The raw and Holm-adjusted p, and how the raw one was computed. */
