@@ -45,7 +45,9 @@ final class Findings {
                 + "trend: Spearman's ρ with token order. p adjusted by Holm over all " + tests(a) + " tests printed; significant at "
                 + "Holm-adjusted p ≤ " + Verdicts.ALPHA + ". Intervals are 95% measurement intervals (Student's t, Welch–Satterthwaite "
                 + "degrees of freedom) of " + (a.perWindowLosses() ? "seed and evaluation noise, paired by seed and window"
-                : "seed noise only (this store has no per-window losses)") + "; the verdict's p also covers checkpoint-to-checkpoint scatter.";
+                : "seed noise only (this store has no per-window losses)") + "; the verdict's p also covers checkpoint-to-checkpoint scatter."
+                + (Double.isFinite(a.evaluationSe()) ? " Evaluation: a base model's mean loss has a standard error of at most "
+                + Format.fixed(a.evaluationSe(), 4) + " nats over its windows." : "");
     }
 
     static int tests(ScanAnalysis a) {

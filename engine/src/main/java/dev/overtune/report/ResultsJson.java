@@ -125,6 +125,7 @@ final class ResultsJson {
         method.put("intervals", a.perWindowLosses() ? "95% measurement: seed and evaluation noise, paired by seed and window (t, Welch-Satterthwaite df)"
                 : "95% measurement: seed noise only (no per-window losses in this store)");
         method.put("per_window_losses", a.perWindowLosses());
+        num(method, "evaluation_se_max", a.evaluationSe());
         ArrayNode inflections = o.putArray("inflections");
         for (Inflection i : a.inflections()) {
             ObjectNode x = inflections.addObject();

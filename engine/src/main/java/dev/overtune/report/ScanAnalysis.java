@@ -2,6 +2,7 @@ package dev.overtune.report;
 
 import dev.overtune.analysis.Holm;
 import dev.overtune.analysis.Measurement;
+import dev.overtune.analysis.Moments;
 import dev.overtune.analysis.Orderings;
 import dev.overtune.analysis.PermutationTest;
 import dev.overtune.analysis.Ranks;
@@ -37,12 +38,15 @@ import java.util.function.ToDoubleFunction;
  * @param warnings        the tuned protocol's best learning rate at an edge of the grid, and which way to extend it
  * @param limits          what this store cannot support (too few checkpoints, no per-window losses, ...)
  * @param perWindowLosses whether the units carry the per-window losses that put evaluation noise into the intervals
+ * @param evaluationSe    the largest standard error of a base model's mean loss over its windows (sd/√W), NaN without windows
  */
 public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> learningRates, List<NoiseLevel> noiseLevels,
                            List<QuantFormat> quantFormats, List<Inflection> inflections, List<Trend> sensitivity,
                            List<MinimumOverTokens> perturbedMinima, List<MinimumOverTokens> fineTunedMinima,
                            List<String> orderings, List<String> warnings, List<String> limits,
-                           List<UnitResult> failedUnits, int units, boolean perWindowLosses) {
+                           List<UnitResult> failedUnits, int units, boolean perWindowLosses, double evaluationSe) {
+    /** The bar for an evaluation that measures what it claims: the standard error of a mean loss. */
+    public static final double EVALUATION_SE_BAR = 0.005;
     /** The metric a fine-tuned model is judged on; lr NaN: the tuned protocol (best LR per checkpoint). */
     record FineTuneMetric(String key, String label, String unitMetric, double lr, boolean higherIsBetter) {
         boolean tuned() {
@@ -161,8 +165,13 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
             limits.add("This store has no per-window losses (scanned before they were kept): every interval carries seed noise only, "
                     + "the quantisation and base-model changes have none, and the base-model precondition of an inflection cannot be judged.");
         }
+        double evaluationSe = evaluationSe(data);
+        if (evaluationSe > EVALUATION_SE_BAR) {
+            limits.add("Evaluation is imprecise: a base model's mean loss has a standard error of " + Format.fixed(evaluationSe, 4)
+                    + " nats over its windows, above " + EVALUATION_SE_BAR + "; evaluate more text (--eval-batches) for tighter intervals.");
+        }
         return new ScanAnalysis(summaries, lrList, List.copyOf(noise), List.copyOf(quant), inflections, trends, perturbed, fineTuned,
-                orderings, gridEdges(data, lrList), limits, failed, results.size(), windows);
+                orderings, gridEdges(data, lrList), limits, failed, results.size(), windows, evaluationSe);
     }
 
     public Optional<Inflection> inflection(String metric) {
@@ -418,6 +427,24 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
                 ? "for " + larger + " the minimum comes earlier or at the same checkpoint, as the paper reports (" + section + ")"
                 : "for " + larger + " the minimum does not always come earlier, unlike the paper (" + section + ")")
                 + ". Descriptive, not a test: compare the checkpoints each minimum is not significantly better than.");
+    }
+
+    /** The largest sd/√W over the base units' loss metrics that have per-window losses; NaN when none has. */
+    private static double evaluationSe(List<CheckpointUnits> data) {
+        double worst = Double.NaN;
+        for (CheckpointUnits c : data) {
+            if (c.base() == null) {
+                continue;
+            }
+            for (Map.Entry<String, double[]> e : c.base().samples().entrySet()) {
+                double[] w = e.getValue();
+                if (e.getKey().endsWith("_loss") && w.length >= 2) {
+                    double se = Math.sqrt(Moments.variance(w) / w.length);
+                    worst = Double.isNaN(worst) ? se : Math.max(worst, se);
+                }
+            }
+        }
+        return worst;
     }
 
     /** Checkpoints where the tuned protocol's best learning rate is the smallest or largest of the grid. */

@@ -148,6 +148,10 @@ class ScanAnalysisTest {
         assertEquals(BaseChange.Kind.STILL_IMPROVING, id.base().kind());
         assertEquals(-0.05 * 5, id.base().change(), 1e-9, "the base from 4M to 128M");
         assertTrue(id.sentence().contains("catastrophic overtraining"), id.sentence());
+        // Windows at ±0.1, ±0.3 (± 0.004): sd √(0.2/3 ± …) over √4 windows, about 0.129, far above the 0.005 bar.
+        assertEquals(0.129, overtrained.evaluationSe(), 0.002);
+        assertTrue(overtrained.limits().stream().anyMatch(l -> l.startsWith("Evaluation is imprecise") && l.contains("--eval-batches")),
+                overtrained.limits().toString());
 
         Inflection inherited = ScanAnalysis.of(windowed(U, +0.05)).inflection("finetune.tuned.id_test_loss").orElseThrow();
         assertEquals(BaseChange.Kind.ALSO_WORSENING, inherited.base().kind());
