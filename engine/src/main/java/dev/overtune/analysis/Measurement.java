@@ -30,7 +30,8 @@ public record Measurement(double estimate, double se, double df, Covers covers) 
     }
 
     public boolean hasInterval() {
-        return Double.isFinite(se) && Double.isFinite(df) && df > 0;
+        // Infinite df (no spread in either term) still gives an interval: the normal's, of width 0.
+        return Double.isFinite(se) && df > 0;
     }
 
     /**

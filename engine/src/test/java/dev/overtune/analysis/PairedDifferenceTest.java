@@ -59,5 +59,7 @@ class PairedDifferenceTest {
         Measurement m = PairedDifference.of(new double[] {4 / 3.0, 5.5 / 3}, new double[] {4.3 / 3, 5.8 / 3}, before, after);
         assertEquals(0.1, m.estimate(), 1e-12);
         assertTrue(m.se() < 1e-9, "every paired difference is 0.1: " + m.se());
+        assertTrue(m.hasInterval(), "no spread is a zero-width interval, not a missing one");
+        assertEquals(0.1, m.interval(0.95)[0], 1e-9);
     }
 }
