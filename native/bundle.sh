@@ -4,9 +4,10 @@
 # the NVIDIA driver and CUDA libraries but no JDK and no network.
 #   native/bundle.sh [--gpu-check [--with-bench]] [OUTPUT_DIR]
 #       (default OUTPUT_DIR: target/overtune-gpu-bundle, or target/overtune-gpu-check with --gpu-check)
+# The archive: OUTPUT_DIR.tar.gz, or OUTPUT_DIR.tar.xz with --gpu-check.
 # --gpu-check adds what native/gpu-check.sh runs on the GPU node and nothing else: the native module's
 # test classes (one jar), the JUnit console and the five reference fixtures; the archive
-# OUTPUT_DIR.tar.gz is then the whole of it, the one file to carry (with the working tree, for the
+# OUTPUT_DIR.tar.xz is then the whole of it, the one file to carry (with the working tree, for the
 # script). --with-bench adds bench's FFM-vs-JCuda JMH benchmark (bench/: its jar, JMH, JCuda with
 # its natives), an optional row of gpu-check. --with-tests is the old name of --gpu-check --with-bench.
 # Not part of the default test run. Needs JDK 25 and Maven here (bin/jdk25.sh finds the JDK).
@@ -70,7 +71,11 @@ modules="$(echo "$modules" | tr ',' '\n' | grep -vx 'java.desktop' | paste -sd, 
 # jdk.zipfs (0.1 MB): JUnit finds the tests in the bundle's jars through the jar file system.
 modules="$modules,jdk.zipfs"
 echo "bundle: runtime modules (jdeps): $modules" >&2
-jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \
+# The GPU-check archive is xz-compressed whole: jlink's own compression would leave xz nothing to find in
+# lib/modules (zip-9 then xz: 15.5 MB; uncompressed then xz: 7.2 MB).
+compress=zip-9
+[ "$with_tests" = 1 ] && compress=zip-0
+jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=$compress \
   --dedup-legal-notices=error-if-not-same-content --output "$out/runtime"
 if command -v strip >/dev/null; then
   # jlink keeps libjvm.so's symbol table (29 MB); without it, 25 MB. Stack traces are unaffected.
@@ -106,8 +111,10 @@ fi
 size_mb() { du -sm "$@" | awk '{s += $1} END {print s}'; }
 tarball="$out.tar.gz"
 if [ "$with_tests" = 1 ]; then
-  # The GPU-check archive is everything gpu-check.sh needs on the node.
-  tar -C "$(dirname "$out")" -czf "$tarball" "$(basename "$out")"
+  # The GPU-check archive is everything gpu-check.sh needs on the node (which unpacks it with tar, needing xz).
+  tarball="$out.tar.xz"
+  rm -f "$out.tar.gz"
+  tar -C "$(dirname "$out")" -cf - "$(basename "$out")" | xz -6 -T0 > "$tarball"
 else
   tar -C "$(dirname "$out")" -czf "$tarball" --exclude=tests --exclude=bench "$(basename "$out")"
 fi

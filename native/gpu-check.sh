@@ -5,10 +5,10 @@
 # driver, cuBLAS and NVRTC (pip wheels in a virtual environment do), not a JDK or Maven: the bundle
 # brings its own Java runtime.
 #
-#   native/gpu-check.sh [--out FILE] [--fake DIR] [BUNDLE_DIR | ARCHIVE.tar.gz]
+#   native/gpu-check.sh [--out FILE] [--fake DIR] [BUNDLE_DIR | ARCHIVE.tar.xz]
 #
 # BUNDLE_DIR or ARCHIVE: made by `native/bundle.sh --gpu-check` (default target/overtune-gpu-check, or
-# its .tar.gz beside it; built first where it is missing and JDK 25 and Maven are at hand).
+# its .tar.xz beside it; built first where both are missing and JDK 25 and Maven are at hand).
 # --out FILE: the results table (default ./gpu-check-results.md), appended row by row.
 # --fake DIR: a dry run against the checking fake driver the native tests build (DIR is
 # native/target/fake-cuda): every launch and GEMM checked, nothing executed; rows whose results are
@@ -37,11 +37,11 @@ mkdir -p "$work"
 # --- the bundle ---
 if [ -z "$bundle" ]; then
   bundle="$root/target/overtune-gpu-check"
-  [ -d "$bundle" ] || [ ! -f "$bundle.tar.gz" ] || bundle="$bundle.tar.gz"
+  [ -d "$bundle" ] || [ ! -f "$bundle.tar.xz" ] || bundle="$bundle.tar.xz"
 fi
 if [ -f "$bundle" ]; then
   rm -rf "$work/bundle" && mkdir -p "$work/bundle"
-  tar -C "$work/bundle" -xzf "$bundle" || { echo "gpu-check: cannot unpack $bundle" >&2; exit 2; }
+  tar -C "$work/bundle" -xf "$bundle" || { echo "gpu-check: cannot unpack $bundle (tar needs xz for a .tar.xz)" >&2; exit 2; }
   bundle="$(find "$work/bundle" -mindepth 2 -maxdepth 2 -name runtime -type d -printf '%h\n' | head -n 1)"
 fi
 if [ ! -x "$bundle/runtime/bin/java" ] || [ ! -d "$bundle/tests" ]; then
@@ -74,34 +74,41 @@ done
 # --- the table ---
 mkdir -p "$(dirname "$out")"
 if [ ! -s "$out" ]; then
-  printf '| section | status | seconds | detail |\n|---|---|---|---|\n' >> "$out"
+  printf '| section | status | seconds | CPU s | detail |\n|---|---|---|---|---|\n' >> "$out"
 fi
 failed=0
-row() { # name status seconds detail
+row() { # name status seconds cpu-seconds detail
   local line
-  line="$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$(echo "$4" | tr '|\n\t' '/  ')")"
+  line="$(printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$3" "$4" "$(echo "$5" | tr '|\n\t' '/  ')")"
   echo "$line"
   echo "$line" >> "$out"
   [ "$2" != FAILED ] || failed=1
+}
+# CPU seconds (user + system) of this shell's finished children so far: a section's difference is what it
+# cost the host, which, unlike wall time, does not depend on what else the machine is running.
+children_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($16 + $17) / hz}' "/proc/$$/stat"
 }
 # section NAME TIMEOUT_S COMMAND...: runs it, its output to the terminal and $work/NAME.log; its row is the
 # command's last "gpu-check-row<TAB>STATUS<TAB>detail" line (GpuCheck), else PASSED/FAILED by exit status.
 section() {
   local name="$1" limit="$2"; shift 2
-  local log="$work/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log" t0=$(date +%s)
+  local log="$work/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log" t0=$(date +%s) c0=$(children_cpu)
   echo "== $name (limit ${limit} s)"
   timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$log" | grep -v -e '^gpu-check-row' -e '^\s*at ' | tail -n 15
   local rc=${PIPESTATUS[0]} seconds=$(( $(date +%s) - t0 ))
+  local cpu
+  cpu=$(awk -v a="$c0" -v b="$(children_cpu)" 'BEGIN {printf "%.1f", b - a}')
   local result
   result="$(grep '^gpu-check-row' "$log" | tail -n 1)"
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    row "$name" FAILED "$seconds" "over its ${limit} s limit; log: $log"
+    row "$name" FAILED "$seconds" "$cpu" "over its ${limit} s limit; log: $log"
   elif [ -n "$result" ]; then
-    row "$name" "$(echo "$result" | cut -f2)" "$seconds" "$(echo "$result" | cut -f3-)"
+    row "$name" "$(echo "$result" | cut -f2)" "$seconds" "$cpu" "$(echo "$result" | cut -f3-)"
   elif [ "$rc" = 0 ]; then
-    row "$name" PASSED "$seconds" "log: $log"
+    row "$name" PASSED "$seconds" "$cpu" "log: $log"
   else
-    row "$name" FAILED "$seconds" "exited $rc; last line: $(grep -v '^\s*$' "$log" | tail -n 1); log: $log"
+    row "$name" FAILED "$seconds" "$cpu" "exited $rc; last line: $(grep -v '^\s*$' "$log" | tail -n 1); log: $log"
   fi
 }
 
@@ -127,11 +134,11 @@ device="$(echo "$check" | grep '^device: ' | head -n 1 | cut -c9-)"
 if [ $cuda_status != 0 ]; then
   missing="$(echo "$check" | grep -E '^(cuBLAS|NVRTC): +missing: ' | sed -E 's/^(cuBLAS|NVRTC): +missing: //')"
   if [ -n "$gpus" ] && [ -n "$missing" ]; then
-    row device FAILED $(( $(date +%s) - t0 )) "$(echo "$missing" | head -n 1)"
+    row device FAILED $(( $(date +%s) - t0 )) - "$(echo "$missing" | head -n 1)"
     echo "gpu-check: a GPU is here but $(echo "$missing" | paste -sd ';' | sed 's/;/; and /g'); also looked in ${#looked[@]} site-packages/nvidia/*/lib folder(s) (set OVERTUNE_CUDA_PATH to the folder holding libcublas.so.13 / libnvrtc.so.13)"
     exit 6
   fi
-  row device "NOT RUN" $(( $(date +%s) - t0 )) "${device:-$check}"
+  row device "NOT RUN" $(( $(date +%s) - t0 )) - "${device:-$check}"
   if [ -n "$gpus" ]; then
     echo "gpu-check: nvidia-smi lists a GPU, but overtune cannot use it: $device"
   else
@@ -139,7 +146,7 @@ if [ $cuda_status != 0 ]; then
   fi
   exit 4
 fi
-row device PASSED $(( $(date +%s) - t0 )) "$device"
+row device PASSED $(( $(date +%s) - t0 )) - "$device"
 
 # --- the GPU test classes, one JVM each ---
 props=(-Dovertune.reference.fixtures="$bundle/tests/reference" -Dovertune.build.dir="$work")
@@ -191,12 +198,12 @@ if [ -n "$fake" ]; then
   findings=$(sum findings)
   detail="$(sum launches) launches, $(sum gemms) GEMM calls ($(sum gemm_matrices) matrices) checked in $(grep -c '^process ' "$report" 2>/dev/null) processes"
   if [ "$findings" = 0 ]; then
-    row "checking fake driver" PASSED "-" "no finding: $detail"
+    row "checking fake driver" PASSED - - "no finding: $detail"
   else
-    row "checking fake driver" FAILED "-" "$findings finding(s) in $detail; first: $(grep -m1 '^finding: ' "$report" | cut -c10-)"
+    row "checking fake driver" FAILED - - "$findings finding(s) in $detail; first: $(grep -m1 '^finding: ' "$report" | cut -c10-)"
   fi
 fi
 
 echo
-echo "gpu-check: $(( $(date +%s) - start )) s; $([ $failed = 0 ] && echo 'no section failed' || echo 'a section FAILED'); table in $out"
+echo "gpu-check: $(( $(date +%s) - start )) s, $(children_cpu) CPU s; $([ $failed = 0 ] && echo 'no section failed' || echo 'a section FAILED'); table in $out"
 exit $failed
