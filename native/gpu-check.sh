@@ -94,9 +94,15 @@ children_cpu() {
 section() {
   local name="$1" limit="$2"; shift 2
   local log="$work/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log" t0=$(date +%s) c0=$(children_cpu)
-  echo "== $name (limit ${limit} s)"
-  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$log" | grep -v -e '^gpu-check-row' -e '^\s*at ' | tail -n 15
-  local rc=${PIPESTATUS[0]} seconds=$(( $(date +%s) - t0 ))
+  echo "== $name (limit ${limit} s, log $log)"
+  # In the background and waited for, so that a signal to this script reaches the section (timeout makes it
+  # a process group of its own) at once, instead of after it.
+  timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1 &
+  section_pid=$!
+  wait "$section_pid"
+  local rc=$? seconds=$(( $(date +%s) - t0 ))
+  section_pid=""
+  grep -v -e '^gpu-check-row' -e '^\s*at ' "$log" | tail -n 15
   local cpu
   cpu=$(awk -v a="$c0" -v b="$(children_cpu)" 'BEGIN {printf "%.1f", b - a}')
   local result
@@ -112,6 +118,8 @@ section() {
   fi
 }
 
+section_pid=""
+trap 'if [ -n "$section_pid" ]; then kill -TERM -- "-$section_pid" 2>/dev/null; fi; echo "gpu-check: stopped; the rows so far are in $out" >&2; exit 143' TERM INT
 echo "gpu-check: results appended to $out; logs in $work"
 echo "== machine"
 gpus=""
@@ -133,9 +141,11 @@ echo "$check"
 device="$(echo "$check" | grep '^device: ' | head -n 1 | cut -c9-)"
 if [ $cuda_status != 0 ]; then
   missing="$(echo "$check" | grep -E '^(cuBLAS|NVRTC): +missing: ' | sed -E 's/^(cuBLAS|NVRTC): +missing: //')"
-  if [ -n "$gpus" ] && [ -n "$missing" ]; then
+  if [ -n "$gpus" ] && [ -n "$missing" ] && ! echo "$check" | grep -q '^driver: missing: '; then
     row device FAILED $(( $(date +%s) - t0 )) - "$(echo "$missing" | head -n 1)"
-    echo "gpu-check: a GPU is here but $(echo "$missing" | paste -sd ';' | sed 's/;/; and /g'); also looked in ${#looked[@]} site-packages/nvidia/*/lib folder(s) (set OVERTUNE_CUDA_PATH to the folder holding libcublas.so.13 / libnvrtc.so.13)"
+    echo "gpu-check: a GPU and its driver are here, but $(echo "$missing" | awk 'NR > 1 {printf " And "} {printf "%s", $0}')." \
+      "Besides those, looked in ${#looked[@]} site-packages/nvidia/*/lib folder(s) under the venv/conda, ~, /opt, /workspace, /root, /usr/local/lib, /usr/lib and $PWD${looked[*]:+ (${looked[*]})}:" \
+      "set OVERTUNE_CUDA_PATH to the folder holding libcublas.so.13 and libnvrtc.so.13"
     exit 6
   fi
   row device "NOT RUN" $(( $(date +%s) - t0 )) - "${device:-$check}"
