@@ -102,7 +102,7 @@ if [ "$with_tests" = 1 ]; then
   cp bin/jvm-options "$out/tests/"
   mvn -B -q -ntp dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" >&2
   # The test classes alone: gpu-check runs only the GPU-tagged ones, which need no nvcc and no kernel sources.
-  (cd native/target/test-classes && zip -q -r "$out/tests/overtune-native-tests.jar" . -x 'fake-cuda/*')
+  (cd native/target/test-classes && zip -q -r "$out/tests/overtune-native-tests.jar" .)
   # The engine's reference fixtures (weights + a batch), all five: the GPU tests and host tests use each.
   mkdir -p "$out/tests/reference"
   cp -r engine/src/test/resources/reference/*/ "$out/tests/reference/"

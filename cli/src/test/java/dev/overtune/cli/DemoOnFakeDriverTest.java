@@ -50,7 +50,7 @@ class DemoOnFakeDriverTest {
         Process p = pb.start();
         boolean finished = p.waitFor(10, TimeUnit.MINUTES);
         if (!finished) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor();
         }
         String out = Files.readString(log);
         assumeTrue(!out.contains("NVRTC (CUDA run-time compiler) not found"), () -> "no NVRTC for the fake driver: " + out.strip());

@@ -80,7 +80,7 @@ class FakeDriverTest {
         Process p = pb.start();
         boolean finished = p.waitFor(15, TimeUnit.MINUTES);
         if (!finished) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor();
         }
         String out = Files.readString(log);
         System.out.println(out.lines().filter(l -> l.startsWith("fake-run: ") || l.startsWith("fake-cuda: ") || l.startsWith("overtune: "))
