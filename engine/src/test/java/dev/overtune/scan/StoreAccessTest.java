@@ -1,0 +1,97 @@
+package dev.overtune.scan;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Readers need no write access; writers leave no side files; a refusal names the real cause. */
+class StoreAccessTest {
+    private static Path storeWithUnits(Path dir, int n) {
+        Path file = dir.resolve("scan.db");
+        ScanPlan plan = StoreFixtures.plan();
+        try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+            for (int i = 0; i < n; i++) {
+                s.record(StoreFixtures.done(plan.units().get(i), 2.0 + i));
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void aCleanCloseLeavesNoSideFilesAndRollbackMode(@TempDir Path dir) throws Exception {
+        Path file = storeWithUnits(dir, 3);
+        assertEquals(List.of(), StoreFixtures.sideFiles(file));
+        assertEquals("delete", StoreFixtures.journalMode(file));
+    }
+
+    @Test
+    void readersWorkInAnUnwritablePlaceAndAReadOnlyStoreResumesAsANoOp(@TempDir Path dir) throws Exception {
+        Path place = Files.createDirectory(dir.resolve("ro"));
+        ScanPlan plan = StoreFixtures.plan();
+        Path file = place.resolve("scan.db");
+        try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+            for (Unit u : plan.units()) {
+                s.record(StoreFixtures.done(u, 2.0));
+            }
+        }
+        byte[] before = Files.readAllBytes(file);
+        try (ReadOnlyPlace ignored = ReadOnlyPlace.lock(place)) {
+            try (ResultStore s = ResultStore.read(file)) {
+                assertEquals(plan.units().size(), s.results().size());
+            }
+            try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+                assertEquals(plan.units().size(), s.finishedIds().size(), "a complete store opens for a no-op resume");
+            }
+        }
+        assertArrayEquals(before, Files.readAllBytes(file));
+        assertEquals(List.of(), StoreFixtures.sideFiles(file));
+    }
+
+    @Test
+    void aWalModeStoreIsReadInAnUnwritablePlace(@TempDir Path dir) throws Exception {
+        Path place = Files.createDirectory(dir.resolve("ro"));
+        Path file = place.resolve("old.db");
+        ScanPlan plan = StoreFixtures.plan();
+        StoreFixtures.legacyStore(file, plan, "{}", List.of(StoreFixtures.done(plan.units().get(0), 2.5)));
+        assertEquals("wal", StoreFixtures.journalMode(file));
+        try (ReadOnlyPlace ignored = ReadOnlyPlace.lock(place)) {
+            try (ResultStore s = ResultStore.read(file)) {
+                assertEquals(1, s.results().size());
+            }
+        }
+        assertEquals(List.of(), StoreFixtures.sideFiles(file));
+    }
+
+    @Test
+    void aScanThatMustWriteToAReadOnlyStoreSaysSoAndLeavesIt(@TempDir Path dir) throws Exception {
+        Path place = Files.createDirectory(dir.resolve("ro"));
+        Path file = storeWithUnits(place, 1);
+        byte[] before = Files.readAllBytes(file);
+        ScanPlan plan = StoreFixtures.plan();
+        try (ReadOnlyPlace ignored = ReadOnlyPlace.lock(place)) {
+            try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+                StoreException e = assertThrows(StoreException.class, () -> s.record(StoreFixtures.done(plan.units().get(1), 2.0)));
+                assertTrue(e.getMessage().contains("scan.db") && (e.getMessage().contains("read-only") || e.getMessage().contains("not writable")
+                        || e.getMessage().contains("cannot be opened or written")), e.getMessage());
+                assertFalse(e.getMessage().contains("unreadable"), "blames the store: " + e.getMessage());
+            }
+            StoreException changed = assertThrows(StoreException.class, () -> ResultStore.open(file, plan, "{\"grown\": true}"));
+            assertFalse(changed.getMessage().contains("unreadable"), changed.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(file));
+        assertEquals(List.of(), StoreFixtures.sideFiles(file));
+        try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+            s.record(StoreFixtures.done(plan.units().get(1), 2.0));
+        }
+        assertEquals(List.of(), StoreFixtures.sideFiles(file), "no side files left by the refusal block a later writer");
+    }
+}
