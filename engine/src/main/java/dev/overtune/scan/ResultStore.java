@@ -41,6 +41,7 @@ public final class ResultStore implements AutoCloseable {
     /** True once this connection switched the store to WAL and made sure of the schema: it wrote. */
     private boolean writing;
     private final SqliteClaims claims = new SqliteClaims();
+    private final Map<String, String> deferredMeta = new java.util.LinkedHashMap<>();
 
     private ResultStore(Path file, Connection db, boolean readOnly, StoreFile.Kind kind) {
         this.file = file;
@@ -71,8 +72,7 @@ public final class ResultStore implements AutoCloseable {
                 store.checkFingerprints(plan);
                 // The grid or the checkpoint list may have grown: the store describes the latest plan.
                 if (!planJson.equals(store.meta("plan"))) {
-                    store.beginWriting();
-                    store.putMeta("plan", planJson);
+                    store.putMetaOnFirstWrite("plan", planJson);
                 }
             }
             store.recordFingerprints(plan);
@@ -105,8 +105,7 @@ public final class ResultStore implements AutoCloseable {
     private void recordFingerprints(ScanPlan plan) throws SQLException {
         for (ScanCheckpoint c : plan.checkpoints()) {
             if (!c.fingerprint().isEmpty() && meta(FINGERPRINT + c.name()) == null) {
-                beginWriting();
-                putMeta(FINGERPRINT + c.name(), c.fingerprint());
+                putMetaOnFirstWrite(FINGERPRINT + c.name(), c.fingerprint());
             }
         }
     }
@@ -242,6 +241,22 @@ public final class ResultStore implements AutoCloseable {
             kind = StoreFile.Kind.OURS;
         }
         writing = true;
+        for (Map.Entry<String, String> e : deferredMeta.entrySet()) {
+            putMeta(e.getKey(), e.getValue());
+        }
+        deferredMeta.clear();
+    }
+
+    /**
+     * Metadata that describes the work of this scan (the latest plan, fingerprints of checkpoints new to the store):
+     * written with the first unit, so that a scan with nothing to run writes nothing.
+     */
+    private void putMetaOnFirstWrite(String key, String value) throws SQLException {
+        if (writing) {
+            putMeta(key, value);
+        } else {
+            deferredMeta.put(key, value);
+        }
     }
 
     /** Every table of a store, created where missing: the one place the schema is written. */
@@ -282,6 +297,9 @@ public final class ResultStore implements AutoCloseable {
     }
 
     public synchronized String meta(String key) throws SQLException {
+        if (deferredMeta.containsKey(key)) {
+            return deferredMeta.get(key);
+        }
         try (PreparedStatement q = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet r = q.executeQuery()) {

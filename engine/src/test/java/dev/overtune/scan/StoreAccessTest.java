@@ -51,6 +51,9 @@ class StoreAccessTest {
             try (ResultStore s = ResultStore.open(file, plan, "{}")) {
                 assertEquals(plan.units().size(), s.finishedIds().size(), "a complete store opens for a no-op resume");
             }
+            try (ResultStore s = ResultStore.open(file, plan, "{\"built_by\": \"a later commit\"}")) {
+                assertEquals(plan.units().size(), s.finishedIds().size(), "a newer build's plan description waits for a unit to write");
+            }
         }
         assertArrayEquals(before, Files.readAllBytes(file));
         assertEquals(List.of(), StoreFixtures.sideFiles(file));
@@ -84,8 +87,10 @@ class StoreAccessTest {
                         || e.getMessage().contains("cannot be opened or written")), e.getMessage());
                 assertFalse(e.getMessage().contains("unreadable"), "blames the store: " + e.getMessage());
             }
-            StoreException changed = assertThrows(StoreException.class, () -> ResultStore.open(file, plan, "{\"grown\": true}"));
-            assertFalse(changed.getMessage().contains("unreadable"), changed.getMessage());
+            try (ResultStore s = ResultStore.open(file, plan, "{\"grown\": true}")) {
+                StoreException changed = assertThrows(StoreException.class, () -> s.claims().claimNext(plan.units(), java.util.Set.of()));
+                assertTrue(changed.getMessage().contains("has to write"), changed.getMessage());
+            }
         }
         assertArrayEquals(before, Files.readAllBytes(file));
         assertEquals(List.of(), StoreFixtures.sideFiles(file));
