@@ -125,6 +125,9 @@ class FlagValuesTest {
     @MethodSource("cases")
     void flagValueErrorsExit2InOneLine(String name, String[] args, String needle) {
         MainTest.Run r = MainTest.run(args);
+        if (Boolean.getBoolean("overtune.print.cases")) {
+            System.out.printf("CASE | `%s` | %d | `%s` |%n", name, r.code(), r.err().strip().replace(dir.toString(), "…"));
+        }
         MainTest.assertOneLineError(r, ExitCodes.USAGE, needle, "--help'");
         assertTrue(r.out().isEmpty(), name + " printed: " + r.out());
     }

@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KillResumeTrialTest {
     private static final int KILLS = Integer.getInteger("overtune.kill.trials", 3);
+    /** Noise samples per γ: more kills need a longer plan (3 checkpoints × (7 + 2 × samples) units: 33 by default, 57 for 20 kills). */
+    private static final int SAMPLES = 2 + KILLS / 5;
 
     @Test
     void randomKillsLoseDuplicateAndChangeNothing(@TempDir Path dir) throws Exception {
@@ -89,7 +91,7 @@ class KillResumeTrialTest {
     private static String[] scan(Path series, Path text, Path store) {
         return new String[] {"scan", series.toString(), "--tokens-per-step", "64", "--task", text.toString(), "--ood", text.toString(),
                 "--store", store.toString(), "--ft-steps", "4", "--ft-batch", "2", "--ft-seq-len", "32", "--lrs", "3e-3,1e-2",
-                "--seeds", "0,1", "--gammas", "0.5,1", "--samples", "2", "--quant", "int8,int4", "--eval-batch", "2",
+                "--seeds", "0,1", "--gammas", "0.5,1", "--samples", String.valueOf(SAMPLES), "--quant", "int8,int4", "--eval-batch", "2",
                 "--eval-seq-len", "32", "--eval-batches", "1", "--threads", "2", "--format", "json"};
     }
 

@@ -33,6 +33,11 @@ final class StoreFile {
 
     /** Opens for reading only; never creates or changes a file, so it works on read-only media. */
     static Connection readOnly(Path file) throws SQLException {
+        if (walModeWithoutWal(file)) {
+            // A read-only connection to a WAL-mode file would create -shm and -wal beside it and leave them (with the
+            // file's mode); with no -wal there is nothing uncommitted to read, so immutable reads all it holds.
+            return connect(file, true, true);
+        }
         Connection db = connect(file, true, false);
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
             r.next(); // SQLite opens the file at the first statement
@@ -67,6 +72,16 @@ final class StoreFile {
             config.setOpenMode(org.sqlite.SQLiteOpenMode.OPEN_URI);
         }
         return config.createConnection(url);
+    }
+
+    /** The header says WAL (bytes 18 and 19 are 2) and no -wal file lies beside it. */
+    private static boolean walModeWithoutWal(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(20);
+            return head.length == 20 && head[18] == 2 && head[19] == 2 && !Files.exists(sideFile(file, "-wal"));
+        } catch (IOException e) {
+            return false; // opening will say what is wrong
+        }
     }
 
     static Path sideFile(Path file, String suffix) {

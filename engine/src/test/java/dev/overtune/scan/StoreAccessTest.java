@@ -75,6 +75,22 @@ class StoreAccessTest {
     }
 
     @Test
+    void readingAWalModeStoreLeavesNoSideFiles(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("old.db");
+        ScanPlan plan = StoreFixtures.plan();
+        StoreFixtures.legacyStore(file, plan, "{}", List.of(StoreFixtures.done(plan.units().get(0), 2.5)));
+        byte[] before = Files.readAllBytes(file);
+        try (ResultStore s = ResultStore.read(file)) {
+            assertEquals(1, s.results().size());
+        }
+        assertEquals(List.of(), StoreFixtures.sideFiles(file), "a reader left -shm/-wal behind");
+        StoreException refused = assertThrows(StoreException.class, () -> ResultStore.open(file, StoreFixtures.plan2(), "{}"));
+        assertTrue(refused.getMessage().contains("different scan plan"), refused.getMessage());
+        assertEquals(List.of(), StoreFixtures.sideFiles(file), "a refused scan left -shm/-wal behind");
+        assertArrayEquals(before, Files.readAllBytes(file));
+    }
+
+    @Test
     void aScanThatMustWriteToAReadOnlyStoreSaysSoAndLeavesIt(@TempDir Path dir) throws Exception {
         Path place = Files.createDirectory(dir.resolve("ro"));
         Path file = storeWithUnits(place, 1);

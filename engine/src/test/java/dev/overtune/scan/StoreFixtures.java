@@ -21,6 +21,11 @@ final class StoreFixtures {
         return ScanPlan.of(cps, "task", "taskhash", "oodhash", ScanDefaults.settings());
     }
 
+    /** A plan of another task: its hash differs from {@link #plan()}'s. */
+    static ScanPlan plan2() {
+        return ScanPlan.of(plan().checkpoints(), "other-task", "otherhash", "oodhash", ScanDefaults.settings());
+    }
+
     static UnitResult done(Unit u, double loss) {
         return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(),
                 UnitResult.Status.DONE, Map.of("ood_loss", loss), List.of(), null, "test", "0", "git", 0.1);
