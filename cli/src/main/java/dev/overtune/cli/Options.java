@@ -21,14 +21,19 @@ final class Options {
 
     static void requirePositive(String option, double value) {
         if (!(value > 0)) {
-            throw new FlagValueException(option + " must be positive, got " + value);
+            throw new FlagValueException(option + " must be positive, got " + show(value));
         }
     }
 
     static void requireNonNegative(String option, double value) {
         if (!(value >= 0)) {
-            throw new FlagValueException(option + " must be zero or more, got " + value);
+            throw new FlagValueException(option + " must be zero or more, got " + show(value));
         }
+    }
+
+    /** The value as it was given: 0 for an integer flag, 0.5 for a fraction. */
+    private static String show(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
     }
 
     /** Runs checks of flag values done elsewhere (the engine's settings records): what they refuse is a usage error. */

@@ -38,8 +38,10 @@ class FlagValuesTest {
     }
 
     static String[] scan(String... flags) {
-        List<String> a = new ArrayList<>(List.of("scan", series.toString(), "--tokens-per-step", "64", "--task", text.toString(),
-                "--store", store.toString()));
+        List<String> a = new ArrayList<>(List.of("scan", series.toString(), "--task", text.toString(), "--store", store.toString()));
+        if (!List.of(flags).contains("--tokens-per-step")) {
+            a.addAll(List.of("--tokens-per-step", "64"));
+        }
         a.addAll(List.of(flags));
         return a.toArray(String[]::new);
     }
