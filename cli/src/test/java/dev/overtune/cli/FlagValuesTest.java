@@ -149,7 +149,10 @@ class FlagValuesTest {
         String broken = json.replaceFirst("\"n_layer\"\\s*:\\s*\\d+", "\"n_layer\": 2.5");
         assertTrue(!broken.equals(json), json);
         Files.writeString(config, broken);
-        MainTest.assertOneLineError(MainTest.run("eval", ckpt.toString(), "--text", text.toString()), ExitCodes.BAD_INPUT,
-                "config.json", "'n_layer'", "must be an integer", "2.5");
+        MainTest.Run r = MainTest.run("eval", ckpt.toString(), "--text", text.toString());
+        if (Boolean.getBoolean("overtune.print.cases")) {
+            System.out.printf("CASE | `\"n_layer\": 2.5` in config.json (eval) | %d | `%s` |%n", r.code(), r.err().strip().replace(tmp.toString(), "…"));
+        }
+        MainTest.assertOneLineError(r, ExitCodes.BAD_INPUT, "config.json", "'n_layer'", "must be an integer", "2.5");
     }
 }
