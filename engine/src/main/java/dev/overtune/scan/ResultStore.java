@@ -187,7 +187,10 @@ public final class ResultStore implements AutoCloseable {
         }
         Connection db = null;
         try {
-            db = StoreFile.readWrite(file);
+            // A file this process cannot write is opened read-only from the start: SQLite's own fallback would leave
+            // -shm and -wal beside a WAL-mode store, with its mode, and they would block the store after a chmod.
+            boolean writable = kind == StoreFile.Kind.NEW || Files.isWritable(file);
+            db = writable ? StoreFile.readWrite(file) : StoreFile.readOnly(file);
             ResultStore store = new ResultStore(file, db, false, kind);
             if (kind == StoreFile.Kind.NEW) {
                 store.beginWriting();

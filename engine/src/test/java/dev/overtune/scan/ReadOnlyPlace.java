@@ -37,6 +37,17 @@ final class ReadOnlyPlace implements AutoCloseable {
         return p;
     }
 
+    /** Only the file: its directory stays writable, so SQLite could create side files beside it. */
+    static ReadOnlyPlace lockFile(Path file) throws Exception {
+        ReadOnlyPlace p = new ReadOnlyPlace();
+        p.lockOne(file);
+        if (java.nio.file.Files.isWritable(file)) {
+            p.close();
+            Assumptions.abort("cannot make " + file + " unwritable here");
+        }
+        return p;
+    }
+
     private void lockOne(Path f) throws Exception {
         if (ROOT) {
             run("chattr", "+i", f.toString());

@@ -91,6 +91,28 @@ class StoreAccessTest {
     }
 
     @Test
+    void aRefusedWriteToAReadOnlyWalModeStoreLeavesNoSideFilesToBlockItLater(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("old.db");
+        ScanPlan plan = StoreFixtures.plan();
+        StoreFixtures.legacyStore(file, plan, "{}", List.of(StoreFixtures.done(plan.units().get(0), 2.5)));
+        byte[] before = Files.readAllBytes(file);
+        try (ReadOnlyPlace ignored = ReadOnlyPlace.lockFile(file)) {
+            try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+                StoreException e = assertThrows(StoreException.class, () -> s.record(StoreFixtures.done(plan.units().get(1), 2.0)));
+                assertTrue(e.getMessage().contains("the file is read-only here"), e.getMessage());
+            }
+            assertEquals(List.of(), StoreFixtures.sideFiles(file), "side files left beside a read-only store");
+        }
+        assertArrayEquals(before, Files.readAllBytes(file));
+        try (ResultStore s = ResultStore.open(file, plan, "{}")) {
+            s.record(StoreFixtures.done(plan.units().get(1), 2.0));
+        }
+        try (ResultStore s = ResultStore.read(file)) {
+            assertEquals(2, s.results().size(), "made writable again, the store takes the unit");
+        }
+    }
+
+    @Test
     void aScanThatMustWriteToAReadOnlyStoreSaysSoAndLeavesIt(@TempDir Path dir) throws Exception {
         Path place = Files.createDirectory(dir.resolve("ro"));
         Path file = storeWithUnits(place, 1);
