@@ -145,8 +145,8 @@ final class ScanCommand implements Callable<Integer> {
             @Override
             public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
                 if (format == OutputFormat.text) {
-                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run, store %s%n", series,
-                            checkpoints.size(), model.family(), unitsInPlan, pending, storePath);
+                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run (%d failed in the store), store %s%n", series,
+                            checkpoints.size(), model.family(), unitsInPlan, pending, failedStored, storePath);
                 }
                 // Said whenever a scan starts, on stderr so that --format json stays one object.
                 if (retrying > 0) {

@@ -121,12 +121,12 @@ class StoreCasesTest {
         MainTest.Run again = MainTest.run(args);
         show("rerun with failed units stored", again);
         assertTrue(again.err().contains("4 units of this plan are failed in the store; rerun with --retry-failed"), again.err());
-        assertTrue(again.out().contains("ran 0 units now"), again.out());
+        assertTrue(again.out().contains("ran 0 units now") && again.out().contains("0 to run (4 failed in the store)"), again.out());
         String[] retry = java.util.Arrays.copyOf(args, args.length + 1);
         retry[args.length] = "--retry-failed";
         MainTest.Run retried = MainTest.run(retry);
         show("scan --retry-failed", retried);
-        assertTrue(retried.err().contains("retrying 4 failed units"), retried.err());
+        assertTrue(retried.err().contains("retrying 4 failed units") && retried.out().contains("4 to run (4 failed in the store)"), retried.err());
         assertTrue(retried.out().contains("ran 4 units now; the store holds 8 of 8 (0 failed)"), retried.out());
     }
 

@@ -511,20 +511,32 @@ public final class ResultStore implements AutoCloseable {
             }
         }
 
+        /** Walks the candidates in order with point lookups: the first few are free unless other scans took them. */
         private Optional<Unit> takeFirstFree(List<Unit> candidates, Set<String> retry) throws SQLException {
-            Map<String, String[]> stored = new HashMap<>();
-            try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT id, status, finished FROM unit")) {
-                while (r.next()) {
-                    stored.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
-                }
-            }
-            Set<String> held = liveClaims();
-            for (Unit u : candidates) {
-                if (needsRunning(u, stored.get(u.id()), retry) && !held.contains(u.id())) {
+            long now = System.currentTimeMillis();
+            try (PreparedStatement row = db.prepareStatement("SELECT status, finished FROM unit WHERE id = ?");
+                 PreparedStatement held = db.prepareStatement("SELECT owner, expires_ms FROM claim WHERE unit_id = ?")) {
+                for (Unit u : candidates) {
+                    row.setString(1, u.id());
+                    String[] stored = null;
+                    try (ResultSet r = row.executeQuery()) {
+                        if (r.next()) {
+                            stored = new String[] {r.getString(1), r.getString(2)};
+                        }
+                    }
+                    if (!needsRunning(u, stored, retry)) {
+                        continue;
+                    }
+                    held.setString(1, u.id());
+                    try (ResultSet r = held.executeQuery()) {
+                        if (r.next() && r.getLong(2) > now && !endedHere(r.getString(1))) {
+                            continue;
+                        }
+                    }
                     try (PreparedStatement q = db.prepareStatement("INSERT OR REPLACE INTO claim (unit_id, owner, expires_ms) VALUES (?, ?, ?)")) {
                         q.setString(1, u.id());
                         q.setString(2, owner);
-                        q.setLong(3, System.currentTimeMillis() + lease.toMillis());
+                        q.setLong(3, now + lease.toMillis());
                         q.executeUpdate();
                     }
                     return Optional.of(u);
