@@ -17,7 +17,7 @@ import java.util.TreeMap;
 public final class ModelConfigs {
     private ModelConfigs() {}
 
-    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, olmo2";
+    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, olmo2, linear";
 
     /**
      * The demo's model: 2 layers, d=64, 4 heads, context 64, a UTF-8 byte vocabulary (256); 120,576
@@ -37,6 +37,12 @@ public final class ModelConfigs {
     public static final Gpt2Config OVERTRAINED = new Gpt2Config(256, 64, 32, 2, 4, 1e-5, "gelu_new");
 
     /**
+     * The paper's two-layer linear network (§4) over a 32-token vocabulary, 32 hidden units, init std
+     * 1e-3: what {@code dev.overtune.synth.LinearTheory}'s synthetic bigram data is made for.
+     */
+    public static final LinearConfig LINEAR = new LinearConfig(32, 32, 64, 1e-3);
+
+    /**
      * Small models that make sense on a laptop CPU (GPT-2 and, at the same size, one of each other
      * family), and GPT-2 124M for scale.
      */
@@ -48,7 +54,8 @@ public final class ModelConfigs {
             "llama-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.LLAMA, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 10000, false, 0.02)),
             "olmo2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO2, 512, 64, 64, 176, 2, 4, 4, 16, 1e-6, 500000, false, 0.02)),
             "demo", new Gpt2(DEMO),
-            "overtrained", new Gpt2(OVERTRAINED))));
+            "overtrained", new Gpt2(OVERTRAINED),
+            "linear", new LinearNetwork(LINEAR))));
 
     /** A preset name, a config.json file, or a checkpoint directory holding one. */
     public static LanguageModel resolve(String presetOrPath) {
@@ -92,6 +99,7 @@ public final class ModelConfigs {
                 case "gpt_neox" -> new GptNeoX(GptNeoXConfig.fromJson(json));
                 case "llama" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.LLAMA));
                 case "olmo2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO2));
+                case "linear" -> new LinearNetwork(LinearConfig.fromJson(json));
                 case "" -> throw new ModelConfigException("no model_type; overtune supports " + MODEL_TYPES);
                 default -> throw new ModelConfigException("model_type '" + type + "' is not supported; overtune supports " + MODEL_TYPES);
             };

@@ -47,7 +47,7 @@ class ModelConfigsTest {
     @Test
     void unsupportedModelTypeIsRefusedByName() {
         String message = refused(fixtureConfig("llama-tiny", "model_type", "\"mistral\"")).getMessage();
-        assertEquals("ckpt/config.json: model_type 'mistral' is not supported; overtune supports gpt2, gpt_neox, llama, olmo2", message);
+        assertEquals("ckpt/config.json: model_type 'mistral' is not supported; overtune supports gpt2, gpt_neox, llama, olmo2, linear", message);
     }
 
     /** An empty value removes the field. */
