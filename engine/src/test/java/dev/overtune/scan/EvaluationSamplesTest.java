@@ -176,6 +176,7 @@ class EvaluationSamplesTest {
             // The first checkpoint's units as a scan of this plan stored them, without their samples.
             s.execute("ATTACH DATABASE '" + dir.resolve("scan.db") + "' AS src");
             s.execute("INSERT INTO meta SELECT * FROM src.meta");
+            s.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'"); // what every store of that layout said
             s.execute("INSERT INTO unit SELECT * FROM src.unit WHERE checkpoint = '" + series.get(0).name() + "'");
             s.execute("DETACH DATABASE src");
         }
