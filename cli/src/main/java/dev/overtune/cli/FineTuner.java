@@ -22,16 +22,15 @@ final class FineTuner {
     private FineTuner() {}
 
     static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption,
-                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out) {
+                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out, String tokenizerSpec) {
         TrainConfig config = options.toConfig();
         LanguageModel model = Models.resolve(checkpointOrPreset);
         if (config.seqLen() > model.contextLength()) {
             throw new IllegalArgumentException("--seq-len " + config.seqLen() + " exceeds the model's context of " + model.contextLength());
         }
-        // A checkpoint directory's own tokenizer file (tokenizer.json, tokenizer.tiktoken) wins over guessing by vocabulary size.
-        Tokenizer tokenizer = Files.isDirectory(Path.of(checkpointOrPreset))
-                ? Tokenizers.forCheckpoint(Path.of(checkpointOrPreset), model.vocabSize())
-                : Tokenizer.forVocab(model.vocabSize());
+        // A checkpoint directory's own tokenizer file (tokenizer.json, tokenizer.tiktoken) unless --tokenizer names another.
+        boolean preset = ModelConfigs.PRESETS.containsKey(checkpointOrPreset);
+        Tokenizer tokenizer = Tokenizers.resolve(tokenizerSpec, preset ? null : Path.of(checkpointOrPreset), model.vocabSize());
         int[] tokens = tokenizer.encode(text);
         try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open(options.threads())) {
             ParamStore params = ParamStore.allocate(arena, model.params());

@@ -112,6 +112,9 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    TokenizerOption tokenizerOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -120,7 +123,7 @@ final class ScanCommand implements Callable<Integer> {
         CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
-        Tokenizer tokenizer = Tokenizers.forCheckpoint(checkpoints.get(0).dir(), model.vocabSize());
+        Tokenizer tokenizer = tokenizerOption.resolve(checkpoints.get(0).dir(), model.vocabSize());
         int[] shardOf = parseShard(shard);
         Path storePath = store != null ? store : series.resolve("scan.db");
         ScanSettings settings = settings();

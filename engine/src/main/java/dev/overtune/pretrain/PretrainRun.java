@@ -9,6 +9,7 @@ import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 import dev.overtune.text.TokenWindows;
+import dev.overtune.text.Tokenizers;
 import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.StepResult;
@@ -164,6 +165,10 @@ public final class PretrainRun {
             trainer.syncToHost();
             // Only what the weights are (step, tokens), not which schedule made them: equal weights give equal files.
             ModelWeights.save(dir, model, trainer.params(), Map.of("step", Long.toString(trainer.nextStep()), "tokens", Long.toString(tokens)));
+            // The tokenizer beside the weights, so that scan, eval and finetune read the text as training did.
+            if (Tokenizers.BUILT_IN.contains(data.tokenizer())) {
+                Tokenizers.writeInto(Tokenizers.named(data.tokenizer()), dir);
+            }
             Map<String, String> hashes = new LinkedHashMap<>();
             hashes.put(ModelWeights.WEIGHTS, Sha256.of(dir.resolve(ModelWeights.WEIGHTS)));
             hashes.put(ModelWeights.CONFIG, Sha256.of(dir.resolve(ModelWeights.CONFIG)));
