@@ -54,7 +54,10 @@ final class FineTuner {
                         params.size(), tokenizer.name(), tokens.length, BackendOption.describe(backend));
             }
             ProgressPrinter printer = new ProgressPrinter(format, out, config.schedule().totalSteps(), config.batchSize() * config.seqLen());
-            FineTuneRun.Summary summary = FineTuneRun.run(backend, model, params, tokens, config, options.seed, saving, printer);
+            // The saved checkpoint keeps the tokenizer its text was read with, so eval and scan read it alike.
+            FineTuneRun.Saving withTokenizer = new FineTuneRun.Saving(saving.dir(), saving.every(), saving.resume(),
+                    d -> Tokenizers.writeInto(tokenizer, d));
+            FineTuneRun.Summary summary = FineTuneRun.run(backend, model, params, tokens, config, options.seed, withTokenizer, printer);
             printer.summary(summary);
             return summary;
         }

@@ -141,8 +141,8 @@ final class ScanCommand implements Callable<Integer> {
             @Override
             public void started(int unitsInPlan, int pending) {
                 if (format == OutputFormat.text) {
-                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run, store %s%n", series,
-                            checkpoints.size(), model.family(), unitsInPlan, pending, storePath);
+                    System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run, store %s%n", series,
+                            checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, storePath);
                 }
             }
 

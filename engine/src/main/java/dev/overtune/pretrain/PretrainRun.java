@@ -161,7 +161,8 @@ public final class PretrainRun {
             int b = leg.budget();
             String name = plan.settings().budgets().checkpointName(b);
             Path dir = options.out().resolve(name);
-            long tokens = plan.settings().budgets().get(b);
+            long budget = plan.settings().budgets().get(b);
+            long tokens = plan.trainedTokens(b);
             trainer.syncToHost();
             // Only what the weights are (step, tokens), not which schedule made them: equal weights give equal files.
             ModelWeights.save(dir, model, trainer.params(), Map.of("step", Long.toString(trainer.nextStep()), "tokens", Long.toString(tokens)));
@@ -173,7 +174,7 @@ public final class PretrainRun {
             hashes.put(ModelWeights.WEIGHTS, Sha256.of(dir.resolve(ModelWeights.WEIGHTS)));
             hashes.put(ModelWeights.CONFIG, Sha256.of(dir.resolve(ModelWeights.CONFIG)));
             Evaluator.Result ood = evaluator.evaluate(heldOut, evalBatches);
-            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, trainer.nextStep(), hashes, ood.meanLoss(), ood.tokens());
+            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, budget, trainer.nextStep(), hashes, ood.meanLoss(), ood.tokens());
             manifest.put(c);
             manifest.write(options.out());
             listener.onCheckpoint(c);

@@ -36,12 +36,14 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     private final String name;
+    private final Path file;
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final OptionalInt endOfText;
 
-    private HfTokenizer(String name, HuggingFaceTokenizer tokenizer, int vocabSize, OptionalInt endOfText) {
+    private HfTokenizer(String name, Path file, HuggingFaceTokenizer tokenizer, int vocabSize, OptionalInt endOfText) {
         this.name = name;
+        this.file = file;
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.endOfText = endOfText;
@@ -69,7 +71,12 @@ public final class HfTokenizer implements Tokenizer {
             throw new IllegalArgumentException(file + ": the Hugging Face tokenizers library cannot read this " + kind
                     + " tokenizer (" + firstLine(e) + ")");
         }
-        return new HfTokenizer(nameOf(file), hf, vocabSize(root, file), endOfText(root));
+        return new HfTokenizer(nameOf(file), file, hf, vocabSize(root, file), endOfText(root));
+    }
+
+    /** The tokenizer.json it was read from. */
+    public Path file() {
+        return file;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** Finds the tokenizer a checkpoint was trained with, and names the built-in ones. */
@@ -98,8 +99,17 @@ public final class Tokenizers {
         switch (tokenizer) {
             case ByteTokenizer b -> ByteTokenizer.writeTokenizerJson(dir.resolve(TokenizerJson.FILE));
             case RankTokenizer r -> writeRanks(r, dir);
+            case HfTokenizer h -> copy(h.file(), dir.resolve(TokenizerJson.FILE));
             case Gpt2BpeTokenizer g -> { }
             default -> throw new IllegalArgumentException(tokenizer.name() + " cannot be written into a checkpoint directory");
+        }
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
         }
     }
 
