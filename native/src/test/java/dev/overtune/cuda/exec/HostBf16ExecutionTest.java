@@ -49,7 +49,7 @@ class HostBf16ExecutionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void trainGraphInBf16(String fixture) throws Exception {
         try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open(fixture, arena)) {
             Graph graph = f.train();
