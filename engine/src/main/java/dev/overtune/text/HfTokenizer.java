@@ -1,5 +1,6 @@
 package dev.overtune.text;
 
+import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.core.JacksonException;
@@ -64,7 +65,7 @@ public final class HfTokenizer implements Tokenizer {
                     "padding", "false"));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError | EngineException e) {
             throw new IllegalStateException("the Hugging Face tokenizers native library did not load (" + firstLine(e)
                     + "); set RUST_LIBRARY_PATH to a libtokenizers.so, or pass --tokenizer bytes", e);
         } catch (RuntimeException e) {
