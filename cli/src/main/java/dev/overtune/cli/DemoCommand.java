@@ -56,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
+        if (threads != null) {
+            Options.requirePositive("--threads", threads);
+        }
         backendOption.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);

@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, SeriesCommand.class, ArtifactsCommand.class, CompareStoresCommand.class,
+        subcommands = {DemoCommand.class, LinearTheoryCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, SeriesCommand.class, ArtifactsCommand.class, CompareStoresCommand.class, CalibrateCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
@@ -40,28 +40,37 @@ public final class Main implements Runnable {
     /** The command line with overtune's error handling: one line on stderr and a named exit code. */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.registerConverter(Double.class, new Options.FiniteDouble());
+        cli.registerConverter(Double.TYPE, new Options.FiniteDouble());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof Options.FlagValueException) {
+                return usage(cmd, e.getMessage());
+            }
             cmd.getErr().println("overtune: " + oneLine(e));
             cmd.getErr().flush();
             return exitCode(e);
         });
-        cli.setParameterExceptionHandler((e, a) -> {
-            CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("overtune: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
-            return ExitCodes.USAGE;
-        });
+        cli.setParameterExceptionHandler((e, a) -> usage(e.getCommandLine(), e.getMessage()));
         return cli;
+    }
+
+    /** The one way a wrong flag or flag value ends: one line naming it, where to read about it, exit 2. */
+    private static int usage(CommandLine cmd, String message) {
+        cmd.getErr().println("overtune: " + message.replace('\n', ' ').strip() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        cmd.getErr().flush();
+        return ExitCodes.USAGE;
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, pretrain, scan, report, finetune, eval, verify, series, artifacts, compare-stores");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, linear-theory, pretrain, scan, report, finetune, eval, verify, series, artifacts, compare-stores, calibrate");
     }
 
     static int exitCode(Exception e) {
         return switch (e) {
             case DivergenceException d -> ExitCodes.DIVERGED;
             case CommandLine.ParameterException p -> ExitCodes.USAGE;
+            case Options.FlagValueException f -> ExitCodes.USAGE;
             case SeriesConflictException s -> ExitCodes.USAGE;
             case CheckpointException c -> ExitCodes.BAD_INPUT;
             case ModelConfigException m -> ExitCodes.BAD_INPUT;

@@ -20,7 +20,6 @@ import dev.overtune.scan.TaskScanTask;
 import dev.overtune.task.Task;
 import dev.overtune.text.Corpus;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.text.Tokenizers;
 
 import java.nio.file.Files;
 import picocli.CommandLine.Command;
@@ -109,6 +108,9 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
     Integer threads;
 
+    @Option(names = "--retry-failed", description = "Run the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint).")
+    boolean retryFailed;
+
     @Mixin
     BackendOption backendOption;
 
@@ -120,13 +122,16 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        int[] shardOf = Options.flags(() -> parseShard(shard));
+        ScanSettings settings = Options.flags(this::settings);
+        if (tokensPerStep != null) {
+            Options.requirePositive("--tokens-per-step", tokensPerStep);
+        }
         CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
         Tokenizer tokenizer = tokenizerOption.resolve(checkpoints.get(0).dir(), model.vocabSize());
-        int[] shardOf = parseShard(shard);
         Path storePath = store != null ? store : series.resolve("scan.db");
-        ScanSettings settings = settings();
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
                 .model(model)
@@ -134,16 +139,31 @@ final class ScanCommand implements Callable<Integer> {
                 .ood(tokenizer.encode(ood != null ? TextFiles.readUtf8(ood) : Corpus.WORDNET_OOD.text()))
                 .settings(settings)
                 .store(storePath)
-                .shard(shardOf[0], shardOf[1]);
+                .shard(shardOf[0], shardOf[1])
+                .retryFailed(retryFailed);
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
         scan.listener(new ScanListener() {
             @Override
-            public void started(int unitsInPlan, int pending) {
+            public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
                 if (format == OutputFormat.text) {
-                    System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run, store %s%n", series,
-                            checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, storePath);
+                    System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run (%d failed in the store), store %s%n",
+                            series, checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, failedStored,
+                            storePath);
                 }
+                // Said whenever a scan starts, on stderr so that --format json stays one object.
+                if (retrying > 0) {
+                    System.err.printf("scan: retrying %d failed unit%s (their failed rows are replaced as they finish)%n", retrying, retrying == 1 ? "" : "s");
+                } else if (failedStored > 0) {
+                    System.err.printf("scan: %d unit%s of this plan %s failed in the store; rerun with --retry-failed to run them again%n",
+                            failedStored, failedStored == 1 ? "" : "s", failedStored == 1 ? "is" : "are");
+                }
+            }
+
+            @Override
+            public void heldByOtherScans(int units) {
+                System.err.printf("scan: %d unit%s of this plan %s being run by another scan on %s; it stores them%n",
+                        units, units == 1 ? "" : "s", units == 1 ? "is" : "are", storePath);
             }
 
             @Override
@@ -205,7 +225,20 @@ final class ScanCommand implements Callable<Integer> {
             formats.add(parseQuant(q));
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Options.requirePositive("--threads", t);
         Options.requirePositive("--ft-steps", ftSteps);
+        Options.requirePositive("--ft-batch", ftBatch);
+        Options.requirePositive("--ft-seq-len", ftSeq);
+        Options.requirePositive("--eval-batch", evalBatch);
+        Options.requirePositive("--eval-seq-len", evalSeq);
+        Options.requirePositive("--eval-batches", evalBatches);
+        Options.requirePositive("--samples", samples);
+        for (double lr : lrs) {
+            Options.requirePositive("--lrs", lr);
+        }
+        for (double g : gammas) {
+            Options.requirePositive("--gammas", g);
+        }
         long warmup = ftWarmup != null ? ftWarmup : Math.min(4, ftSteps);
         if (warmup < 0 || warmup > ftSteps) {
             throw new IllegalArgumentException("--ft-warmup (" + warmup + ") must be between 0 and --ft-steps (" + ftSteps + ")");
@@ -223,7 +256,21 @@ final class ScanCommand implements Callable<Integer> {
         if (!m.matches()) {
             throw new IllegalArgumentException("--quant '" + s + "': use intB (per channel) or intB-gG (groups of G), e.g. int8,int4-g32");
         }
-        return new Quantization(Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+        int bits;
+        int group;
+        try {
+            bits = Integer.parseInt(m.group(1));
+            group = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--quant '" + s + "': the numbers are too large; use intB (per channel) or intB-gG (groups of G)");
+        }
+        if (m.group(2) != null && group < 1) {
+            throw new IllegalArgumentException("--quant '" + s + "': a group size must be positive (for per-channel quantisation write int" + bits + ")");
+        }
+        if (bits < 2 || bits > 16) {
+            throw new IllegalArgumentException("--quant '" + s + "': bits must be 2..16, e.g. int8, int4-g32");
+        }
+        return new Quantization(bits, group);
     }
 
     static int[] parseShard(String s) {

@@ -90,10 +90,10 @@ class ScanCommandTest {
 
     @Test
     void badShardQuantAndStoreAreOneLineErrors(@TempDir Path tmp) throws Exception {
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.BAD_INPUT, "--shard", "I/N");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.BAD_INPUT, "--quant", "fp8");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.BAD_INPUT, "--ft-warmup", "--ft-steps");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "int8")), ExitCodes.BAD_INPUT, "int8-channel", "twice");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.USAGE, "--shard", "I/N");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.USAGE, "--quant", "fp8");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.USAGE, "--ft-warmup", "--ft-steps");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "int8")), ExitCodes.USAGE, "int8-channel", "twice");
         Path junk = tmp.resolve("junk.db");
         Files.writeString(junk, "not a database");
         MainTest.assertOneLineError(MainTest.run(scanArgs("--store", junk.toString())), ExitCodes.BAD_INPUT, "junk.db", "untouched");

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 public final class ModelConfigs {
     private ModelConfigs() {}
 
-    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2";
+    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2, linear";
 
     /**
      * The demo's model: 2 layers, d=64, 4 heads, context 64, a UTF-8 byte vocabulary (256); 120,576
@@ -37,6 +37,12 @@ public final class ModelConfigs {
     public static final Gpt2Config OVERTRAINED = new Gpt2Config(256, 64, 32, 2, 4, 1e-5, "gelu_new");
 
     /**
+     * The paper's two-layer linear network (§4) over a 32-token vocabulary, 32 hidden units, init std
+     * 1e-3: what {@code dev.overtune.synth.LinearTheory}'s synthetic bigram data is made for.
+     */
+    public static final LinearConfig LINEAR = new LinearConfig(32, 32, 64, 1e-3);
+
+    /**
      * Small models that make sense on a laptop CPU (GPT-2 and, at the same size, one of each other
      * family), and GPT-2 124M for scale.
      */
@@ -53,7 +59,8 @@ public final class ModelConfigs {
             Map.entry("olmo-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO, 512, 64, 64, 176, 2, 4, 4, 16, 1e-5, 10000, true, 0.02))),
             Map.entry("olmo2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO2, 512, 64, 64, 176, 2, 4, 4, 16, 1e-6, 500000, false, 0.02))),
             Map.entry("demo", new Gpt2(DEMO)),
-            Map.entry("overtrained", new Gpt2(OVERTRAINED)))));
+            Map.entry("overtrained", new Gpt2(OVERTRAINED)),
+            Map.entry("linear", new LinearNetwork(LINEAR)))));
 
     /** A preset name, a config.json file, or a checkpoint directory holding one. */
     public static LanguageModel resolve(String presetOrPath) {
@@ -100,6 +107,7 @@ public final class ModelConfigs {
                 case "qwen2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.QWEN2));
                 case "olmo" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO));
                 case "olmo2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO2));
+                case "linear" -> new LinearNetwork(LinearConfig.fromJson(json));
                 case "" -> throw new ModelConfigException("no model_type; overtune supports " + MODEL_TYPES);
                 default -> throw new ModelConfigException("model_type '" + type + "' is not supported; overtune supports " + MODEL_TYPES);
             };
@@ -112,6 +120,10 @@ public final class ModelConfigs {
         JsonNode v = json.get(field);
         if (v == null || !v.canConvertToInt()) {
             throw new ModelConfigException("missing or non-integer field '" + field + "'");
+        }
+        if (!v.isIntegralNumber()) {
+            // 2.5 would otherwise be truncated to 2 and a different model built and evaluated.
+            throw new ModelConfigException("field '" + field + "' must be an integer, got " + v + "; fix it in config.json");
         }
         return v.asInt();
     }

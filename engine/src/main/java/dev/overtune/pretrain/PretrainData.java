@@ -30,6 +30,11 @@ public record PretrainData(String source, int files, String tokenizer, HeldOutSp
                 train, held, Sha256.of(train), Sha256.of(held));
     }
 
+    /** Streams that are already token ids (synthetic data): {@code tokenizer} names how they were made. */
+    public static PretrainData ofTokens(String source, String tokenizer, int[] train, int[] heldOut) {
+        return new PretrainData(source, 1, tokenizer, null, source + " (held out)", train.clone(), heldOut.clone(), Sha256.of(train), Sha256.of(heldOut));
+    }
+
     /** Held-out evaluation reads at most this many tokens, the same windows for every checkpoint. */
     public static final long MAX_EVAL_TOKENS = 1 << 17;
 

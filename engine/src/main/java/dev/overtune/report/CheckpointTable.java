@@ -36,7 +36,8 @@ final class CheckpointTable {
             }
             for (QuantFormat q : a.quantFormats()) {
                 QuantDelta d = c.quant().get(q);
-                row.add(d == null ? Format.NONE : Format.delta(d.deltaOod()));
+                row.add(d == null ? Format.NONE : Format.delta(d.deltaOod())
+                        + (d.oodCi().available() ? "±" + Format.fixed((d.oodCi().hi() - d.oodCi().lo()) / 2, 3) : ""));
             }
             row.add(status(c));
             rows.add(row);

@@ -6,67 +6,59 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
-/**
- * The finished fine-tunes of one checkpoint, learning rate × seed. Every average takes a draw of seeds
- * (with repeats) so that the same code gives the point estimate (all seeds once) and a bootstrap resample.
- */
+/** The finished fine-tunes of one checkpoint, learning rate × seed. */
 final class FineTuneGrid {
-    private final SortedMap<Double, Map<Long, UnitResult>> runs;
-    private final long[] seeds;
+    private final SortedMap<Double, SortedMap<Long, UnitResult>> runs;
 
-    private FineTuneGrid(SortedMap<Double, Map<Long, UnitResult>> runs) {
+    private FineTuneGrid(SortedMap<Double, SortedMap<Long, UnitResult>> runs) {
         this.runs = runs;
-        TreeSet<Long> all = new TreeSet<>();
-        runs.values().forEach(bySeed -> all.addAll(bySeed.keySet()));
-        this.seeds = all.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** @param fineTunes finished fine-tune units of one checkpoint */
     static FineTuneGrid of(Collection<UnitResult> fineTunes) {
-        SortedMap<Double, Map<Long, UnitResult>> runs = new TreeMap<>();
+        SortedMap<Double, SortedMap<Long, UnitResult>> runs = new TreeMap<>();
         for (UnitResult u : fineTunes) {
             runs.computeIfAbsent(Double.parseDouble(u.setting().get("lr")), k -> new TreeMap<>()).put(u.seed(), u);
         }
         return new FineTuneGrid(runs);
     }
 
-    /** Seeds with at least one finished fine-tune, ascending. */
-    long[] seeds() {
-        return seeds.clone();
+    /** The finished fine-tunes at this learning rate by seed (empty when none finished). */
+    SortedMap<Long, UnitResult> units(double lr) {
+        return runs.getOrDefault(lr, new TreeMap<>());
     }
 
-    /** The mean over the drawn seeds that finished at this learning rate; null when none did. */
-    FineTuneOutcome at(double lr, long[] draw) {
+    /** The mean of a metric over the seeds that finished at this learning rate; NaN when none did. */
+    double mean(double lr, String metric) {
         Map<Long, UnitResult> bySeed = runs.get(lr);
-        if (bySeed == null) {
+        if (bySeed == null || bySeed.isEmpty()) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (UnitResult u : bySeed.values()) {
+            sum += u.metric(metric);
+        }
+        return sum / bySeed.size();
+    }
+
+    /** Fine-tuning at this learning rate averaged over its seeds; null when none finished. */
+    FineTuneOutcome at(double lr) {
+        Map<Long, UnitResult> bySeed = runs.get(lr);
+        if (bySeed == null || bySeed.isEmpty()) {
             return null;
         }
-        double val = 0;
-        double test = 0;
-        double ood = 0;
-        int n = 0;
-        for (long seed : draw) {
-            UnitResult u = bySeed.get(seed);
-            if (u != null) {
-                val += u.metric("id_val_loss");
-                test += u.metric("id_test_loss");
-                ood += u.metric("ood_loss");
-                n++;
-            }
-        }
-        return n == 0 ? null : new FineTuneOutcome(lr, val / n, test / n, ood / n, n);
+        return new FineTuneOutcome(lr, mean(lr, "id_val_loss"), mean(lr, "id_test_loss"), mean(lr, "ood_loss"), bySeed.size());
     }
 
     /**
-     * The paper's "tuned" protocol: the learning rate with the lowest mean ID validation loss over the
-     * drawn seeds (the smaller rate on a tie); null when no learning rate has a finite one.
+     * The paper's "tuned" protocol: the learning rate with the lowest mean ID validation loss over seeds
+     * (the smaller rate on a tie); null when no learning rate has a finite one.
      */
-    FineTuneOutcome tuned(long[] draw) {
+    FineTuneOutcome tuned() {
         FineTuneOutcome best = null;
         for (double lr : runs.keySet()) {
-            FineTuneOutcome o = at(lr, draw);
+            FineTuneOutcome o = at(lr);
             if (o != null && Double.isFinite(o.idValLoss()) && (best == null || o.idValLoss() < best.idValLoss())) {
                 best = o;
             }
@@ -78,7 +70,7 @@ final class FineTuneGrid {
     SortedMap<Double, FineTuneOutcome> byLearningRate() {
         SortedMap<Double, FineTuneOutcome> out = new TreeMap<>();
         for (double lr : runs.keySet()) {
-            out.put(lr, at(lr, seeds));
+            out.put(lr, at(lr));
         }
         return out;
     }

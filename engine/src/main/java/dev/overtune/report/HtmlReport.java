@@ -77,37 +77,55 @@ final class HtmlReport {
         }
         h.append("</table>\n<p class=\"meta\">ID: loss on the task's test split; OOD: loss on held-out pre-training text; FT: after "
                 + "fine-tuning at the best LR (lowest mean ID validation loss over seeds); ΔOOD: increase over the base model "
-                + "(noise: mean ± 95% half-width over samples).</p>\n");
+                + "(noise: mean ± 95% measurement half-width).</p>\n");
 
-        h.append("<h2>Inflection</h2>\n<table><tr><th>metric</th><th>verdict</th><th>minimum at</th><th>min</th><th>last</th>"
-                + "<th>degradation</th><th>95% CI</th><th>same minimum in</th></tr>\n");
+        if (!a.limits().isEmpty() || !a.warnings().isEmpty()) {
+            h.append("<div class=\"alert\"><strong>What this report cannot conclude</strong><ul>\n");
+            a.limits().forEach(s -> h.append("<li>").append(esc(s)).append("</li>\n"));
+            a.warnings().forEach(s -> h.append("<li>").append(esc(s)).append("</li>\n"));
+            h.append("</ul></div>\n");
+        }
+        h.append("<h2>Inflection</h2>\n<table><tr><th>metric</th><th>verdict</th><th>best at</th><th>best</th><th>last</th>"
+                + "<th>worse by</th><th>95% measurement CI</th><th>p</th><th>p (Holm)</th><th>smallest attainable p</th>"
+                + "<th>base model over the rise</th></tr>\n");
         for (Inflection i : a.inflections()) {
             h.append("<tr><td>").append(esc(i.label())).append("</td><td>").append(esc(i.verdict().label())).append("</td><td class=\"n\">")
                     .append(i.minCheckpoint() == null ? Format.NONE : esc(Format.tokens(i.minTokens()))).append("</td><td class=\"n\">")
                     .append(Format.loss(i.minValue())).append("</td><td class=\"n\">").append(Format.loss(i.lastValue()))
                     .append("</td><td class=\"n\">").append(Format.fixed(i.degradation(), 3)).append("</td><td class=\"n\">")
-                    .append(i.degradationCi().available()
-                            ? Format.fixed(i.degradationCi().lo(), 3) + " to " + Format.fixed(i.degradationCi().hi(), 3) : Format.NONE)
-                    .append("</td><td class=\"n\">").append(Double.isFinite(i.minSupport()) ? Math.round(100 * i.minSupport()) + "%" : Format.NONE)
-                    .append("</td></tr>\n");
+                    .append(esc(Verdicts.interval(i.degradationCi()))).append("</td><td class=\"n\">").append(esc(Verdicts.p(i.pValue())))
+                    .append("</td><td class=\"n\">").append(esc(Verdicts.p(i.pHolm()))).append("</td><td class=\"n\">")
+                    .append(esc(Verdicts.p(i.pFloor()))).append("</td><td>").append(esc(i.base().kind().label())).append("</td></tr>\n");
         }
-        h.append("</table>\n<p class=\"meta\">Degradation: loss at the last checkpoint minus the minimum. Interval: ")
-                .append(a.resamples()).append(" bootstrap resamples of the fine-tune seeds at each checkpoint (RNG seed ")
-                .append(a.bootstrapSeed()).append("), each re-choosing the best learning rate.</p>\n");
+        h.append("</table>\n<ul>\n");
+        a.inflections().stream().filter(i -> i.verdict() == Inflection.Verdict.SIGNIFICANT)
+                .forEach(i -> h.append("<li>").append(esc(i.sentence())).append("</li>\n"));
+        h.append("</ul>\n<p class=\"meta\">Worse by: the last checkpoint against the best one (a loss's rise, an accuracy's fall). ")
+                .append(esc(Findings.method(a))).append(" Base model over the rise: its change from the fine-tuned best checkpoint to the "
+                        + "last: still improving is the paper's catastrophic overtraining; also worsening means inherited.</p>\n");
 
         if (!a.sensitivity().isEmpty()) {
-            h.append("<h2>Sensitivity</h2>\n<table><tr><th>metric</th><th>trend</th><th>Spearman ρ</th><th>p</th><th>first</th><th>last</th>"
-                    + "<th>checkpoints</th></tr>\n");
+            h.append("<h2>Sensitivity</h2>\n<table><tr><th>metric</th><th>trend</th><th>Spearman ρ</th><th>p (one-sided)</th>"
+                    + "<th>p (Holm)</th><th>smallest attainable p</th><th>first</th><th>last</th><th>checkpoints</th></tr>\n");
             for (Trend s : a.sensitivity()) {
                 h.append("<tr><td>").append(esc(s.label())).append("</td><td>").append(esc(s.directionLabel())).append("</td><td class=\"n\">")
                         .append(Format.fixed(s.spearman(), 2)).append("</td><td class=\"n\">").append(esc(s.pValueText()))
-                        .append("</td><td class=\"n\">").append(Format.delta(s.first())).append(" @ ")
+                        .append("</td><td class=\"n\">").append(esc(Verdicts.p(s.pHolm()))).append("</td><td class=\"n\">")
+                        .append(esc(Verdicts.p(s.test().floor()))).append("</td><td class=\"n\">").append(Format.delta(s.first())).append(" @ ")
                         .append(esc(Format.tokens(s.firstTokens()))).append("</td><td class=\"n\">").append(Format.delta(s.last()))
                         .append(" @ ").append(esc(Format.tokens(s.lastTokens()))).append("</td><td class=\"n\">").append(s.checkpoints())
                         .append("</td></tr>\n");
             }
-            h.append("</table>\n<p class=\"meta\">p: two-sided permutation test of ρ (exact up to 8 checkpoints); "
-                    + "a trend is called significant below ").append(Trend.ALPHA).append(".</p>\n");
+            h.append("</table>\n<p class=\"meta\">p: one-sided permutation test of growth with tokens (the paper's predicted "
+                    + "direction), Holm-adjusted with the inflection tests; significant at ").append(Trend.ALPHA).append(".</p>\n");
+        }
+
+        if (!a.perturbedMinima().isEmpty() || !a.fineTunedMinima().isEmpty()) {
+            h.append("<h2>Where the OOD loss turns up</h2>\n<ul>\n");
+            a.perturbedMinima().forEach(m -> h.append("<li>").append(esc(m.sentence())).append("</li>\n"));
+            a.fineTunedMinima().forEach(m -> h.append("<li>").append(esc(m.sentence())).append("</li>\n"));
+            a.orderings().forEach(m -> h.append("<li>").append(esc(m)).append("</li>\n"));
+            h.append("</ul>\n");
         }
 
         h.append("<h2 id=\"failed\">Failed units</h2>\n");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.analysis.PermutationTest;
 import dev.overtune.scan.BuildInfo;
 import dev.overtune.scan.UnitResult;
 
@@ -20,7 +21,7 @@ import java.util.TreeSet;
  * Numbers that could not be computed are {@code null}, never NaN.
  */
 final class ResultsJson {
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResultsJson() {}
@@ -96,6 +97,8 @@ final class ResultsJson {
             x.put("bits", q.bits());
             x.put("group", q.group());
             num(x, "delta_ood_loss", d.deltaOod());
+            num(x, "delta_ood_ci95_low", d.oodCi().lo());
+            num(x, "delta_ood_ci95_high", d.oodCi().hi());
             num(x, "delta_id_test_loss", d.deltaIdTest());
         });
         return o;
@@ -113,15 +116,22 @@ final class ResultsJson {
 
     private static ObjectNode analysis(ScanAnalysis a) {
         ObjectNode o = JSON.createObjectNode();
-        ObjectNode boot = o.putObject("bootstrap");
-        boot.put("resamples", a.resamples());
-        boot.put("seed", a.bootstrapSeed());
-        boot.put("over", "fine-tune seeds, resampled with replacement per checkpoint");
+        ObjectNode method = o.putObject("method");
+        method.put("alpha", Verdicts.ALPHA);
+        method.put("adjustment", "holm");
+        method.put("tests", Findings.tests(a));
+        method.put("inflection_test", "one-sided permutation over checkpoint order; statistic: largest standardised Mann-Kendall S of a tail of >= 3 checkpoints");
+        method.put("trend_test", "one-sided permutation over checkpoint order; statistic: Spearman rho with token order");
+        method.put("intervals", a.perWindowLosses() ? "95% measurement: seed and evaluation noise, paired by seed and window (t, Welch-Satterthwaite df)"
+                : "95% measurement: seed noise only (no per-window losses in this store)");
+        method.put("per_window_losses", a.perWindowLosses());
+        num(method, "evaluation_se_max", a.evaluationSe());
         ArrayNode inflections = o.putArray("inflections");
         for (Inflection i : a.inflections()) {
             ObjectNode x = inflections.addObject();
             x.put("metric", i.metric());
             x.put("label", i.label());
+            x.put("higher_is_better", i.higherIsBetter());
             x.put("verdict", i.verdict().name().toLowerCase(Locale.ROOT));
             x.put("checkpoints", i.checkpoints());
             x.put("min_checkpoint", i.minCheckpoint());
@@ -132,7 +142,14 @@ final class ResultsJson {
             num(x, "degradation", i.degradation());
             num(x, "degradation_ci95_low", i.degradationCi().lo());
             num(x, "degradation_ci95_high", i.degradationCi().hi());
-            num(x, "min_support", i.minSupport());
+            x.put("interval_covers", i.covers());
+            test(x, i.test(), i.pHolm());
+            ObjectNode base = x.putObject("base_model");
+            base.put("judgement", i.base().kind().name().toLowerCase(Locale.ROOT));
+            num(base, "change", i.base().change());
+            num(base, "ci95_low", i.base().ci().lo());
+            num(base, "ci95_high", i.base().ci().hi());
+            x.put("limit", i.limit());
             x.put("finding", i.sentence());
         }
         ArrayNode trends = o.putArray("sensitivity");
@@ -142,20 +159,55 @@ final class ResultsJson {
             x.put("label", t.label());
             x.put("direction", t.direction().name().toLowerCase(Locale.ROOT));
             num(x, "spearman", t.spearman());
-            num(x, "p_value", t.pValue());
+            test(x, t.test(), t.pHolm());
             x.put("significant", t.significant());
             x.put("checkpoints", t.checkpoints());
             x.put("first_tokens", t.firstTokens());
             num(x, "first", t.first());
             x.put("last_tokens", t.lastTokens());
             num(x, "last", t.last());
+            x.put("limit", t.limit());
             x.put("finding", t.sentence());
         }
+        ArrayNode minima = o.putArray("minima_over_tokens");
+        for (MinimumOverTokens m : concat(a.perturbedMinima(), a.fineTunedMinima())) {
+            ObjectNode x = minima.addObject();
+            x.put("metric", m.key());
+            x.put("label", m.label());
+            x.put("checkpoints", m.checkpoints());
+            x.put("min_checkpoint", m.minCheckpoint());
+            x.put("min_tokens", m.minTokens());
+            num(x, "min_value", m.minValue());
+            ArrayNode set = x.putArray("not_significantly_worse_tokens");
+            m.notWorse().forEach(set::add);
+            x.put("comparisons_cover", m.covers());
+            x.put("finding", m.sentence());
+        }
+        ArrayNode orderings = o.putArray("orderings");
+        a.orderings().forEach(orderings::add);
+        ArrayNode warnings = o.putArray("warnings");
+        a.warnings().forEach(warnings::add);
+        ArrayNode limits = o.putArray("limits");
+        a.limits().forEach(limits::add);
         ArrayNode unusable = o.putArray("unusable_checkpoints");
         a.unusableCheckpoints().forEach(c -> unusable.addObject().put("checkpoint", c.name()).put("tokens", c.tokens()));
         ArrayNode findings = o.putArray("findings");
         Findings.headline(a).forEach(findings::add);
         return o;
+    }
+
+    private static void test(ObjectNode x, PermutationTest.Result t, double holm) {
+        num(x, "p_value", t.p());
+        num(x, "p_holm", holm);
+        num(x, "p_floor", t.floor());
+        x.put("orderings", t.orderings());
+        x.put("exact", t.exact());
+    }
+
+    private static List<MinimumOverTokens> concat(List<MinimumOverTokens> a, List<MinimumOverTokens> b) {
+        List<MinimumOverTokens> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     private static void num(ObjectNode o, String key, double v) {

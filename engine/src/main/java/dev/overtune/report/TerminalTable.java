@@ -32,7 +32,7 @@ final class TerminalTable {
         t.rows().forEach(row -> line(out, row, width));
         out.append('\n');
         out.append("ID: loss on the task's test split; OOD: loss on held-out pre-training text; FT: after fine-tuning at the best LR "
-                + "(lowest mean ID validation loss); ΔOOD: increase over the base model (noise: mean ± 95% half-width).\n");
+                + "(lowest mean ID validation loss); ΔOOD: increase over the base model (± 95% measurement half-width).\n");
 
         out.append("\nFindings\n");
         for (String s : Findings.headline(a)) {
@@ -40,11 +40,15 @@ final class TerminalTable {
         }
         List<Inflection> fixed = a.inflections().stream().filter(i -> i.metric().startsWith("finetune.lr=")).toList();
         if (!fixed.isEmpty()) {
-            out.append("  * Fixed learning rates (minimum over tokens, degradation to the last checkpoint):\n");
+            out.append("  * Fixed learning rates (best checkpoint, how much worse the last one is, permutation p):\n");
             for (Inflection i : fixed) {
                 out.append("      ").append(i.label()).append(": ").append(Findings.brief(i)).append('\n');
             }
         }
+        for (MinimumOverTokens m : a.fineTunedMinima()) {
+            out.append("  * ").append(m.sentence()).append('\n');
+        }
+        out.append('\n').append(Findings.method(a)).append('\n');
         if (!a.failedUnits().isEmpty()) {
             out.append("\nFailed units (").append(a.failedUnits().size()).append(" of ").append(a.units())
                     .append(", left out of every number above)\n");

@@ -11,6 +11,7 @@ import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.BatchSource;
+import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.StepResult;
@@ -22,7 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once, every
@@ -38,6 +41,7 @@ public final class ScanRunner {
     private final ScanSettings settings;
     private final ResultStore store;
     private final ScanListener listener;
+    private static final String DIVERGED = Divergence.PREFIX;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ResultStore store, ScanListener listener) {
@@ -52,14 +56,26 @@ public final class ScanRunner {
 
     /** Runs every unit not yet in the store; returns how many were run now. */
     public int run(List<Unit> units) {
-        Set<String> finished = store.finishedIds();
-        List<Unit> pending = units.stream().filter(u -> !finished.contains(u.id())).toList();
-        listener.started(units.size(), pending.size());
+        return run(units, false);
+    }
+
+    /**
+     * Runs every unit of {@code units} not yet in the store, and with {@code retryFailed} the failed ones again,
+     * each under a claim in the store so that scans sharing it split the work; returns how many were run now.
+     */
+    public int run(List<Unit> units, boolean retryFailed) {
+        Map<String, UnitResult.Status> stored = store.storedStatus();
+        Set<String> failed = units.stream().map(Unit::id).filter(id -> stored.get(id) == UnitResult.Status.FAILED)
+                .collect(Collectors.toSet());
+        Set<String> retry = retryFailed ? failed : Set.of();
+        List<Unit> pending = units.stream().filter(u -> !stored.containsKey(u.id()) || retry.contains(u.id())).toList();
+        listener.started(units.size(), pending.size(), failed.size(), retry.size());
         if (pending.isEmpty()) {
             return 0;
         }
         ScanSettings.Eval ev = settings.eval();
         ScanSettings.FineTune ft = settings.fineTune();
+        UnitClaims claims = store.claims();
         int done = 0;
         try (Arena arena = Arena.ofShared();
              Perturbations perturb = new Perturbations(settings.threads())) {
@@ -71,30 +87,38 @@ public final class ScanRunner {
                 if (needsTrainer(pending)) {
                     trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
                 }
-                for (Map.Entry<ScanCheckpoint, List<Unit>> e : ScanPlan.byCheckpoint(pending).entrySet()) {
-                    ScanCheckpoint checkpoint = e.getKey();
-                    listener.checkpointStarted(checkpoint, e.getValue().size());
-                    String loadFailure = load(checkpoint, base);
-                    for (Unit unit : e.getValue()) {
-                        long started = System.nanoTime();
-                        UnitResult result;
-                        if (loadFailure != null) {
-                            result = failed(unit, loadFailure, started);
-                        } else {
-                            try {
-                                result = switch (unit.probe()) {
-                                    case BASE -> measureBase(unit, base, work, evaluator, started);
-                                    case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                                    case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                                    case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-                                };
-                            } catch (RuntimeException ex) {
-                                result = failed(unit, ex.getMessage() == null ? ex.toString() : ex.getMessage(), started);
+                Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
+                List<Unit> unclaimed = new ArrayList<>(pending);
+                ScanCheckpoint loaded = null;
+                String loadFailure = null;
+                Optional<Unit> next;
+                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                    Unit unit = next.get();
+                    unclaimed.remove(unit);
+                    UnitResult result;
+                    try {
+                        store.renewWhileRunning(unit.id());
+                        if (!unit.checkpoint().equals(loaded)) {
+                            listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
+                            loadFailure = load(unit.checkpoint(), base);
+                            loaded = unit.checkpoint();
+                            if (loadFailure == null) {
+                                store.checkLoadedWeights(unit.checkpoint(), digest(base));
                             }
                         }
-                        store.record(result);
-                        listener.unitFinished(result, ++done, pending.size());
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        store.stopRenewing();
+                        store.record(result, retry.contains(unit.id()));
+                    } catch (RuntimeException e) {
+                        store.stopRenewing();
+                        claims.release(unit.id());
+                        throw e;
                     }
+                    listener.unitFinished(result, ++done, pending.size());
+                }
+                int held = claims.heldByOthers(pending);
+                if (held > 0) {
+                    listener.heldByOtherScans(held);
                 }
             } finally {
                 evaluator.close();
@@ -104,6 +128,42 @@ public final class ScanRunner {
             }
         }
         return done;
+    }
+
+    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+        long started = System.nanoTime();
+        try {
+            return switch (unit.probe()) {
+                case BASE -> measureBase(unit, base, work, evaluator, started);
+                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
+                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
+                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
+            };
+        } catch (DivergenceException e) {
+            return failed(unit, DIVERGED + e.getMessage(), started);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(unit, e.getMessage() == null ? e.toString() : e.getMessage(), started);
+        }
+    }
+
+    /**
+     * SHA-256 of the parameters as loaded: the bytes every unit of this checkpoint is measured on, hashed from
+     * memory the load has just written (no second read of the files, whatever their format or sharding).
+     */
+    static String digest(ParamStore params) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.lang.foreign.MemorySegment all = params.flat().segment();
+            long chunk = 1L << 26;
+            for (long at = 0; at < all.byteSize(); at += chunk) {
+                sha.update(all.asSlice(at, Math.min(chunk, all.byteSize() - at)).asByteBuffer());
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean needsTrainer(List<Unit> units) {
@@ -177,10 +237,9 @@ public final class ScanRunner {
     }
 
     private UnitResult done(Unit u, Map<String, Double> metrics, List<Double> curve, long started) {
-        for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            if (!Double.isFinite(e.getValue())) {
-                return failed(u, e.getKey() + " is " + e.getValue(), started);
-            }
+        String diverged = Divergence.judge(metrics, model.vocabSize());
+        if (diverged != null) {
+            return failed(u, diverged, started);
         }
         return result(u, UnitResult.Status.DONE, metrics, curve, null, started);
     }

@@ -47,7 +47,7 @@ class ModelConfigsTest {
     @Test
     void unsupportedModelTypeIsRefusedByName() {
         String message = refused(fixtureConfig("llama-tiny", "model_type", "\"gemma\"")).getMessage();
-        assertEquals("ckpt/config.json: model_type 'gemma' is not supported; overtune supports gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2",
+        assertEquals("ckpt/config.json: model_type 'gemma' is not supported; overtune supports gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2, linear",
                 message);
     }
 

@@ -91,6 +91,13 @@ class ReportWriterTest {
         assertEquals(2 + 2 * 2, inflections.size(), "tuned ID and OOD, then ID and OOD at each of 2 LRs");
         assertEquals("finetune.tuned.id_test_loss", inflections.get(0).get("metric").asText());
         assertFalse(inflections.get(0).get("finding").asText().isBlank());
+        for (String field : List.of("p_value", "p_holm", "p_floor", "orderings", "interval_covers", "base_model")) {
+            assertTrue(inflections.get(0).has(field), "an inflection lacks " + field + ": " + inflections.get(0));
+        }
+        assertEquals(1.0 / 6, inflections.get(0).get("p_floor").asDouble(), 1e-12, "3 checkpoints: 1/3!");
+        JsonNode limits = json.get("analysis").get("limits");
+        assertTrue(limits.toString().contains("3 checkpoints: the smallest attainable p is 0.167; nothing can be significant"), limits.toString());
+        assertEquals("holm", json.get("analysis").get("method").get("adjustment").asText());
         assertEquals(2 + 2, json.get("analysis").get("sensitivity").size(), "2 noise levels and 2 formats");
 
         for (Path png : s.plots()) {
@@ -162,6 +169,7 @@ class ReportWriterTest {
         assertEquals(List.of("step4", "step12", "step24"), lines.subList(2, 5).stream().map(l -> l.split("\\s+")[0]).toList());
         assertTrue(lines.get(2).contains("512"), lines.get(2));
         assertTrue(table.contains("Findings") && table.contains("ID test loss after fine-tuning (best LR): "), table);
+        assertTrue(table.contains("nothing can be significant; scan ≥ "), "the floor that limits every verdict is printed: " + table);
         assertFalse(table.contains("Failed units"));
     }
 
@@ -180,7 +188,8 @@ class ReportWriterTest {
         assertFalse(html.contains("<script>"), "a stored reason is text, never markup");
         assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;, &quot;quoted&quot;"));
         assertTrue(html.contains("fine-tune diverged: loss is NaN at step 31"));
-        assertTrue(html.contains("Inflection point: pre-training past 16M tokens made this worse."), "the finding in plain words");
+        assertTrue(html.contains("Inflection: pre-training past 4M tokens made this worse"), "the finding in plain words");
+        assertTrue(html.contains("Holm"), "raw and adjusted p are shown");
 
         String csv = Files.readString(s.csv());
         assertTrue(csv.contains(",\"<script>alert(1)</script>, \"\"quoted\"\"\","), "RFC 4180 quoting");

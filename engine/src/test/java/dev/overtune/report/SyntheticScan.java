@@ -10,12 +10,13 @@ import java.util.Random;
 
 /**
  * A made-up scan with the shape the paper reports, for tests of the writers: base losses that keep
- * falling, fine-tuned ID loss that is U-shaped (lowest at {@link #MIN_TOKENS}), noise and quantisation
+ * falling, fine-tuned ID loss that is U-shaped (lowest at {@link #MIN_TOKENS}, early enough that the rise after it
+ * spans six checkpoints, which a permutation test over eight can find), noise and quantisation
  * sensitivity that grow with tokens, one checkpoint whose every unit failed and one diverged fine-tune.
  */
 final class SyntheticScan {
     static final long[] TOKENS = {1_000_000, 2_000_000, 4_000_000, 8_000_000, 16_000_000, 32_000_000, 64_000_000, 128_000_000};
-    static final long MIN_TOKENS = 16_000_000;
+    static final long MIN_TOKENS = 4_000_000;
     /** The checkpoint whose weights could not be read. */
     static final long BROKEN_TOKENS = 24_000_000;
     static final double[] LRS = {1e-3, 3e-3, 1e-2};

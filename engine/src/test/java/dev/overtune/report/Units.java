@@ -24,6 +24,35 @@ final class Units {
                 List.of(idVal + 1, idVal + 0.5, idVal - 0.1));
     }
 
+    /** A base unit with per-window losses: each metric is the mean of its windows. */
+    static UnitResult base(long tokens, Map<String, double[]> windows) {
+        return withWindows(tokens, Probe.BASE, Map.of(), 0, windows);
+    }
+
+    static UnitResult fineTune(long tokens, double lr, long seed, Map<String, double[]> windows) {
+        return withWindows(tokens, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed, windows);
+    }
+
+    static UnitResult noise(long tokens, double gamma, long sample, double[] oodWindows) {
+        return withWindows(tokens, Probe.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", oodWindows));
+    }
+
+    /** Windows around a mean: mean + offsets[i], with offsets that sum to zero so the metric is the mean. */
+    static double[] windows(double mean, double... offsets) {
+        double[] w = new double[offsets.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = mean + offsets[i];
+        }
+        return w;
+    }
+
+    private static UnitResult withWindows(long tokens, Probe probe, Map<String, String> setting, long seed, Map<String, double[]> windows) {
+        Map<String, Double> metrics = new java.util.HashMap<>();
+        windows.forEach((name, w) -> metrics.put(name, java.util.Arrays.stream(w).average().orElseThrow()));
+        return new UnitResult(id(tokens, probe, setting, seed), ckpt(tokens), tokens, probe, setting, seed, UnitResult.Status.DONE,
+                metrics, List.of(), null, "test", "0.0-test", "abc1234", 0.5, windows);
+    }
+
     static UnitResult noise(long tokens, double gamma, long sample, double ood) {
         return done(tokens, Probe.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", ood), List.of());
     }

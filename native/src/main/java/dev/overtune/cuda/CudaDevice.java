@@ -2,8 +2,14 @@ package dev.overtune.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One GPU made ready to work: its primary context current on the opening thread, a non-blocking
@@ -26,6 +32,7 @@ public final class CudaDevice implements AutoCloseable {
     private final MemorySegment context;
     private final MemorySegment stream;
     private final MemorySegment cublasHandle;
+    private final ModuleCache cache = ModuleCache.standard();
     private boolean closed;
 
     private CudaDevice(Driver driver, Cublas cublas, Nvrtc nvrtc, int ordinal, int device, String name, int computeCapability,
@@ -48,24 +55,40 @@ public final class CudaDevice implements AutoCloseable {
         int device = driver.device(ordinal);
         MemorySegment context = driver.primaryContextRetain(device);
         MemorySegment stream = null;
+        MemorySegment handle = null;
         try {
             driver.setCurrent(context);
             stream = driver.streamCreate(Driver.CU_STREAM_NON_BLOCKING);
-            MemorySegment handle = cublas.create();
-            try {
-                cublas.setStream(handle, stream);
-            } catch (RuntimeException e) {
-                cublas.destroy(handle);
-                throw e;
-            }
-            return new CudaDevice(driver, cublas, nvrtc, ordinal, device, name, computeCapability, driverVersion, context, stream, handle);
+            handle = cublas.create();
+            cublas.setStream(handle, stream);
+            CudaDevice opened = new CudaDevice(driver, cublas, nvrtc, ordinal, device, name, computeCapability, driverVersion, context, stream, handle);
+            logVersionsOnce(opened);
+            return opened;
         } catch (RuntimeException e) {
-            if (stream != null) {
-                driver.streamDestroy(stream);
-            }
-            driver.primaryContextRelease(device);
-            throw e;
+            MemorySegment createdStream = stream;
+            MemorySegment createdHandle = handle;
+            throw Release.after(e,
+                    () -> { if (createdHandle != null) cublas.destroy(createdHandle); },
+                    () -> { if (createdStream != null) driver.streamDestroy(createdStream); },
+                    () -> driver.primaryContextRelease(device));
         }
+    }
+
+    private static final AtomicBoolean VERSIONS_LOGGED = new AtomicBoolean();
+
+    /** Which driver and compilers this process runs with, said once (on stderr) at the first device opened. */
+    private static void logVersionsOnce(CudaDevice d) {
+        if (VERSIONS_LOGGED.compareAndSet(false, true)) {
+            int[] v = d.nvrtc.version();
+            System.err.println("overtune: CUDA driver " + version(d.driverVersion) + " (" + d.driver.library() + "), NVRTC " + v[0] + "." + v[1]
+                    + " (" + d.nvrtc.library() + "), " + d.cublas.library() + "; " + d.name + ", compute " + d.computeCapability / 10 + "."
+                    + d.computeCapability % 10);
+        }
+    }
+
+    /** 12080 → "12.8". */
+    static String version(int cudaVersion) {
+        return cudaVersion / 1000 + "." + cudaVersion % 1000 / 10;
     }
 
     public Driver driver() {
@@ -109,7 +132,7 @@ public final class CudaDevice implements AutoCloseable {
         int[] nvrtcVersion = nvrtc.version();
         return "GPU " + ordinal + ": " + name + ", compute " + computeCapability / 10 + "." + computeCapability % 10
                 + ", " + Bytes.human(memory.free()) + " free of " + Bytes.human(memory.total())
-                + ", driver CUDA " + driverVersion / 1000 + "." + driverVersion % 1000 / 10
+                + ", driver CUDA " + version(driverVersion)
                 + ", " + driver.library() + ", " + cublas.library() + " (cuBLAS " + cublas.version(cublasHandle) + ")"
                 + ", " + nvrtc.library() + " (NVRTC " + nvrtcVersion[0] + "." + nvrtcVersion[1] + ")";
     }
@@ -157,7 +180,7 @@ public final class CudaDevice implements AutoCloseable {
             Optional<String> ptx = module.ptx(arch.get());
             if (ptx.isPresent()) {
                 try {
-                    return loadPtx(ptx.get(), "PTX compute_" + arch.get() + " from the jar");
+                    return loadImage(ptx.get().getBytes(StandardCharsets.US_ASCII), true, "PTX compute_" + arch.get() + " from the jar");
                 } catch (CudaException e) {
                     if (e.status() != CuResult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION && e.status() != CuResult.CUDA_ERROR_INVALID_PTX) {
                         throw e;
@@ -169,17 +192,63 @@ public final class CudaDevice implements AutoCloseable {
         return compile(module.fileName(), module.source());
     }
 
-    /** Compiles CUDA C with NVRTC for this device and loads it (the path generated fused kernels take). */
+    /**
+     * Compiles CUDA C with NVRTC for this device and loads it (the path generated kernels take):
+     * machine code for exactly this architecture (sm_XX, no JIT at load) with the PTX beside it as
+     * the fallback when the driver refuses the cubin; both kept in the {@link ModuleCache}, so the
+     * same source is compiled once per NVRTC version and architecture.
+     */
     public CudaModule compile(String name, String source) {
         makeCurrent();
-        String ptx = nvrtc.compileToPtx(name, source, KernelModule.headers(),
-                List.of(Nvrtc.architectureOption(computeCapability), "--std=c++17"));
-        return loadPtx(ptx, "NVRTC compute_" + computeCapability);
+        Map<String, String> headers = KernelModule.headers();
+        List<String> options = List.of(Nvrtc.cubinArchitectureOption(computeCapability), "--std=c++17");
+        int[] nvrtcVersion = nvrtc.version();
+        String key = ModuleCache.key(source, headers, options, nvrtcVersion, computeCapability);
+        String compiler = "NVRTC " + nvrtcVersion[0] + "." + nvrtcVersion[1] + " sm_" + computeCapability;
+        Optional<Nvrtc.Compiled> cached = cache.get(key);
+        Nvrtc.Compiled compiled = cached.orElseGet(() -> nvrtc.compile(name, source, headers, options));
+        if (cached.isEmpty()) {
+            cache.put(key, compiled);
+        }
+        String from = cached.isPresent() ? " (cached in " + cache.directory() + ")" : "";
+        CudaException refused = null;
+        if (compiled.cubin().length > 0) {
+            try {
+                return loadImage(compiled.cubin(), false, compiler + " cubin" + from);
+            } catch (CudaException e) {
+                refused = e; // a driver that cannot take this cubin may still JIT the PTX
+            }
+        }
+        try {
+            return loadImage(compiled.ptx().getBytes(StandardCharsets.US_ASCII), true,
+                    compiler + " PTX" + from + (refused == null ? "" : " (the cubin was refused: " + refused.getMessage() + ")"));
+        } catch (CudaException e) {
+            CudaException thrown = e.status() == CuResult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION ? olderDriver(nvrtcVersion, compiled.ptx(), e) : e;
+            if (refused != null) {
+                thrown.addSuppressed(refused);
+            }
+            throw thrown;
+        }
     }
 
-    private CudaModule loadPtx(String ptx, String origin) {
+    /** The one line for PTX newer than the driver: both versions, and the two ways out. */
+    private CudaException olderDriver(int[] nvrtcVersion, String ptx, CudaException e) {
+        Matcher m = PTX_VERSION.matcher(ptx);
+        String isa = m.find() ? " (PTX ISA " + m.group(1) + ")" : "";
+        return new CudaException(e.call(), e.status(), "the NVIDIA driver supports CUDA " + version(driverVersion) + " but NVRTC "
+                + nvrtcVersion[0] + "." + nvrtcVersion[1] + " wrote PTX for CUDA " + nvrtcVersion[0] + "." + nvrtcVersion[1] + isa
+                + ", which it cannot load (CUDA_ERROR_UNSUPPORTED_PTX_VERSION): install a driver for CUDA " + nvrtcVersion[0] + "."
+                + nvrtcVersion[1] + " or newer, or set OVERTUNE_NVRTC to an NVRTC no newer than CUDA " + version(driverVersion));
+    }
+
+    private static final Pattern PTX_VERSION = Pattern.compile("(?m)^\\.version\\s+(\\d+\\.\\d+)");
+
+    /** Loads an image (PTX text gets its terminating NUL) with the JIT's log captured. */
+    private CudaModule loadImage(byte[] image, boolean text, String origin) {
         try (Arena arena = Arena.ofConfined()) {
-            return new CudaModule(driver, driver.moduleLoadData(arena.allocateFrom(ptx)), origin);
+            MemorySegment segment = arena.allocate(image.length + (text ? 1 : 0), 16);
+            MemorySegment.copy(image, 0, segment, ValueLayout.JAVA_BYTE, 0, image.length);
+            return new CudaModule(driver, driver.moduleLoad(segment).module(), origin);
         }
     }
 
@@ -195,19 +264,22 @@ public final class CudaDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * Synchronises, then destroys the cuBLAS handle and the stream and releases the context, each
+     * in its own try: after a kernel fault every call fails, and the rest must still be released.
+     * The first failure is thrown, the others suppressed on it.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        driver.setCurrent(context);
-        try {
-            driver.streamSynchronize(stream);
-        } finally {
-            cublas.destroy(cublasHandle);
-            driver.streamDestroy(stream);
-            driver.primaryContextRelease(device);
-        }
+        Release.all(
+                () -> driver.setCurrent(context),
+                () -> driver.streamSynchronize(stream),
+                () -> cublas.destroy(cublasHandle),
+                () -> driver.streamDestroy(stream),
+                () -> driver.primaryContextRelease(device));
     }
 }

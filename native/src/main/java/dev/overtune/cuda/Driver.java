@@ -31,6 +31,12 @@ public final class Driver {
     public static final int CU_EVENT_DEFAULT = 0;
     public static final int CU_EVENT_BLOCKING_SYNC = 1;
     public static final int CU_EVENT_DISABLE_TIMING = 2;
+    // cuda.h, enum CUjit_option: the JIT's logs, each a buffer and its size (in: capacity, out: bytes written).
+    public static final int CU_JIT_INFO_LOG_BUFFER = 3;
+    public static final int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
+    public static final int CU_JIT_ERROR_LOG_BUFFER = 5;
+    public static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+    private static final int JIT_LOG_BYTES = 16 * 1024;
 
     /** Every function bound below, as its C prototype in cuda.h reads; a class of its own so that reading it loads no library. */
     static final class Downcalls {
@@ -63,7 +69,7 @@ public final class Driver {
         // CUDA 13 maps cuEventElapsedTime to _v2 (added in 12.8, same signature); older drivers have only the plain one.
         static final Downcall cuEventElapsedTime = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuEventElapsedTime_v2", "cuEventElapsedTime");
         static final Downcall cuEventDestroy = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventDestroy_v2");
-        static final Downcall cuModuleLoadData = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadData");
+        static final Downcall cuModuleLoadDataEx = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadDataEx");
         static final Downcall cuModuleUnload = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuModuleUnload");
         static final Downcall cuModuleGetFunction = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuModuleGetFunction");
         static final Downcall cuLaunchKernel = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS,
@@ -99,7 +105,7 @@ public final class Driver {
     private static final MethodHandle cuEventSynchronize = BIND.bind(Downcalls.cuEventSynchronize);
     private static final MethodHandle cuEventElapsedTime = BIND.bind(Downcalls.cuEventElapsedTime);
     private static final MethodHandle cuEventDestroy = BIND.bind(Downcalls.cuEventDestroy);
-    private static final MethodHandle cuModuleLoadData = BIND.bind(Downcalls.cuModuleLoadData);
+    private static final MethodHandle cuModuleLoadDataEx = BIND.bind(Downcalls.cuModuleLoadDataEx);
     private static final MethodHandle cuModuleUnload = BIND.bind(Downcalls.cuModuleUnload);
     private static final MethodHandle cuModuleGetFunction = BIND.bind(Downcalls.cuModuleGetFunction);
     private static final MethodHandle cuLaunchKernel = BIND.bind(Downcalls.cuLaunchKernel);
@@ -349,12 +355,34 @@ public final class Driver {
         }
     }
 
-    /** Loads a NUL-terminated PTX (or cubin/fatbin) image into the current context. */
-    public MemorySegment moduleLoadData(MemorySegment image) {
+    /** A loaded module and what the JIT said while loading it (empty for a cubin, usually). */
+    public record LoadedModule(MemorySegment module, String infoLog) {}
+
+    /**
+     * Loads a NUL-terminated PTX text or a cubin/fatbin image into the current context, with the
+     * JIT's error and info logs captured: a failure's CudaException carries the error log (why the
+     * PTX or cubin was refused), which cuModuleLoadData would lose.
+     */
+    public LoadedModule moduleLoad(MemorySegment image) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ADDRESS);
-            check("cuModuleLoadData", (int) cuModuleLoadData.invokeExact(out, image));
-            return out.get(ADDRESS, 0);
+            MemorySegment errorLog = a.allocate(JIT_LOG_BYTES);
+            MemorySegment infoLog = a.allocate(JIT_LOG_BYTES);
+            MemorySegment options = a.allocateFrom(JAVA_INT, CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                    CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES);
+            // Option values are void*: the sizes travel as integers in pointer-sized slots.
+            MemorySegment values = a.allocate(ADDRESS, 4);
+            values.setAtIndex(ADDRESS, 0, errorLog);
+            values.setAtIndex(JAVA_LONG, 1, JIT_LOG_BYTES);
+            values.setAtIndex(ADDRESS, 2, infoLog);
+            values.setAtIndex(JAVA_LONG, 3, JIT_LOG_BYTES);
+            int status = (int) cuModuleLoadDataEx.invokeExact(out, image, 4, options, values);
+            if (status != CuResult.CUDA_SUCCESS) {
+                String log = errorLog.getString(0).strip();
+                CudaException e = error("cuModuleLoadDataEx", status);
+                throw log.isEmpty() ? e : new CudaException("cuModuleLoadDataEx", status, e.getMessage() + "; JIT log: " + Nvrtc.oneLine(log));
+            }
+            return new LoadedModule(out.get(ADDRESS, 0), infoLog.getString(0).strip());
         } catch (Throwable t) {
             throw rethrow(t);
         }

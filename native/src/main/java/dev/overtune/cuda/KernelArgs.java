@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The {@code void** kernelParams} of cuLaunchKernel: one pointer per kernel argument, each to a
  * copy of the argument's value, in the order the kernel declares them. Types must match the
- * kernel's C types exactly (int, long long / pointers as long, float, double).
+ * kernel's C types exactly (int, long long / pointers as long, float, double). A NULL follows the
+ * last argument.
  */
 public final class KernelArgs {
     private final Arena arena;
@@ -18,7 +19,9 @@ public final class KernelArgs {
     public KernelArgs(Arena arena, int capacity) {
         this.arena = arena;
         this.capacity = capacity;
-        this.pointers = arena.allocate(ValueLayout.ADDRESS, capacity);
+        // One slot more than the arguments, left NULL: the driver reads only as many as the kernel declares, and the
+        // checking fake driver (tests) counts up to the NULL to see how many were passed.
+        this.pointers = arena.allocate(ValueLayout.ADDRESS, capacity + 1L);
     }
 
     public KernelArgs pointer(long devicePointer) {

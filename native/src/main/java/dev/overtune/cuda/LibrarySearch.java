@@ -56,7 +56,12 @@ public final class LibrarySearch {
         return existing;
     }
 
-    /** Python package folders under virtualenvs, conda, the user's ~/.local and the system prefixes. */
+    /**
+     * Python package folders under the active virtualenv or conda, virtual environments that are not
+     * active (one level under the home directory and /opt, each with its .venv or venv, the same in
+     * the working directory: GPU machines often keep pip's CUDA wheels in one), the user's ~/.local
+     * and the system prefixes.
+     */
     static List<Path> sitePackages(Map<String, String> env, Path home) {
         List<Path> prefixes = new ArrayList<>();
         for (String variable : List.of("VIRTUAL_ENV", "CONDA_PREFIX")) {
@@ -66,6 +71,15 @@ public final class LibrarySearch {
             }
         }
         prefixes.add(home.resolve(".local"));
+        for (Path parent : List.of(home, Path.of("/opt"), Path.of("").toAbsolutePath())) {
+            prefixes.add(parent.resolve(".venv"));
+            prefixes.add(parent.resolve("venv"));
+            for (Path child : children(parent, "*", null)) {
+                prefixes.add(child);
+                prefixes.add(child.resolve(".venv"));
+                prefixes.add(child.resolve("venv"));
+            }
+        }
         prefixes.add(Path.of("/opt/conda"));
         prefixes.add(Path.of("/usr/local"));
         prefixes.add(Path.of("/usr"));

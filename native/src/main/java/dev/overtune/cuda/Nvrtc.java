@@ -34,6 +34,8 @@ public final class Nvrtc {
         static final Downcall nvrtcGetProgramLog = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetProgramLog");
         static final Downcall nvrtcGetPTXSize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTXSize");
         static final Downcall nvrtcGetPTX = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetPTX");
+        static final Downcall nvrtcGetCUBINSize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetCUBINSize");
+        static final Downcall nvrtcGetCUBIN = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "nvrtcGetCUBIN");
         static final Downcall nvrtcDestroyProgram = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "nvrtcDestroyProgram");
 
         private Downcalls() {}
@@ -48,6 +50,8 @@ public final class Nvrtc {
     private static final MethodHandle nvrtcGetProgramLog = BIND.bind(Downcalls.nvrtcGetProgramLog);
     private static final MethodHandle nvrtcGetPTXSize = BIND.bind(Downcalls.nvrtcGetPTXSize);
     private static final MethodHandle nvrtcGetPTX = BIND.bind(Downcalls.nvrtcGetPTX);
+    private static final MethodHandle nvrtcGetCUBINSize = BIND.bind(Downcalls.nvrtcGetCUBINSize);
+    private static final MethodHandle nvrtcGetCUBIN = BIND.bind(Downcalls.nvrtcGetCUBIN);
     private static final MethodHandle nvrtcDestroyProgram = BIND.bind(Downcalls.nvrtcDestroyProgram);
 
     private static final Outcome<Nvrtc> INSTANCE = BIND.outcome().map(Nvrtc::new);
@@ -87,10 +91,29 @@ public final class Nvrtc {
     }
 
     /**
-     * Compiles one CUDA C translation unit to PTX. headers maps include names (as written in
-     * {@code #include "…"}) to their source text. The result is NUL-free PTX text.
+     * The option that makes machine code (a cubin) for exactly this architecture (90 → sm_90), which
+     * the driver loads without a JIT step; NVRTC still hands out the PTX it went through.
      */
+    public static String cubinArchitectureOption(int computeCapability) {
+        if (computeCapability < 10) {
+            throw new IllegalArgumentException("compute capability is 10 × major + minor (90 for Hopper), got " + computeCapability);
+        }
+        return "--gpu-architecture=sm_" + computeCapability;
+    }
+
+    /** What one compilation made: the PTX always, the cubin when the architecture option named a real one (sm_XX), else empty. */
+    public record Compiled(String ptx, byte[] cubin) {}
+
+    /** Compiles to PTX; see {@link #compile}. */
     public String compileToPtx(String name, String source, Map<String, String> headers, List<String> options) {
+        return compile(name, source, headers, options).ptx();
+    }
+
+    /**
+     * Compiles one CUDA C translation unit. headers maps include names (as written in
+     * {@code #include "…"}) to their source text. The PTX is NUL-free text.
+     */
+    public Compiled compile(String name, String source, Map<String, String> headers, List<String> options) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment programOut = a.allocate(ADDRESS);
             List<String> names = new ArrayList<>(headers.keySet());
@@ -122,7 +145,14 @@ public final class Nvrtc {
                 check("nvrtcGetPTXSize", (int) nvrtcGetPTXSize.invokeExact(program, size));
                 MemorySegment ptx = a.allocate(size.get(JAVA_LONG, 0));
                 check("nvrtcGetPTX", (int) nvrtcGetPTX.invokeExact(program, ptx));
-                return ptx.getString(0, StandardCharsets.US_ASCII);
+                byte[] cubin = new byte[0];
+                if (options.stream().anyMatch(o -> o.startsWith("--gpu-architecture=sm_") || o.startsWith("-arch=sm_"))) {
+                    check("nvrtcGetCUBINSize", (int) nvrtcGetCUBINSize.invokeExact(program, size));
+                    MemorySegment image = a.allocate(Math.max(1, size.get(JAVA_LONG, 0)));
+                    check("nvrtcGetCUBIN", (int) nvrtcGetCUBIN.invokeExact(program, image));
+                    cubin = image.asSlice(0, size.get(JAVA_LONG, 0)).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                }
+                return new Compiled(ptx.getString(0, StandardCharsets.US_ASCII), cubin);
             } finally {
                 int ignored = (int) nvrtcDestroyProgram.invokeExact(programOut);
             }

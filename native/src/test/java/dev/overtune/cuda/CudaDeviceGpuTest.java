@@ -13,6 +13,7 @@ import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reference, cuBLAS GEMMs, the out-of-memory message. Skipped, with the reason, where
  * {@link CudaBackends#open()} finds no usable device; {@code native/gpu-check.sh} runs it on one.
  */
+@Tag("gpu")
 class CudaDeviceGpuTest {
     private static final int THREADS = 256;
     private static CudaDevice gpu;

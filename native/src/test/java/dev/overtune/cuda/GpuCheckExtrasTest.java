@@ -2,25 +2,23 @@ package dev.overtune.cuda;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-/** gpu-check's rows beyond the module's tests: without a GPU and outside gpu-check.sh, each says NOT RUN and why. */
+/** gpu-check's sections without a GPU: each row says NOT RUN and why; a class with no GPU test fails its row. */
 class GpuCheckExtrasTest {
     @Test
-    void withoutADeviceEveryCheckSaysNotRunAndWhy() {
-        assumeFalse(CudaBackends.open().available(), "a CUDA device is here; gpu-check.sh runs these checks");
-        List<GpuCheck.Extra> rows = GpuCheck.extraChecks(Map.of());
-        assertEquals(List.of("reference fixtures through CudaBackend vs CPU", "demo scan on GPU vs CPU", "GPT-2-124M step throughput and MFU",
-                "FFM vs JCuda call overhead (JMH)"), rows.stream().map(GpuCheck.Extra::check).toList());
-        for (GpuCheck.Extra row : rows) {
-            assertEquals("NOT RUN", row.status(), row.check());
-            assertFalse(row.note().isBlank(), row.check());
-            System.out.println("gpu-check row: " + row.check() + " | " + row.status() + ": " + row.note());
+    void withoutADeviceEverySectionSaysNotRunAndWhy() {
+        assumeFalse(CudaBackends.open().available(), "a CUDA device is here; gpu-check.sh runs these sections");
+        for (String test : GpuCheck.GPU_TEST_CLASSES) {
+            GpuCheck.Row row = GpuCheck.tests(test);
+            assertEquals("NOT RUN", row.status(), test);
+            assertTrue(row.detail().startsWith("no CUDA device: "), row.detail());
         }
+        GpuCheck.Row gpt2 = GpuCheck.gpt2Throughput();
+        assertEquals("NOT RUN", gpt2.status());
+        assertTrue(gpt2.detail().startsWith("no CUDA device: "), gpt2.detail());
+        System.out.println("gpu-check row: GPT-2-124M | " + gpt2.status() + ": " + gpt2.detail());
     }
 }

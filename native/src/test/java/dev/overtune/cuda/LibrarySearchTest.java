@@ -44,4 +44,15 @@ class LibrarySearchTest {
         assertTrue(dirs.contains(cudaLib), dirs.toString());
         assertTrue(dirs.contains(wheel), dirs.toString());
     }
+
+    @Test
+    void virtualEnvironmentsThatAreNotActiveAreSearched(@TempDir Path home) throws IOException {
+        Path named = Files.createDirectories(home.resolve("gpu-env/lib/python3.12/site-packages/nvidia/cu13/lib"));
+        Path project = Files.createDirectories(home.resolve("project/.venv/lib/python3.11/site-packages/nvidia/cublas/lib"));
+        Path hidden = Files.createDirectories(home.resolve(".venv/lib/python3.10/site-packages/nvidia/cuda_nvrtc/lib"));
+        List<Path> dirs = LibrarySearch.directories(Map.of(), home);
+        assertTrue(dirs.contains(named), dirs.toString());
+        assertTrue(dirs.contains(project), dirs.toString());
+        assertTrue(dirs.contains(hidden), dirs.toString());
+    }
 }

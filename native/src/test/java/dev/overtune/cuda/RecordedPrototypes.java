@@ -25,6 +25,9 @@ final class RecordedPrototypes {
             CPrototype.of("nvrtcGetProgramLog", "nvrtcResult", "nvrtcProgram", "char *"),
             CPrototype.of("nvrtcGetPTXSize", "nvrtcResult", "nvrtcProgram", "size_t *"),
             CPrototype.of("nvrtcGetPTX", "nvrtcResult", "nvrtcProgram", "char *"),
+            // nvrtc.h of CUDA 13.0 (the nvidia-cuda-nvrtc 13.0.88 wheel), lines 286 and 305.
+            CPrototype.of("nvrtcGetCUBINSize", "nvrtcResult", "nvrtcProgram", "size_t *"),
+            CPrototype.of("nvrtcGetCUBIN", "nvrtcResult", "nvrtcProgram", "char *"),
             CPrototype.of("nvrtcDestroyProgram", "nvrtcResult", "nvrtcProgram *"));
 
     // cudaStream_t is driver_types.h's, cudaDataType library_types.h's (both typedefs cublas_api.h relies on).

@@ -36,7 +36,7 @@ final class FfmCalls implements CudaCalls {
             calls = new FfmCalls(driver.orElseThrow());
             calls.stream = calls.driver.streamCreate(Driver.CU_STREAM_NON_BLOCKING);
             calls.buffer = calls.driver.memAlloc(COPY_BYTES);
-            calls.module = calls.driver.moduleLoadData(calls.arena.allocateFrom(EmptyKernel.PTX));
+            calls.module = calls.driver.moduleLoad(calls.arena.allocateFrom(EmptyKernel.PTX)).module();
             calls.kernel = calls.driver.moduleFunction(calls.module, EmptyKernel.NAME);
             return Outcome.of(calls);
         } catch (RuntimeException e) {

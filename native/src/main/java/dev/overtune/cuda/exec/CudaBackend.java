@@ -7,6 +7,7 @@ import dev.overtune.cuda.CudaException;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.DeviceMemory;
+import dev.overtune.cuda.Release;
 import dev.overtune.cuda.train.DeviceTrainingState;
 import dev.overtune.cuda.train.Precision;
 import dev.overtune.graph.Graph;
@@ -91,14 +92,10 @@ public final class CudaBackend implements Backend, TrainingState.Source {
             }
             return new CudaProgram(device, plan, module, block, constants);
         } catch (RuntimeException e) {
-            if (constants != null) {
-                constants.close();
-            }
-            if (block != null) {
-                block.close();
-            }
-            module.close();
-            throw e;
+            DeviceMemory allocatedConstants = constants;
+            DeviceMemory allocatedBlock = block;
+            throw Release.after(e, () -> { if (allocatedConstants != null) allocatedConstants.close(); },
+                    () -> { if (allocatedBlock != null) allocatedBlock.close(); }, module::close);
         }
     }
 

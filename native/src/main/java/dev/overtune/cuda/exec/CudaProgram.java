@@ -7,6 +7,7 @@ import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
+import dev.overtune.cuda.Release;
 import dev.overtune.cuda.train.DeviceProgram;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
@@ -83,11 +84,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
             DeviceLaunches launches = new DeviceLaunches(device, plan, addresses, module::function, arena);
             return new HostBinding(in, pointers, addresses, out, launches, staging, arena);
         } catch (RuntimeException e) {
-            arena.close();
-            if (staging != null) {
-                staging.close();
-            }
-            throw e;
+            throw Release.after(e, arena::close, () -> { if (staging != null) staging.close(); });
         }
     }
 
@@ -121,18 +118,13 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
         }
     }
 
+    /** Frees the constants and the intermediates and unloads the module, each in its own try; the first failure is thrown. */
     @Override
     public void close() {
-        try {
-            if (constants != null) {
-                constants.close();
-            }
-            if (block != null) {
-                block.close();
-            }
-        } finally {
-            module.close();
-        }
+        Release.all(
+                () -> { if (constants != null) constants.close(); },
+                () -> { if (block != null) block.close(); },
+                module::close);
     }
 
     private final class HostBinding implements Binding {
@@ -176,10 +168,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
 
         @Override
         public void close() {
-            arena.close();
-            if (staging != null) {
-                staging.close();
-            }
+            Release.all(arena::close, () -> { if (staging != null) staging.close(); });
         }
     }
 

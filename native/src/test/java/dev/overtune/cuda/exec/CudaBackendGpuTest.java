@@ -13,6 +13,7 @@ import dev.overtune.model.TrainingGraphs;
 import dev.overtune.graph.Value;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * BlockKernelTest's shapes and on GPT-2-sized rows, each run twice and required to repeat bit for
  * bit. Skipped, with the reason, where no device opens.
  */
+@Tag("gpu")
 class CudaBackendGpuTest {
     private static CudaBackend fp32;
 

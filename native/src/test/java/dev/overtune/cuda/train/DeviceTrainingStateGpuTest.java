@@ -20,6 +20,7 @@ import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -39,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with the graph replaced on both sides by the same scripted gradients: what is compared is the
  * training state's math, not the executor's. Needs a GPU; skipped with the reason elsewhere.
  */
+@Tag("gpu")
 class DeviceTrainingStateGpuTest {
     private static final LanguageModel MODEL = ModelConfigs.resolve("tiny");
     private static final TrainConfig CONFIG = new TrainConfig(2, 8, new LrSchedule(3e-3, 3e-3, 1, 6),
