@@ -165,10 +165,13 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
             limits.add("This store has no per-window losses (scanned before they were kept): every interval carries seed noise only, "
                     + "the quantisation and base-model changes have none, and the base-model precondition of an inflection cannot be judged.");
         }
-        double evaluationSe = evaluationSe(data);
+        EvaluationPrecision precision = evaluationPrecision(data);
+        double evaluationSe = precision == null ? Double.NaN : precision.se();
         if (evaluationSe > EVALUATION_SE_BAR) {
-            limits.add("Evaluation is imprecise: a base model's mean loss has a standard error of " + Format.fixed(evaluationSe, 4)
-                    + " nats over its windows, above " + EVALUATION_SE_BAR + "; evaluate more text (--eval-batches) for tighter intervals.");
+            limits.add("Evaluation limits precision: the base model's " + precision.metric() + " has a standard error of "
+                    + Format.fixed(evaluationSe, 4) + " nats over its " + precision.windows() + " windows, above " + EVALUATION_SE_BAR
+                    + "; evaluate more text (--eval-batches all evaluates whole splits; past that only a larger split helps). "
+                    + "Differences between checkpoints are paired by window and measured more precisely (their intervals above).");
         }
         return new ScanAnalysis(summaries, lrList, List.copyOf(noise), List.copyOf(quant), inflections, trends, perturbed, fineTuned,
                 orderings, gridEdges(data, lrList), limits, failed, results.size(), windows, evaluationSe);
@@ -430,8 +433,12 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
     }
 
     /** The largest sd/√W over the base units' loss metrics that have per-window losses; NaN when none has. */
-    private static double evaluationSe(List<CheckpointUnits> data) {
-        double worst = Double.NaN;
+    /** The base-model loss measured least precisely: its name, window count and standard error (sd/√W). */
+    private record EvaluationPrecision(String metric, int windows, double se) {}
+
+    /** The least precise base-model loss over all checkpoints, or null without per-window losses. */
+    private static EvaluationPrecision evaluationPrecision(List<CheckpointUnits> data) {
+        EvaluationPrecision worst = null;
         for (CheckpointUnits c : data) {
             if (c.base() == null) {
                 continue;
@@ -440,7 +447,9 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
                 double[] w = e.getValue();
                 if (e.getKey().endsWith("_loss") && w.length >= 2) {
                     double se = Math.sqrt(Moments.variance(w) / w.length);
-                    worst = Double.isNaN(worst) ? se : Math.max(worst, se);
+                    if (worst == null || se > worst.se()) {
+                        worst = new EvaluationPrecision(e.getKey(), w.length, se);
+                    }
                 }
             }
         }

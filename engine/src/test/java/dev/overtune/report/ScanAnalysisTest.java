@@ -150,7 +150,8 @@ class ScanAnalysisTest {
         assertTrue(id.sentence().contains("catastrophic overtraining"), id.sentence());
         // Windows at ±0.1, ±0.3 (± 0.004): sd √(0.2/3 ± …) over √4 windows, about 0.129, far above the 0.005 bar.
         assertEquals(0.129, overtrained.evaluationSe(), 0.002);
-        assertTrue(overtrained.limits().stream().anyMatch(l -> l.startsWith("Evaluation is imprecise") && l.contains("--eval-batches")),
+        assertTrue(overtrained.limits().stream().anyMatch(l -> l.startsWith("Evaluation limits precision: the base model's ") && l.contains("_loss has a standard error of 0.1")
+                        && l.contains("over its 4 windows") && l.contains("--eval-batches")),
                 overtrained.limits().toString());
 
         Inflection inherited = ScanAnalysis.of(windowed(U, +0.05)).inflection("finetune.tuned.id_test_loss").orElseThrow();
