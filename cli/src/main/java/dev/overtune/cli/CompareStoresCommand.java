@@ -39,7 +39,9 @@ final class CompareStoresCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Tolerance tolerance = new Tolerance(atol, rtol);
+        Options.requireNonNegative("--atol", atol);
+        Options.requireNonNegative("--rtol", rtol);
+        Tolerance tolerance = Options.flags(() -> new Tolerance(atol, rtol));
         List<UnitResult> a;
         List<UnitResult> b;
         String backendsA;

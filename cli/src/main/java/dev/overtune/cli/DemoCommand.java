@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pre-trains a checkpoint series of the 'overtrained' preset on the shipped WordNet glosses "
                 + "(warm-up-stable-decay, so every checkpoint is annealed), scans it (fine-tuning on the Jargon File, "
-                + "Gaussian noise, quantisation) and writes the report. About 2 minutes on 2 cores; rerun to resume.",
+                + "Gaussian noise, quantisation) and writes the report. About 6 minutes on 2 free cores; rerun to resume.",
                 "It runs: overtune pretrain, overtune scan, overtune report."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE = "/dev/overtune/demo/sample.txt";
@@ -56,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
+        if (threads != null) {
+            Options.requirePositive("--threads", threads);
+        }
         backendOption.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);
@@ -70,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> scan = new ArrayList<>(List.of("scan", series.toString(), "--task", task, "--ood", oodText.toString(),
                 "--store", store.toString()));
         if (quick) {
-            scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
+            scan.addAll(List.of("--lrs", "3e-3", "--seeds", "0,1,2", "--ft-steps", "10", "--gammas", "1", "--samples", "3",
                     "--quant", "int8,int4", "--eval-batches", "2"));
         }
         pretrain.addAll(backendOption.forwarded());

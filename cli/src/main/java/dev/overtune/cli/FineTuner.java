@@ -23,7 +23,7 @@ final class FineTuner {
 
     static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption,
                                    FineTuneRun.Saving saving, OutputFormat format, PrintStream out) {
-        TrainConfig config = options.toConfig();
+        TrainConfig config = Options.flags(options::toConfig);
         LanguageModel model = Models.resolve(checkpointOrPreset);
         if (config.seqLen() > model.contextLength()) {
             throw new IllegalArgumentException("--seq-len " + config.seqLen() + " exceeds the model's context of " + model.contextLength());

@@ -40,17 +40,25 @@ public final class Main implements Runnable {
     /** The command line with overtune's error handling: one line on stderr and a named exit code. */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.registerConverter(Double.class, new Options.FiniteDouble());
+        cli.registerConverter(Double.TYPE, new Options.FiniteDouble());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof Options.FlagValueException) {
+                return usage(cmd, e.getMessage());
+            }
             cmd.getErr().println("overtune: " + oneLine(e));
             cmd.getErr().flush();
             return exitCode(e);
         });
-        cli.setParameterExceptionHandler((e, a) -> {
-            CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("overtune: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
-            return ExitCodes.USAGE;
-        });
+        cli.setParameterExceptionHandler((e, a) -> usage(e.getCommandLine(), e.getMessage()));
         return cli;
+    }
+
+    /** The one way a wrong flag or flag value ends: one line naming it, where to read about it, exit 2. */
+    private static int usage(CommandLine cmd, String message) {
+        cmd.getErr().println("overtune: " + message.replace('\n', ' ').strip() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        cmd.getErr().flush();
+        return ExitCodes.USAGE;
     }
 
     @Override
@@ -62,6 +70,7 @@ public final class Main implements Runnable {
         return switch (e) {
             case DivergenceException d -> ExitCodes.DIVERGED;
             case CommandLine.ParameterException p -> ExitCodes.USAGE;
+            case Options.FlagValueException f -> ExitCodes.USAGE;
             case SeriesConflictException s -> ExitCodes.USAGE;
             case CheckpointException c -> ExitCodes.BAD_INPUT;
             case ModelConfigException m -> ExitCodes.BAD_INPUT;

@@ -23,6 +23,7 @@ import dev.overtune.text.Tokenizer;
 import dev.overtune.text.Tokenizers;
 
 import java.nio.file.Files;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,7 +62,7 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", description = "Fine-tune learning rates (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3,3e-3,1e-2")
     List<Double> lrs;
 
-    @Option(names = "--seeds", split = ",", description = "Fine-tune seeds (default: ${DEFAULT-VALUE}).", defaultValue = "0,1")
+    @Option(names = "--seeds", split = ",", description = "Fine-tune seeds (default: ${DEFAULT-VALUE}).", defaultValue = "0,1,2")
     List<Long> seeds;
 
     @Option(names = "--ft-steps", defaultValue = "40", description = "Steps per fine-tune (default: ${DEFAULT-VALUE}).")
@@ -103,11 +104,16 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--eval-seq-len", defaultValue = "64", description = "Evaluation sequence length (default: ${DEFAULT-VALUE}).")
     int evalSeq;
 
-    @Option(names = "--eval-batches", defaultValue = "8", description = "At most this many batches per evaluated set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-batches", defaultValue = "all", paramLabel = "N|all", converter = EvalBatchesConverter.class,
+            description = "all: the whole validation and test splits and the held-out text (up to 1,048,576 tokens, as pretrain "
+                    + "evaluates it for series.json); N: at most N batches (N x --eval-batch windows or examples) of each (default: ${DEFAULT-VALUE}).")
     int evalBatches;
 
     @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
     Integer threads;
+
+    @Option(names = "--retry-failed", description = "Run the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint).")
+    boolean retryFailed;
 
     @Mixin
     BackendOption backendOption;
@@ -117,13 +123,16 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        int[] shardOf = Options.flags(() -> parseShard(shard));
+        ScanSettings settings = Options.flags(this::settings);
+        if (tokensPerStep != null) {
+            Options.requirePositive("--tokens-per-step", tokensPerStep);
+        }
         CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
         Tokenizer tokenizer = Tokenizers.forCheckpoint(checkpoints.get(0).dir(), model.vocabSize());
-        int[] shardOf = parseShard(shard);
         Path storePath = store != null ? store : series.resolve("scan.db");
-        ScanSettings settings = settings();
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
                 .model(model)
@@ -131,16 +140,30 @@ final class ScanCommand implements Callable<Integer> {
                 .ood(tokenizer.encode(ood != null ? TextFiles.readUtf8(ood) : Corpus.WORDNET_OOD.text()))
                 .settings(settings)
                 .store(storePath)
-                .shard(shardOf[0], shardOf[1]);
+                .shard(shardOf[0], shardOf[1])
+                .retryFailed(retryFailed);
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
         scan.listener(new ScanListener() {
             @Override
-            public void started(int unitsInPlan, int pending) {
+            public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
                 if (format == OutputFormat.text) {
-                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run, store %s%n", series,
-                            checkpoints.size(), model.family(), unitsInPlan, pending, storePath);
+                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run (%d failed in the store), store %s%n", series,
+                            checkpoints.size(), model.family(), unitsInPlan, pending, failedStored, storePath);
                 }
+                // Said whenever a scan starts, on stderr so that --format json stays one object.
+                if (retrying > 0) {
+                    System.err.printf("scan: retrying %d failed unit%s (their failed rows are replaced as they finish)%n", retrying, retrying == 1 ? "" : "s");
+                } else if (failedStored > 0) {
+                    System.err.printf("scan: %d unit%s of this plan %s failed in the store; rerun with --retry-failed to run them again%n",
+                            failedStored, failedStored == 1 ? "" : "s", failedStored == 1 ? "is" : "are");
+                }
+            }
+
+            @Override
+            public void heldByOtherScans(int units) {
+                System.err.printf("scan: %d unit%s of this plan %s being run by another scan on %s; it stores them%n",
+                        units, units == 1 ? "" : "s", units == 1 ? "is" : "are", storePath);
             }
 
             @Override
@@ -178,16 +201,39 @@ final class ScanCommand implements Callable<Integer> {
     ScanTask scanTask(Tokenizer tokenizer) {
         Path path = Path.of(task);
         if (Task.shipped().contains(task)) {
-            return new TaskScanTask(Task.load(task), tokenizer, evalBatches * evalBatch);
+            return new TaskScanTask(Task.load(task), tokenizer, evalExamples());
         }
         if (Files.isDirectory(path)) {
-            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalBatches * evalBatch);
+            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalExamples());
         }
         if (Files.isRegularFile(path)) {
             return new TextTask(path.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(path)));
         }
         throw new IllegalArgumentException("--task '" + task + "' is neither a shipped task " + Task.shipped()
                 + " nor a task directory nor a text file");
+    }
+
+    private int evalExamples() {
+        return evalBatches == ScanSettings.Eval.ALL ? TaskScanTask.ALL : Math.multiplyExact(evalBatches, evalBatch);
+    }
+
+    /** {@code all} (no cap, stored as {@link ScanSettings.Eval#ALL}) or a positive count. */
+    static final class EvalBatchesConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.trim().equals("all")) {
+                return ScanSettings.Eval.ALL;
+            }
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "': give 'all' (the whole of each set) or a positive number of batches");
+        }
     }
 
     static String settingLabel(UnitResult r) {
@@ -202,7 +248,19 @@ final class ScanCommand implements Callable<Integer> {
             formats.add(parseQuant(q));
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Options.requirePositive("--threads", t);
         Options.requirePositive("--ft-steps", ftSteps);
+        Options.requirePositive("--ft-batch", ftBatch);
+        Options.requirePositive("--ft-seq-len", ftSeq);
+        Options.requirePositive("--eval-batch", evalBatch);
+        Options.requirePositive("--eval-seq-len", evalSeq);
+        Options.requirePositive("--samples", samples);
+        for (double lr : lrs) {
+            Options.requirePositive("--lrs", lr);
+        }
+        for (double g : gammas) {
+            Options.requirePositive("--gammas", g);
+        }
         long warmup = ftWarmup != null ? ftWarmup : Math.min(4, ftSteps);
         if (warmup < 0 || warmup > ftSteps) {
             throw new IllegalArgumentException("--ft-warmup (" + warmup + ") must be between 0 and --ft-steps (" + ftSteps + ")");
@@ -220,7 +278,21 @@ final class ScanCommand implements Callable<Integer> {
         if (!m.matches()) {
             throw new IllegalArgumentException("--quant '" + s + "': use intB (per channel) or intB-gG (groups of G), e.g. int8,int4-g32");
         }
-        return new Quantization(Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+        int bits;
+        int group;
+        try {
+            bits = Integer.parseInt(m.group(1));
+            group = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--quant '" + s + "': the numbers are too large; use intB (per channel) or intB-gG (groups of G)");
+        }
+        if (m.group(2) != null && group < 1) {
+            throw new IllegalArgumentException("--quant '" + s + "': a group size must be positive (for per-channel quantisation write int" + bits + ")");
+        }
+        if (bits < 2 || bits > 16) {
+            throw new IllegalArgumentException("--quant '" + s + "': bits must be 2..16, e.g. int8, int4-g32");
+        }
+        return new Quantization(bits, group);
     }
 
     static int[] parseShard(String s) {

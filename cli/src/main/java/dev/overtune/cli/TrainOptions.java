@@ -48,10 +48,10 @@ final class TrainOptions {
         Options.requireNonNegative("--weight-decay", weightDecay);
         Options.requirePositive("--clip", clip);
         if (minLr > lr) {
-            throw new IllegalArgumentException("--min-lr (" + minLr + ") must not exceed --lr (" + lr + ")");
+            throw new Options.FlagValueException("--min-lr (" + minLr + ") must not exceed --lr (" + lr + ")");
         }
         if (warmupSteps > steps) {
-            throw new IllegalArgumentException("--warmup (" + warmupSteps + ") must not exceed --steps (" + steps + ")");
+            throw new Options.FlagValueException("--warmup (" + warmupSteps + ") must not exceed --steps (" + steps + ")");
         }
         AdamW.Config d = AdamW.Config.defaults();
         return new TrainConfig(batch, seqLen, new LrSchedule(lr, minLr, warmupSteps, steps),

@@ -41,6 +41,9 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (tokensPerStep != null) {
+            Options.requirePositive("--tokens-per-step", tokensPerStep);
+        }
         CheckpointSeries s = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         PrintStream out = System.out;
         VerifyReport report;

@@ -42,6 +42,6 @@ class LinearTheoryCommandTest {
 
     @Test
     void refusesNonPositiveThreads(@TempDir Path tmp) {
-        assertOneLineError(run("linear-theory", "--out", tmp.toString(), "--threads", "0"), ExitCodes.BAD_INPUT, "--threads");
+        assertOneLineError(run("linear-theory", "--out", tmp.toString(), "--threads", "0"), ExitCodes.USAGE, "--threads");
     }
 }

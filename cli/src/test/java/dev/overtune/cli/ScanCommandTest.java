@@ -90,10 +90,10 @@ class ScanCommandTest {
 
     @Test
     void badShardQuantAndStoreAreOneLineErrors(@TempDir Path tmp) throws Exception {
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.BAD_INPUT, "--shard", "I/N");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.BAD_INPUT, "--quant", "fp8");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.BAD_INPUT, "--ft-warmup", "--ft-steps");
-        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "int8")), ExitCodes.BAD_INPUT, "int8-channel", "twice");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--shard", "3/3")), ExitCodes.USAGE, "--shard", "I/N");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "fp8")), ExitCodes.USAGE, "--quant", "fp8");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--ft-warmup", "5")), ExitCodes.USAGE, "--ft-warmup", "--ft-steps");
+        MainTest.assertOneLineError(MainTest.run(scanArgs("--quant", "int8")), ExitCodes.USAGE, "int8-channel", "twice");
         Path junk = tmp.resolve("junk.db");
         Files.writeString(junk, "not a database");
         MainTest.assertOneLineError(MainTest.run(scanArgs("--store", junk.toString())), ExitCodes.BAD_INPUT, "junk.db", "untouched");
@@ -103,6 +103,26 @@ class ScanCommandTest {
         String[] unknownTask = scanArgs("--store", tmp.resolve("y.db").toString());
         unknownTask[java.util.Arrays.asList(unknownTask).indexOf("--task") + 1] = "no-such-task";
         MainTest.assertOneLineError(MainTest.run(unknownTask), ExitCodes.BAD_INPUT, "no-such-task", "wordnet-supersense");
+    }
+
+    static String[] withEvalBatches(String value, String... extra) {
+        String[] args = scanArgs(extra);
+        args[java.util.Arrays.asList(args).indexOf("--eval-batches") + 1] = value;
+        return args;
+    }
+
+    @Test
+    void evalBatchesIsAllOrAPositiveCount(@TempDir Path tmp) throws Exception {
+        for (String bad : new String[] {"0", "-2", "many", "1.5", ""}) {
+            MainTest.assertOneLineError(MainTest.run(withEvalBatches(bad, "--store", tmp.resolve("bad.db").toString())), ExitCodes.USAGE,
+                    "--eval-batches", "all", "positive");
+        }
+        assertTrue(java.nio.file.Files.notExists(tmp.resolve("bad.db")), "nothing written for a bad flag");
+        MainTest.Run all = MainTest.run(withEvalBatches("all", "--store", tmp.resolve("all.db").toString()));
+        assertEquals(ExitCodes.OK, all.code(), all.err());
+        assertEquals(0, new ObjectMapper().readTree(all.out().strip()).get("units_failed").asInt());
+        MainTest.Run help = MainTest.run("scan", "--help");
+        assertTrue(help.out().contains("--eval-batches") && help.out().contains("default: all") && help.out().contains("default: 0,1,2"), help.out());
     }
 
     @Test

@@ -71,6 +71,6 @@ class VerifyCommandTest {
         Files.createDirectories(series.resolve("logs"));
         assertOneLineError(run("verify", series.toString()), ExitCodes.BAD_INPUT, series.toString(), "no checkpoints");
         assertOneLineError(run("verify", series.resolve("absent").toString()), ExitCodes.BAD_INPUT, "absent", "no such directory");
-        assertOneLineError(run("verify", series.toString(), "--tokens-per-step", "0"), ExitCodes.BAD_INPUT, "--tokens-per-step");
+        assertOneLineError(run("verify", series.toString(), "--tokens-per-step", "0"), ExitCodes.USAGE, "--tokens-per-step");
     }
 }

@@ -27,7 +27,7 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
     }
 
     public static Gpt2Config fromJson(JsonNode json) {
-        if (json.hasNonNull("n_inner") && json.get("n_inner").asInt() != 4 * json.path("n_embd").asInt()) {
+        if (json.hasNonNull("n_inner") && ModelConfigs.optionalInt(json, "n_inner", 0) != 4 * ModelConfigs.requireInt(json, "n_embd")) {
             throw new ModelConfigException("gpt2 config: n_inner other than 4*n_embd is not supported");
         }
         if (json.has("tie_word_embeddings") && !json.get("tie_word_embeddings").asBoolean(true)) {

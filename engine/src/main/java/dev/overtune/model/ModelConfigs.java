@@ -113,6 +113,10 @@ public final class ModelConfigs {
         if (v == null || !v.canConvertToInt()) {
             throw new ModelConfigException("missing or non-integer field '" + field + "'");
         }
+        if (!v.isIntegralNumber()) {
+            // 2.5 would otherwise be truncated to 2 and a different model built and evaluated.
+            throw new ModelConfigException("field '" + field + "' must be an integer, got " + v + "; fix it in config.json");
+        }
         return v.asInt();
     }
 

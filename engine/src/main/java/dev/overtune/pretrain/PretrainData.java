@@ -1,7 +1,7 @@
 package dev.overtune.pretrain;
 
-import dev.overtune.text.TokenWindows;
 import dev.overtune.text.Tokenizer;
+import dev.overtune.train.StreamLoss;
 
 import java.util.Arrays;
 
@@ -35,12 +35,12 @@ public record PretrainData(String source, int files, String tokenizer, HeldOutSp
         return new PretrainData(source, 1, tokenizer, null, source + " (held out)", train.clone(), heldOut.clone(), Sha256.of(train), Sha256.of(heldOut));
     }
 
-    /** Held-out evaluation reads at most this many tokens, the same windows for every checkpoint. */
-    public static final long MAX_EVAL_TOKENS = 1 << 17;
-
-    /** The held-out batches evaluated for each checkpoint: the whole held-out stream up to {@link #MAX_EVAL_TOKENS}. */
-    public long evalBatches(int batchSize, int seqLen) {
-        return Math.min(new TokenWindows(heldOut, 0).sequentialBatches(batchSize, seqLen), Math.max(1, MAX_EVAL_TOKENS / ((long) batchSize * seqLen)));
+    /**
+     * The held-out windows evaluated for each checkpoint, the same for every checkpoint and the same a scan
+     * evaluates of this text ({@link StreamLoss#oodWindows}): every full window up to {@link StreamLoss#OOD_MAX_TOKENS}.
+     */
+    public long evalWindows(int seqLen) {
+        return StreamLoss.oodWindows(heldOut.length, seqLen);
     }
 
     /** Every token id must be a row of the model's embedding. */

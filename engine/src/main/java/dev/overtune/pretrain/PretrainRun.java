@@ -9,8 +9,9 @@ import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 import dev.overtune.text.TokenWindows;
-import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.SampleStats;
+import dev.overtune.train.StreamLoss;
 import dev.overtune.train.StepResult;
 import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
@@ -83,8 +84,7 @@ public final class PretrainRun {
         // The config's schedule goes unused: every leg steps with its own.
         TrainConfig config = new TrainConfig(s.batchSize(), s.seqLen(), plan.legs().getFirst().schedule(), s.adam(), s.clipNorm());
         TokenWindows train = new TokenWindows(data.train(), s.seed());
-        TokenWindows heldOut = new TokenWindows(data.heldOut(), s.seed());
-        long evalBatches = data.evalBatches(s.batchSize(), s.seqLen());
+        long evalWindows = data.evalWindows(s.seqLen());
         try (Arena arena = Arena.ofShared()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             try (Trainer trainer = new Trainer(backend, model, params, config, arena);
@@ -108,7 +108,7 @@ public final class PretrainRun {
                             saveState(CURRENT, trainer, leg);
                         }
                     }
-                    finish(leg, trainer, evaluator, heldOut.sequential(), evalBatches, manifest);
+                    finish(leg, trainer, evaluator, evalWindows, manifest);
                 }
             }
         }
@@ -154,8 +154,7 @@ public final class PretrainRun {
         }
     }
 
-    private void finish(SeriesPlan.Leg leg, Trainer trainer, Evaluator evaluator, BatchSource heldOut,
-                        long evalBatches, PretrainManifest manifest) {
+    private void finish(SeriesPlan.Leg leg, Trainer trainer, Evaluator evaluator, long evalWindows, PretrainManifest manifest) {
         if (leg.endsInCheckpoint()) {
             int b = leg.budget();
             String name = plan.settings().budgets().checkpointName(b);
@@ -167,8 +166,10 @@ public final class PretrainRun {
             Map<String, String> hashes = new LinkedHashMap<>();
             hashes.put(ModelWeights.WEIGHTS, Sha256.of(dir.resolve(ModelWeights.WEIGHTS)));
             hashes.put(ModelWeights.CONFIG, Sha256.of(dir.resolve(ModelWeights.CONFIG)));
-            Evaluator.Result ood = evaluator.evaluate(heldOut, evalBatches);
-            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, trainer.nextStep(), hashes, ood.meanLoss(), ood.tokens());
+            // The scan's protocol (StreamLoss), so series.json's OOD loss is the scan's for the same text and window length.
+            double[] ood = StreamLoss.windowLosses(evaluator, data.heldOut(), evalWindows);
+            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, trainer.nextStep(), hashes, SampleStats.mean(ood),
+                    evalWindows * plan.settings().seqLen());
             manifest.put(c);
             manifest.write(options.out());
             listener.onCheckpoint(c);

@@ -6,43 +6,73 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Scan results in SQLite (WAL): one row per finished unit, written in its own transaction, keyed
- * by the unit's deterministic id so nothing is stored twice. The plan that made the store is kept
- * in it; a store from an incompatible plan is refused, and a corrupt file is reported, never replaced.
+ * Scan results in SQLite: one row per finished unit, written in its own transaction, keyed by the unit's
+ * deterministic id so nothing is stored twice. The plan that made the store is kept in it; a store from an
+ * incompatible plan is refused, a corrupt file is reported and another program's database refused, both
+ * left untouched. Nothing is written until something has to be (a complete store resumes as a no-op on
+ * read-only media); a writer works in WAL mode and, closing last, leaves the store in rollback mode without
+ * side files, so readers open it read-only anywhere.
  */
 public final class ResultStore implements AutoCloseable {
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = StoreFile.SCHEMA_VERSION;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String FINGERPRINT = "fingerprint:";
+    private static final String WEIGHTS = "weights:";
+
+    /**
+     * A unit's per-window (per-example) values of each sampled metric, written with the unit. float32
+     * little-endian: the values are rounded to float32 when measured (they come from float32 log-probabilities),
+     * so nothing is lost, and the store is half the size of float64. A store made before this table has
+     * none: its units read with empty samples, and it gains the table when opened for a scan.
+     */
+    private static final String SAMPLE_TABLE = """
+            CREATE TABLE IF NOT EXISTS unit_sample (
+              unit_id TEXT NOT NULL,
+              metric TEXT NOT NULL,
+              samples BLOB NOT NULL,
+              PRIMARY KEY (unit_id, metric))""";
 
     private final Path file;
     private final Connection db;
+    private final boolean readOnly;
+    private StoreFile.Kind kind;
+    /** True once this connection switched the store to WAL and made sure of the schema: it wrote. */
+    private boolean writing;
+    private final SqliteClaims claims = new SqliteClaims();
+    private final Map<String, String> deferredMeta = new java.util.LinkedHashMap<>();
 
-    private ResultStore(Path file, Connection db) {
+    private ResultStore(Path file, Connection db, boolean readOnly, StoreFile.Kind kind) {
         this.file = file;
         this.db = db;
+        this.readOnly = readOnly;
+        this.kind = kind;
     }
 
-    /** Opens or creates the store for a plan; refuses one made by a different plan. */
+    /**
+     * Opens or creates the store for a plan; refuses one made by a different plan, and anything that is not an
+     * overtune store. Writes only what changed: opening a complete store of the same plan writes nothing.
+     */
     public static ResultStore open(Path file, ScanPlan plan, String planJson) {
-        ResultStore store = openExisting(file, true);
+        ResultStore store = openForWriting(file);
         try {
             String existing = store.meta("plan_hash");
             if (existing == null) {
+                store.beginWriting();
                 store.putMeta("plan_hash", plan.planHash());
                 store.putMeta("plan", planJson);
                 store.putMeta("schema_version", Integer.toString(SCHEMA_VERSION));
@@ -54,13 +84,18 @@ public final class ResultStore implements AutoCloseable {
             } else {
                 store.checkFingerprints(plan);
                 // The grid or the checkpoint list may have grown: the store describes the latest plan.
-                store.putMeta("plan", planJson);
+                if (!planJson.equals(store.meta("plan"))) {
+                    store.putMetaOnFirstWrite("plan", planJson);
+                }
             }
             store.recordFingerprints(plan);
             return store;
         } catch (SQLException e) {
             store.close();
-            throw corrupt(file, e);
+            throw StoreFile.failure(file, e);
+        } catch (StoreException e) {
+            store.close();
+            throw e;
         }
     }
 
@@ -73,7 +108,6 @@ public final class ResultStore implements AutoCloseable {
         for (ScanCheckpoint c : plan.checkpoints()) {
             String stored = c.fingerprint().isEmpty() ? null : meta(FINGERPRINT + c.name());
             if (stored != null && !stored.equals(c.fingerprint())) {
-                close();
                 throw new StoreException(file + ": checkpoint '" + c.name() + "' is not the one scanned into this store (the weight hashes "
                         + "in its series.json changed: " + stored + " vs " + c.fingerprint() + "); scan into another --store, or delete this one to start over");
             }
@@ -84,103 +118,205 @@ public final class ResultStore implements AutoCloseable {
     private void recordFingerprints(ScanPlan plan) throws SQLException {
         for (ScanCheckpoint c : plan.checkpoints()) {
             if (!c.fingerprint().isEmpty() && meta(FINGERPRINT + c.name()) == null) {
-                putMeta(FINGERPRINT + c.name(), c.fingerprint());
+                putMetaOnFirstWrite(FINGERPRINT + c.name(), c.fingerprint());
             }
         }
     }
 
-    /** Opens a store for reading (reports); it must exist. */
+    /**
+     * Checks the digest of the weights a checkpoint loaded to against the one its first scan into this store
+     * recorded, and records it the first time: whatever series.json says, a unit is never measured on bytes
+     * other than the ones the store's units of that checkpoint were measured on.
+     */
+    public synchronized void checkLoadedWeights(ScanCheckpoint checkpoint, String digest) {
+        try {
+            String stored = meta(WEIGHTS + checkpoint.name());
+            if (stored == null) {
+                beginWriting();
+                try (PreparedStatement q = db.prepareStatement("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)")) {
+                    q.setString(1, WEIGHTS + checkpoint.name());
+                    q.setString(2, digest);
+                    q.executeUpdate();
+                }
+                stored = meta(WEIGHTS + checkpoint.name()); // another scan on this store may have recorded it first
+            }
+            if (!stored.equals(digest)) {
+                throw new StoreException(checkpoint.dir() + ": the weights of checkpoint '" + checkpoint.name() + "' are not the ones scanned into "
+                        + file + " (loaded parameters sha256 " + digest.substring(0, 16) + ", stored units were measured on " + stored.substring(0, 16)
+                        + "; the files changed in place whatever series.json says); restore the original files, or scan into another --store");
+            }
+        } catch (SQLException e) {
+            throw StoreFile.failure(file, e);
+        }
+    }
+
+    /** Opens a store for reading (reports, comparisons): read-only, so it works on read-only media and writes nothing. */
     public static ResultStore read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new StoreException(file + ": no such result store; run 'overtune scan ... --store " + file + "' first");
         }
-        ResultStore store = openExisting(file, false);
+        notSqlite(file);
+        Connection db = null;
         try {
-            if (store.meta("plan_hash") == null) {
+            db = StoreFile.readOnly(file);
+            StoreFile.Kind kind = StoreFile.identify(file, db);
+            ResultStore store = new ResultStore(file, db, true, kind);
+            if (kind == StoreFile.Kind.NEW || store.meta("plan_hash") == null) {
                 store.close();
                 throw new StoreException(file + ": not an overtune result store (no plan in it)");
             }
+            return store;
         } catch (SQLException e) {
-            store.close();
-            throw corrupt(file, e);
+            closeQuietly(db);
+            throw StoreFile.failure(file, e);
+        } catch (StoreException e) {
+            closeQuietly(db);
+            throw e;
         }
-        return store;
     }
 
-    private static ResultStore openExisting(Path file, boolean create) {
+    /** Identifies the file on a connection that cannot write, then opens it for writing; a refused file is left byte for byte as it was. */
+    private static ResultStore openForWriting(Path file) {
+        boolean exists = Files.exists(file);
+        if (exists) {
+            notSqlite(file);
+        }
+        StoreFile.Kind kind = StoreFile.Kind.NEW;
         try {
-            if (Files.exists(file) && Files.size(file) > 0 && !looksLikeSqlite(file)) {
+            if (exists && Files.size(file) > 0) {
+                try (Connection probe = StoreFile.readOnly(file)) {
+                    kind = StoreFile.identify(file, probe);
+                }
+            } else {
+                Path parent = file.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+            }
+        } catch (SQLException e) {
+            throw StoreFile.failure(file, e);
+        } catch (java.io.IOException e) {
+            throw new StoreException(file + ": cannot create (" + e.getMessage() + "); " + StoreFile.accessCause(file), e);
+        }
+        Connection db = null;
+        try {
+            // A file this process cannot write is opened read-only from the start: SQLite's own fallback would leave
+            // -shm and -wal beside a WAL-mode store, with its mode, and they would block the store after a chmod.
+            boolean writable = kind == StoreFile.Kind.NEW || Files.isWritable(file);
+            db = writable ? StoreFile.readWrite(file) : StoreFile.readOnly(file);
+            ResultStore store = new ResultStore(file, db, false, kind);
+            if (kind == StoreFile.Kind.NEW) {
+                store.beginWriting();
+            }
+            return store;
+        } catch (SQLException e) {
+            closeQuietly(db);
+            throw StoreFile.failure(file, e);
+        } catch (StoreException e) {
+            closeQuietly(db);
+            throw e;
+        }
+    }
+
+    private static void notSqlite(Path file) {
+        try {
+            if (Files.size(file) > 0 && !StoreFile.looksLikeSqlite(file)) {
                 throw new StoreException(file + ": not a SQLite database (corrupt or another kind of file); it was left untouched, "
                         + "move it away or pass another --store");
             }
-            Path parent = file.toAbsolutePath().getParent();
-            if (create && parent != null) {
-                Files.createDirectories(parent);
-            }
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                checkIntegrity(file, s);
-                s.execute("PRAGMA busy_timeout = 10000");
-                if (create) {
-                    s.execute("PRAGMA journal_mode = WAL");
-                    s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-                    s.execute("""
-                            CREATE TABLE IF NOT EXISTS unit (
-                              id TEXT PRIMARY KEY,
-                              checkpoint TEXT NOT NULL,
-                              tokens INTEGER NOT NULL,
-                              probe TEXT NOT NULL,
-                              setting TEXT NOT NULL,
-                              seed INTEGER NOT NULL,
-                              status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
-                              metrics TEXT NOT NULL,
-                              curve TEXT NOT NULL,
-                              reason TEXT,
-                              backend TEXT,
-                              engine_version TEXT,
-                              git_hash TEXT,
-                              seconds REAL,
-                              finished TEXT NOT NULL)""");
-                }
-            } catch (SQLException | StoreException e) {
-                db.close();
-                throw e;
-            }
-            return new ResultStore(file, db);
-        } catch (SQLException e) {
-            throw corrupt(file, e);
         } catch (java.io.IOException e) {
-            throw new StoreException(file + ": cannot open (" + e.getMessage() + ")", e);
+            throw new StoreException(file + ": " + StoreFile.accessCause(file) + " (" + e.getMessage() + ")", e);
         }
     }
 
-    private static void checkIntegrity(Path file, Statement s) throws SQLException {
-        try (ResultSet r = s.executeQuery("PRAGMA quick_check")) {
-            String verdict = r.next() ? r.getString(1) : "no answer";
-            if (!"ok".equals(verdict)) {
-                throw new StoreException(file + ": damaged result store (SQLite quick_check: " + verdict.replace('\n', ' ')
-                        + "); it was left untouched, move it away or pass another --store");
+    /**
+     * Before the first write: WAL mode (a killed scan loses at most the unit it was running), the schema, and the
+     * store's identity. A store from before application ids is upgraded here, and only here.
+     */
+    private void beginWriting() throws SQLException {
+        if (writing) {
+            return;
+        }
+        if (readOnly) {
+            throw new StoreException(file + ": opened for reading only");
+        }
+        try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA journal_mode = WAL");
+            createSchema(s);
+            s.execute("PRAGMA application_id = " + StoreFile.APPLICATION_ID);
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        } catch (SQLException e) {
+            if (StoreFile.isAccessProblem(e)) {
+                throw new StoreException(file + ": this scan has to write to the store but " + StoreFile.accessCause(file)
+                        + " (SQLite: " + e.getMessage().replace('\n', ' ') + "); the store was left as it was", e);
+            }
+            throw e;
+        }
+        if (kind == StoreFile.Kind.LEGACY) {
+            putMeta("schema_version", Integer.toString(SCHEMA_VERSION));
+            kind = StoreFile.Kind.OURS;
+        }
+        writing = true;
+        for (Map.Entry<String, String> e : deferredMeta.entrySet()) {
+            putMeta(e.getKey(), e.getValue());
+        }
+        deferredMeta.clear();
+    }
+
+    /**
+     * Metadata that describes the work of this scan (the latest plan, fingerprints of checkpoints new to the store):
+     * written with the first unit, so that a scan with nothing to run writes nothing.
+     */
+    private void putMetaOnFirstWrite(String key, String value) throws SQLException {
+        if (writing) {
+            putMeta(key, value);
+        } else {
+            deferredMeta.put(key, value);
+        }
+    }
+
+    /** Every table of a store, created where missing: the one place the schema is written. */
+    private static void createSchema(Statement s) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        s.execute("""
+                CREATE TABLE IF NOT EXISTS unit (
+                  id TEXT PRIMARY KEY,
+                  checkpoint TEXT NOT NULL,
+                  tokens INTEGER NOT NULL,
+                  probe TEXT NOT NULL,
+                  setting TEXT NOT NULL,
+                  seed INTEGER NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+                  metrics TEXT NOT NULL,
+                  curve TEXT NOT NULL,
+                  reason TEXT,
+                  backend TEXT,
+                  engine_version TEXT,
+                  git_hash TEXT,
+                  seconds REAL,
+                  finished TEXT NOT NULL)""");
+        s.execute("CREATE TABLE IF NOT EXISTS claim (unit_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms INTEGER NOT NULL)");
+        s.execute(SAMPLE_TABLE);
+    }
+
+    private static void closeQuietly(Connection db) {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // already failing with a better message
             }
         }
-    }
-
-    private static boolean looksLikeSqlite(Path file) throws java.io.IOException {
-        try (var in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(16);
-            return new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).equals("SQLite format 3\0");
-        }
-    }
-
-    private static StoreException corrupt(Path file, SQLException e) {
-        return new StoreException(file + ": unreadable result store (" + e.getMessage().replace('\n', ' ')
-                + "); it was left untouched, move it away or pass another --store", e);
     }
 
     public Path file() {
         return file;
     }
 
-    public String meta(String key) throws SQLException {
+    public synchronized String meta(String key) throws SQLException {
+        if (deferredMeta.containsKey(key)) {
+            return deferredMeta.get(key);
+        }
         try (PreparedStatement q = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet r = q.executeQuery()) {
@@ -202,7 +338,7 @@ public final class ResultStore implements AutoCloseable {
         try {
             return meta("plan_hash");
         } catch (SQLException e) {
-            throw corrupt(file, e);
+            throw StoreFile.failure(file, e);
         }
     }
 
@@ -210,79 +346,401 @@ public final class ResultStore implements AutoCloseable {
         try {
             return meta("plan");
         } catch (SQLException e) {
-            throw corrupt(file, e);
+            throw StoreFile.failure(file, e);
         }
     }
 
     /** Ids of units already finished, done or failed. */
-    public Set<String> finishedIds() {
-        Set<String> ids = new HashSet<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT id FROM unit")) {
-            while (r.next()) {
-                ids.add(r.getString(1));
-            }
-        } catch (SQLException e) {
-            throw corrupt(file, e);
-        }
-        return ids;
+    public synchronized Set<String> finishedIds() {
+        return storedStatus().keySet();
     }
 
-    /** Records a finished unit in its own transaction; a unit already stored is left as it is. */
-    public boolean record(UnitResult u) {
-        String sql = "INSERT OR IGNORE INTO unit (id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, "
-                + "backend, engine_version, git_hash, seconds, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        try (PreparedStatement q = db.prepareStatement(sql)) {
-            q.setString(1, u.unitId());
-            q.setString(2, u.checkpoint());
-            q.setLong(3, u.tokens());
-            q.setString(4, u.probe().label());
-            q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
-            q.setLong(6, u.seed());
-            q.setString(7, u.done() ? "done" : "failed");
-            q.setString(8, JSON.writeValueAsString(new java.util.TreeMap<>(u.metrics())));
-            q.setString(9, JSON.writeValueAsString(u.curve()));
-            q.setString(10, u.reason());
-            q.setString(11, u.backend());
-            q.setString(12, u.engineVersion());
-            q.setString(13, u.gitHash());
-            q.setDouble(14, u.seconds());
-            q.setString(15, Instant.now().toString());
-            return q.executeUpdate() == 1;
+    /** Every stored unit's id and status. */
+    public synchronized Map<String, UnitResult.Status> storedStatus() {
+        Map<String, UnitResult.Status> out = new HashMap<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT id, status FROM unit")) {
+            while (r.next()) {
+                out.put(r.getString(1), r.getString(2).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED);
+            }
         } catch (SQLException e) {
-            throw new StoreException(file + ": could not record unit " + u.unitId() + " (" + e.getMessage() + ")", e);
+            throw StoreFile.failure(file, e);
+        }
+        return out;
+    }
+
+    /** Records a finished unit and its samples in one transaction; a unit already stored is left as it is. */
+    public boolean record(UnitResult u) {
+        return record(u, false);
+    }
+
+    /**
+     * Records a finished unit and releases this store's claim on it, in one transaction. A unit stored as done is
+     * never changed; a failed one is replaced only when {@code replaceFailed} (a retry).
+     */
+    public synchronized boolean record(UnitResult u, boolean replaceFailed) {
+        String sql = "INSERT INTO unit (id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, "
+                + "backend, engine_version, git_hash, seconds, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + (replaceFailed
+                    ? "ON CONFLICT (id) DO UPDATE SET checkpoint = excluded.checkpoint, tokens = excluded.tokens, probe = excluded.probe, "
+                      + "setting = excluded.setting, seed = excluded.seed, status = excluded.status, metrics = excluded.metrics, "
+                      + "curve = excluded.curve, reason = excluded.reason, backend = excluded.backend, engine_version = excluded.engine_version, "
+                      + "git_hash = excluded.git_hash, seconds = excluded.seconds, finished = excluded.finished WHERE unit.status = 'failed'"
+                    : "ON CONFLICT (id) DO NOTHING");
+        try {
+            beginWriting();
+            db.setAutoCommit(false);
+            try (PreparedStatement q = db.prepareStatement(sql);
+                 PreparedStatement release = db.prepareStatement("DELETE FROM claim WHERE unit_id = ? AND owner = ?")) {
+                q.setString(1, u.unitId());
+                q.setString(2, u.checkpoint());
+                q.setLong(3, u.tokens());
+                q.setString(4, u.probe().label());
+                q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
+                q.setLong(6, u.seed());
+                q.setString(7, u.done() ? "done" : "failed");
+                q.setString(8, JSON.writeValueAsString(new java.util.TreeMap<>(u.metrics())));
+                q.setString(9, JSON.writeValueAsString(u.curve()));
+                q.setString(10, u.reason());
+                q.setString(11, u.backend());
+                q.setString(12, u.engineVersion());
+                q.setString(13, u.gitHash());
+                q.setDouble(14, u.seconds());
+                q.setString(15, Instant.now().toString());
+                boolean stored = q.executeUpdate() == 1;
+                if (stored) {
+                    recordSamples(u);
+                }
+                release.setString(1, u.unitId());
+                release.setString(2, claims.owner);
+                release.executeUpdate();
+                db.commit();
+                return stored;
+            } catch (SQLException | RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(file + ": could not record unit " + u.unitId() + " (" + StoreFile.failure(file, e).getMessage() + ")", e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    /** The unit's samples, replacing any of a failed unit this one retries. */
+    private void recordSamples(UnitResult u) throws SQLException {
+        try (PreparedStatement d = db.prepareStatement("DELETE FROM unit_sample WHERE unit_id = ?")) {
+            d.setString(1, u.unitId());
+            d.executeUpdate();
+        }
+        if (u.samples().isEmpty()) {
+            return;
+        }
+        try (PreparedStatement q = db.prepareStatement("INSERT INTO unit_sample (unit_id, metric, samples) VALUES (?, ?, ?)")) {
+            for (Map.Entry<String, double[]> e : new java.util.TreeMap<>(u.samples()).entrySet()) {
+                q.setString(1, u.unitId());
+                q.setString(2, e.getKey());
+                q.setBytes(3, float32(e.getValue()));
+                q.addBatch();
+            }
+            q.executeBatch();
+        }
+    }
+
+    static byte[] float32(double[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            b.putFloat((float) v);
+        }
+        return b.array();
+    }
+
+    static double[] fromFloat32(byte[] bytes) {
+        java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        double[] out = new double[f.remaining()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = f.get(i);
+        }
+        return out;
+    }
+
+    /** Every unit's samples by unit id; none from a store made before they were kept (no such table). */
+    private Map<String, Map<String, double[]>> samplesByUnit() throws SQLException {
+        Map<String, Map<String, double[]>> out = new java.util.HashMap<>();
+        try (Statement s = db.createStatement()) {
+            try (ResultSet t = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_sample'")) {
+                if (!t.next()) {
+                    return out;
+                }
+            }
+            try (ResultSet r = s.executeQuery("SELECT unit_id, metric, samples FROM unit_sample")) {
+                while (r.next()) {
+                    out.computeIfAbsent(r.getString(1), k -> new java.util.HashMap<>()).put(r.getString(2), fromFloat32(r.getBytes(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The store's unit claims, held under this store's owner. */
+    public UnitClaims claims() {
+        return claims;
+    }
+
     /** Every stored unit, in the order they finished. */
-    public List<UnitResult> results() {
+    public synchronized List<UnitResult> results() {
         List<UnitResult> out = new ArrayList<>();
         String sql = "SELECT id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, engine_version, "
                 + "git_hash, seconds FROM unit ORDER BY rowid";
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            while (r.next()) {
-                out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
-                        JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
-                        r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
-                        JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
-                        JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
-                        r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14)));
+        try (Statement s = db.createStatement()) {
+            Map<String, Map<String, double[]>> samples = samplesByUnit();
+            try (ResultSet r = s.executeQuery(sql)) {
+                while (r.next()) {
+                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
+                            JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
+                            r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
+                            JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
+                            JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
+                            r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14),
+                            samples.getOrDefault(r.getString(1), Map.of())));
+                }
             }
         } catch (SQLException e) {
-            throw corrupt(file, e);
+            throw StoreFile.failure(file, e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new StoreException(file + ": a stored unit is not valid JSON (" + e.getOriginalMessage() + ")", e);
         }
         return out;
     }
 
+    /**
+     * Closes; a connection that wrote checkpoints the WAL and, if no other scan has the store open, returns it to
+     * rollback mode, so no -wal or -shm is left beside it and readers can open it read-only anywhere.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        claims.stopRenewing();
         try {
+            if (writing) {
+                try (Statement s = db.createStatement()) {
+                    s.execute("DELETE FROM claim WHERE owner = '" + claims.owner + "'");
+                    s.execute("PRAGMA busy_timeout = 0");
+                    s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    s.execute("PRAGMA journal_mode = DELETE");
+                } catch (SQLException stillShared) {
+                    // another scan has the store open: the last one to close does this
+                }
+            }
             db.close();
         } catch (SQLException e) {
-            throw corrupt(file, e);
+            throw StoreFile.failure(file, e);
+        }
+    }
+
+    /** How long a claim lasts without renewal (default five minutes); renewed every third of it while the unit runs. */
+    public void claimLease(Duration lease) {
+        claims.lease = lease;
+    }
+
+    /** Keeps this store's claim on a running unit alive until {@link #stopRenewing()}, the next call, or close. */
+    public void renewWhileRunning(String unitId) {
+        claims.renewWhileRunning(unitId);
+    }
+
+    public void stopRenewing() {
+        claims.stopRenewing();
+    }
+
+    /** Claims in the store's own {@code claim} table, taken in IMMEDIATE transactions. */
+    private final class SqliteClaims implements UnitClaims {
+        private static final String HOST = hostName();
+        private final String owner = HOST + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        private volatile Duration lease = Duration.ofMinutes(5);
+        private java.util.concurrent.ScheduledExecutorService renewer;
+        private final Instant opened = Instant.now();
+
+        @Override
+        public String owner() {
+            return owner;
+        }
+
+        @Override
+        public Optional<Unit> claimNext(List<Unit> candidates, Set<String> retry) {
+            synchronized (ResultStore.this) {
+                try {
+                    beginWriting();
+                    db.setAutoCommit(false);
+                    try {
+                        Optional<Unit> taken = takeFirstFree(candidates, retry);
+                        db.commit();
+                        return taken;
+                    } catch (SQLException | RuntimeException e) {
+                        db.rollback();
+                        throw e;
+                    } finally {
+                        db.setAutoCommit(true);
+                    }
+                } catch (SQLException e) {
+                    throw StoreFile.failure(file, e);
+                }
+            }
+        }
+
+        /** Walks the candidates in order with point lookups: the first few are free unless other scans took them. */
+        private Optional<Unit> takeFirstFree(List<Unit> candidates, Set<String> retry) throws SQLException {
+            long now = System.currentTimeMillis();
+            try (PreparedStatement row = db.prepareStatement("SELECT status, finished FROM unit WHERE id = ?");
+                 PreparedStatement held = db.prepareStatement("SELECT owner, expires_ms FROM claim WHERE unit_id = ?")) {
+                for (Unit u : candidates) {
+                    row.setString(1, u.id());
+                    String[] stored = null;
+                    try (ResultSet r = row.executeQuery()) {
+                        if (r.next()) {
+                            stored = new String[] {r.getString(1), r.getString(2)};
+                        }
+                    }
+                    if (!needsRunning(u, stored, retry)) {
+                        continue;
+                    }
+                    held.setString(1, u.id());
+                    try (ResultSet r = held.executeQuery()) {
+                        if (r.next() && r.getLong(2) > now && !endedHere(r.getString(1))) {
+                            continue;
+                        }
+                    }
+                    try (PreparedStatement q = db.prepareStatement("INSERT OR REPLACE INTO claim (unit_id, owner, expires_ms) VALUES (?, ?, ?)")) {
+                        q.setString(1, u.id());
+                        q.setString(2, owner);
+                        q.setLong(3, now + lease.toMillis());
+                        q.executeUpdate();
+                    }
+                    return Optional.of(u);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** Not stored yet, or a failed row stored before this scan began that is to be retried. */
+        private boolean needsRunning(Unit u, String[] row, Set<String> retry) {
+            if (row == null) {
+                return true;
+            }
+            return retry.contains(u.id()) && row[0].equals("failed") && Instant.parse(row[1]).isBefore(opened);
+        }
+
+        /** Units under a claim that has not expired and is not held by a process of this host that has ended (this owner's included). */
+        private Set<String> liveClaims() throws SQLException {
+            Set<String> out = new java.util.HashSet<>();
+            long now = System.currentTimeMillis();
+            try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT unit_id, owner, expires_ms FROM claim")) {
+                while (r.next()) {
+                    String holder = r.getString(2);
+                    if (r.getLong(3) > now && !endedHere(holder)) {
+                        out.add(r.getString(1));
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public int heldByOthers(List<Unit> candidates) {
+            synchronized (ResultStore.this) {
+                try {
+                    Set<String> stored = storedStatus().keySet();
+                    Set<String> held = liveClaims();
+                    held.removeAll(ownClaims());
+                    return (int) candidates.stream().filter(u -> !stored.contains(u.id()) && held.contains(u.id())).count();
+                } catch (SQLException e) {
+                    throw StoreFile.failure(file, e);
+                }
+            }
+        }
+
+        private Set<String> ownClaims() throws SQLException {
+            Set<String> out = new java.util.HashSet<>();
+            try (PreparedStatement q = db.prepareStatement("SELECT unit_id FROM claim WHERE owner = ?")) {
+                q.setString(1, owner);
+                try (ResultSet r = q.executeQuery()) {
+                    while (r.next()) {
+                        out.add(r.getString(1));
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public boolean renew(String unitId) {
+            synchronized (ResultStore.this) {
+                try (PreparedStatement q = db.prepareStatement("UPDATE claim SET expires_ms = ? WHERE unit_id = ? AND owner = ?")) {
+                    q.setLong(1, System.currentTimeMillis() + lease.toMillis());
+                    q.setString(2, unitId);
+                    q.setString(3, owner);
+                    return q.executeUpdate() == 1;
+                } catch (SQLException e) {
+                    throw StoreFile.failure(file, e);
+                }
+            }
+        }
+
+        @Override
+        public void release(String unitId) {
+            synchronized (ResultStore.this) {
+                try (PreparedStatement q = db.prepareStatement("DELETE FROM claim WHERE unit_id = ? AND owner = ?")) {
+                    q.setString(1, unitId);
+                    q.setString(2, owner);
+                    q.executeUpdate();
+                } catch (SQLException e) {
+                    throw StoreFile.failure(file, e);
+                }
+            }
+        }
+
+        void renewWhileRunning(String unitId) {
+            stopRenewing();
+            renewer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "overtune-claim-renewal");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = Math.max(1, lease.toMillis() / 3);
+            renewer.scheduleAtFixedRate(() -> {
+                try {
+                    renew(unitId);
+                } catch (RuntimeException ignored) {
+                    // a busy store delays one renewal; the lease leaves room for two more
+                }
+            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        void stopRenewing() {
+            if (renewer != null) {
+                renewer.shutdownNow();
+                renewer = null;
+            }
+        }
+
+        /** A claim of a process on this host that no longer runs: its scan was killed, the claim is free. */
+        private static boolean endedHere(String holder) {
+            String[] parts = holder.split(":");
+            if (parts.length < 3 || !parts[0].equals(HOST)) {
+                return false;
+            }
+            try {
+                return ProcessHandle.of(Long.parseLong(parts[1])).map(p -> !p.isAlive()).orElse(true);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
+        private static String hostName() {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName().replace(':', '_');
+            } catch (java.io.IOException e) {
+                return "localhost";
+            }
         }
     }
 }

@@ -48,6 +48,8 @@ public final class Scan {
         private int shardCount = 1;
         private Backend backend;
         private ScanListener listener = ScanListener.NONE;
+        private boolean retryFailed;
+        private java.time.Duration claimLease;
 
         public Builder series(List<ScanCheckpoint> checkpoints) {
             this.series = List.copyOf(checkpoints);
@@ -94,6 +96,18 @@ public final class Scan {
             return this;
         }
 
+        /** Runs the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint). */
+        public Builder retryFailed(boolean retry) {
+            this.retryFailed = retry;
+            return this;
+        }
+
+        /** How long a claim on a unit lasts unless renewed (default five minutes; renewed every third of it while the unit runs). */
+        public Builder claimLease(java.time.Duration lease) {
+            this.claimLease = lease;
+            return this;
+        }
+
         public Builder listener(ScanListener l) {
             this.listener = l;
             return this;
@@ -114,7 +128,10 @@ public final class Scan {
             LanguageModel m = model != null ? model : ModelConfigs.resolve(series.get(0).dir().toString());
             Backend b = backend != null ? backend : new OrtBackend(settings.threads());
             try (ResultStore results = ResultStore.open(store, plan, planJson(plan))) {
-                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).run(units);
+                if (claimLease != null) {
+                    results.claimLease(claimLease);
+                }
+                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());
             } finally {
                 if (backend == null) {

@@ -11,6 +11,7 @@ import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.BatchSource;
+import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.StepResult;
@@ -19,10 +20,11 @@ import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once, every
@@ -38,6 +40,7 @@ public final class ScanRunner {
     private final ScanSettings settings;
     private final ResultStore store;
     private final ScanListener listener;
+    private static final String DIVERGED = Divergence.PREFIX;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ResultStore store, ScanListener listener) {
@@ -52,14 +55,26 @@ public final class ScanRunner {
 
     /** Runs every unit not yet in the store; returns how many were run now. */
     public int run(List<Unit> units) {
-        Set<String> finished = store.finishedIds();
-        List<Unit> pending = units.stream().filter(u -> !finished.contains(u.id())).toList();
-        listener.started(units.size(), pending.size());
+        return run(units, false);
+    }
+
+    /**
+     * Runs every unit of {@code units} not yet in the store, and with {@code retryFailed} the failed ones again,
+     * each under a claim in the store so that scans sharing it split the work; returns how many were run now.
+     */
+    public int run(List<Unit> units, boolean retryFailed) {
+        Map<String, UnitResult.Status> stored = store.storedStatus();
+        Set<String> failed = units.stream().map(Unit::id).filter(id -> stored.get(id) == UnitResult.Status.FAILED)
+                .collect(Collectors.toSet());
+        Set<String> retry = retryFailed ? failed : Set.of();
+        List<Unit> pending = units.stream().filter(u -> !stored.containsKey(u.id()) || retry.contains(u.id())).toList();
+        listener.started(units.size(), pending.size(), failed.size(), retry.size());
         if (pending.isEmpty()) {
             return 0;
         }
         ScanSettings.Eval ev = settings.eval();
         ScanSettings.FineTune ft = settings.fineTune();
+        UnitClaims claims = store.claims();
         int done = 0;
         try (Arena arena = Arena.ofShared();
              Perturbations perturb = new Perturbations(settings.threads())) {
@@ -71,30 +86,38 @@ public final class ScanRunner {
                 if (needsTrainer(pending)) {
                     trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
                 }
-                for (Map.Entry<ScanCheckpoint, List<Unit>> e : ScanPlan.byCheckpoint(pending).entrySet()) {
-                    ScanCheckpoint checkpoint = e.getKey();
-                    listener.checkpointStarted(checkpoint, e.getValue().size());
-                    String loadFailure = load(checkpoint, base);
-                    for (Unit unit : e.getValue()) {
-                        long started = System.nanoTime();
-                        UnitResult result;
-                        if (loadFailure != null) {
-                            result = failed(unit, loadFailure, started);
-                        } else {
-                            try {
-                                result = switch (unit.probe()) {
-                                    case BASE -> measureBase(unit, base, work, evaluator, started);
-                                    case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                                    case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                                    case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-                                };
-                            } catch (RuntimeException ex) {
-                                result = failed(unit, ex.getMessage() == null ? ex.toString() : ex.getMessage(), started);
+                Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
+                List<Unit> unclaimed = new ArrayList<>(pending);
+                ScanCheckpoint loaded = null;
+                String loadFailure = null;
+                Optional<Unit> next;
+                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                    Unit unit = next.get();
+                    unclaimed.remove(unit);
+                    UnitResult result;
+                    try {
+                        store.renewWhileRunning(unit.id());
+                        if (!unit.checkpoint().equals(loaded)) {
+                            listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
+                            loadFailure = load(unit.checkpoint(), base);
+                            loaded = unit.checkpoint();
+                            if (loadFailure == null) {
+                                store.checkLoadedWeights(unit.checkpoint(), digest(base));
                             }
                         }
-                        store.record(result);
-                        listener.unitFinished(result, ++done, pending.size());
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        store.stopRenewing();
+                        store.record(result, retry.contains(unit.id()));
+                    } catch (RuntimeException e) {
+                        store.stopRenewing();
+                        claims.release(unit.id());
+                        throw e;
                     }
+                    listener.unitFinished(result, ++done, pending.size());
+                }
+                int held = claims.heldByOthers(pending);
+                if (held > 0) {
+                    listener.heldByOtherScans(held);
                 }
             } finally {
                 evaluator.close();
@@ -104,6 +127,42 @@ public final class ScanRunner {
             }
         }
         return done;
+    }
+
+    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+        long started = System.nanoTime();
+        try {
+            return switch (unit.probe()) {
+                case BASE -> measureBase(unit, base, work, evaluator, started);
+                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
+                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
+                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
+            };
+        } catch (DivergenceException e) {
+            return failed(unit, DIVERGED + e.getMessage(), started);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(unit, e.getMessage() == null ? e.toString() : e.getMessage(), started);
+        }
+    }
+
+    /**
+     * SHA-256 of the parameters as loaded: the bytes every unit of this checkpoint is measured on, hashed from
+     * memory the load has just written (no second read of the files, whatever their format or sharding).
+     */
+    static String digest(ParamStore params) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.lang.foreign.MemorySegment all = params.flat().segment();
+            long chunk = 1L << 26;
+            for (long at = 0; at < all.byteSize(); at += chunk) {
+                sha.update(all.asSlice(at, Math.min(chunk, all.byteSize() - at)).asByteBuffer());
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean needsTrainer(List<Unit> units) {
@@ -128,9 +187,16 @@ public final class ScanRunner {
 
     private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
         work.copyFrom(base);
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, taskAndOod(evaluator), List.of(), started);
+    }
+
+    /** The task's validation and test scores and the OOD loss, each with its samples. */
+    private Scores taskAndOod(Evaluator evaluator) {
+        return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
+    }
+
+    private Scores ood(Evaluator evaluator) {
+        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
@@ -146,10 +212,7 @@ public final class ScanRunner {
             curve.add(r.loss());
         }
         trainer.syncToHost();
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        m.put("train_loss_last", curve.get(curve.size() - 1));
-        return done(unit, m, curve, started);
+        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
     }
 
     private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
@@ -157,17 +220,13 @@ public final class ScanRunner {
         NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
         // The stream keys each (γ, sample) apart; the seed is the sample's own.
         perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, ood(evaluator), List.of(), started);
     }
 
     private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
         Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
         perturb.quantize(base, work, q, model::outputAxis);
-        Map<String, Double> m = new LinkedHashMap<>(task.evaluate(evaluator, settings.eval().maxBatches()));
-        m.put("ood_loss", TextTask.loss(evaluator, oodTokens, settings.eval().maxBatches()));
-        return done(unit, m, List.of(), started);
+        return done(unit, taskAndOod(evaluator), List.of(), started);
     }
 
     static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
@@ -176,21 +235,21 @@ public final class ScanRunner {
                 new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
     }
 
-    private UnitResult done(Unit u, Map<String, Double> metrics, List<Double> curve, long started) {
-        for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            if (!Double.isFinite(e.getValue())) {
-                return failed(u, e.getKey() + " is " + e.getValue(), started);
-            }
+    private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
+        String diverged = Divergence.judge(scores.metrics(), model.vocabSize());
+        if (diverged != null) {
+            return failed(u, diverged, started);
         }
-        return result(u, UnitResult.Status.DONE, metrics, curve, null, started);
+        return result(u, UnitResult.Status.DONE, scores, curve, null, started);
     }
 
     private UnitResult failed(Unit u, String reason, long started) {
-        return result(u, UnitResult.Status.FAILED, Map.of(), List.of(), reason, started);
+        return result(u, UnitResult.Status.FAILED, new Scores(), List.of(), reason, started);
     }
 
-    private UnitResult result(Unit u, UnitResult.Status status, Map<String, Double> metrics, List<Double> curve, String reason, long started) {
+    private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
         return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
-                metrics, curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9);
+                scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
+                scores.samples());
     }
 }

@@ -10,12 +10,24 @@ import java.util.List;
  * meaning of a unit's numbers (not merely which units exist) make up the plan's compatibility key.
  */
 public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quant, int threads) {
-    /** How every evaluation is done: window shape and how many batches of each set. */
+    /**
+     * How every evaluation is done: window shape and at most how many batches of each set, or {@link #ALL}:
+     * the whole validation and test splits and the held-out text as {@code pretrain} evaluates it.
+     */
     public record Eval(int batchSize, int seqLen, int maxBatches) {
+        /** No cap on the batches evaluated. */
+        public static final int ALL = 0;
+
         public Eval {
             positive("eval batch size", batchSize);
             positive("eval sequence length", seqLen);
-            positive("eval batches", maxBatches);
+            if (maxBatches < 0) {
+                throw new IllegalArgumentException("eval batches must be positive (or 0 for all), got " + maxBatches);
+            }
+        }
+
+        public boolean all() {
+            return maxBatches == ALL;
         }
     }
 

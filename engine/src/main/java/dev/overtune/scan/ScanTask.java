@@ -20,4 +20,14 @@ public interface ScanTask {
      * learning rate is chosen by) and {@code id_test_loss}; accuracies where the task has labels.
      */
     Map<String, Double> evaluate(Evaluator evaluator, int maxBatches);
+
+    /**
+     * The same scores with the per-window or per-example values behind each (see {@link Scores}); a task that
+     * keeps none scores with {@link #evaluate} alone. {@code maxBatches} 0 evaluates the whole of each split.
+     */
+    default Scores score(Evaluator evaluator, int maxBatches) {
+        Scores s = new Scores();
+        evaluate(evaluator, maxBatches).forEach(s::put);
+        return s;
+    }
 }

@@ -10,16 +10,19 @@ import dev.overtune.text.Tokenizer;
 import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A task file (text, prompt/completion, label, multiple choice) as a scan task: trains on its train
  * split, scores validation and test with loss and, where it has candidates, accuracy. Language
- * modelling is scored on at most the evaluation's batch budget of each split; the other kinds on at
- * most {@code evalExamples} examples of each, the same ones every time. Text is tokenized once.
+ * modelling is scored on the whole of each split or at most the evaluation's batch budget; the other
+ * kinds on every example or at most {@code evalExamples} of each, the same ones every time. Text is
+ * tokenized once.
  */
 public final class TaskScanTask implements ScanTask {
+    /** Evaluate whole splits. */
+    public static final int ALL = 0;
+
     private final Task task;
     private final Task evaluated;
     private final Tokenizer tokenizer;
@@ -28,12 +31,18 @@ public final class TaskScanTask implements ScanTask {
     private final int[] validationStream;
     private final int[] testStream;
 
+    /** Evaluates every example of validation and test. */
+    public TaskScanTask(Task task, Tokenizer tokenizer) {
+        this(task, tokenizer, ALL);
+    }
+
+    /** {@code evalExamples}: the first this many examples of validation and test, or {@link #ALL}. */
     public TaskScanTask(Task task, Tokenizer tokenizer, int evalExamples) {
         if (!task.has(Split.TEST)) {
             throw new IllegalArgumentException("task " + task.name() + " has no test split; a scan reports test loss, so give test.jsonl");
         }
         this.task = task;
-        this.evaluated = task.limitEvaluation(evalExamples);
+        this.evaluated = evalExamples == ALL ? task : task.limitEvaluation(evalExamples);
         this.tokenizer = tokenizer;
         boolean lm = task.kind() == TaskKind.LANGUAGE_MODELING;
         this.trainStream = lm ? task.tokenStream(Split.TRAIN, tokenizer) : null;
@@ -67,20 +76,32 @@ public final class TaskScanTask implements ScanTask {
 
     @Override
     public Map<String, Double> evaluate(Evaluator evaluator, int maxBatches) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (validationStream != null) {
-            m.put("id_val_loss", TextTask.loss(evaluator, validationStream, maxBatches));
-            m.put("id_test_loss", TextTask.loss(evaluator, testStream, maxBatches));
-            return m;
-        }
-        score(m, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
-        score(m, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));
-        return m;
+        return score(evaluator, maxBatches).metrics();
     }
 
-    private static void score(Map<String, Double> m, String prefix, TaskEvaluator.Result r) {
-        m.put(prefix + "_loss", r.loss());
-        r.accuracy().ifPresent(a -> m.put(prefix + "_accuracy", a));
-        r.normalizedAccuracy().ifPresent(a -> m.put(prefix + "_accuracy_norm", a));
+    /**
+     * Language modelling: per-window losses of validation and test. Otherwise per example: the right
+     * continuation's loss per token weighted by its tokens, and for label and multiple-choice tasks lm-eval's
+     * {@code acc} and {@code acc_norm} (0/1 per example), named {@code id_val_acc}, {@code id_val_acc_norm}, ...
+     */
+    @Override
+    public Scores score(Evaluator evaluator, int maxBatches) {
+        Scores s = new Scores();
+        if (validationStream != null) {
+            return s.sampled("id_val_loss", TextTask.windowLosses(evaluator, validationStream, maxBatches, "the validation split of task '" + task.name() + "'"))
+                    .sampled("id_test_loss", TextTask.windowLosses(evaluator, testStream, maxBatches, "the test split of task '" + task.name() + "'"));
+        }
+        score(s, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
+        score(s, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));
+        return s;
+    }
+
+    private static void score(Scores s, String prefix, TaskEvaluator.Result r) {
+        TaskEvaluator.PerExample e = r.perExample();
+        s.sampled(prefix + "_loss", e.loss(), e.tokens());
+        if (r.accuracy().isPresent()) {
+            s.sampled(prefix + "_acc", e.correct());
+            s.sampled(prefix + "_acc_norm", e.correctNormalized());
+        }
     }
 }

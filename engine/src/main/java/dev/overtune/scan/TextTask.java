@@ -3,14 +3,14 @@ package dev.overtune.scan;
 import dev.overtune.text.TokenWindows;
 import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.StreamLoss;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Language modelling on one token stream, split 80/10/10 into train, validation and test by position
- * (contiguous, so no window straddles two splits).
+ * (contiguous, so no window straddles two splits). Validation and test are scored window by window.
  */
 public final class TextTask implements ScanTask {
     private final String name;
@@ -49,15 +49,35 @@ public final class TextTask implements ScanTask {
 
     @Override
     public Map<String, Double> evaluate(Evaluator evaluator, int maxBatches) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("id_val_loss", loss(evaluator, validation, maxBatches));
-        m.put("id_test_loss", loss(evaluator, test, maxBatches));
-        return m;
+        return score(evaluator, maxBatches).metrics();
     }
 
-    static double loss(Evaluator evaluator, int[] tokens, int maxBatches) {
-        TokenWindows windows = new TokenWindows(tokens, 0);
-        long batches = Math.min(maxBatches, windows.sequentialBatches(evaluator.batch().batchSize(), evaluator.batch().seqLen()));
-        return evaluator.evaluate(windows.sequential(), batches).meanLoss();
+    @Override
+    public Scores score(Evaluator evaluator, int maxBatches) {
+        return new Scores()
+                .sampled("id_val_loss", windowLosses(evaluator, validation, maxBatches, "the validation split of task '" + name + "'"))
+                .sampled("id_test_loss", windowLosses(evaluator, test, maxBatches, "the test split of task '" + name + "'"));
+    }
+
+    /** The loss of each full window of a stream ({@link StreamLoss}): all of them, or at most {@code maxBatches} batches' worth. */
+    static double[] windowLosses(Evaluator evaluator, int[] tokens, int maxBatches, String what) {
+        int seq = evaluator.batch().seqLen();
+        return StreamLoss.windowLosses(evaluator, tokens, windows(StreamLoss.fullWindows(tokens.length, seq), maxBatches, evaluator, tokens, what));
+    }
+
+    /** The OOD text's windows: as {@code pretrain} evaluates them ({@link StreamLoss#oodWindows}), or at most {@code maxBatches} batches' worth. */
+    static double[] oodWindowLosses(Evaluator evaluator, int[] tokens, int maxBatches) {
+        int seq = evaluator.batch().seqLen();
+        return StreamLoss.windowLosses(evaluator, tokens, windows(StreamLoss.oodWindows(tokens.length, seq), maxBatches, evaluator, tokens,
+                "the held-out (--ood) text"));
+    }
+
+    private static long windows(long available, int maxBatches, Evaluator evaluator, int[] tokens, String what) {
+        int seq = evaluator.batch().seqLen();
+        if (available < 1) {
+            throw new IllegalArgumentException(what + " has " + tokens.length + " tokens; evaluation needs at least one window of "
+                    + (seq + 1) + ": give more text or a shorter --eval-seq-len");
+        }
+        return maxBatches == ScanSettings.Eval.ALL ? available : Math.min(available, (long) maxBatches * evaluator.batch().batchSize());
     }
 }

@@ -4,22 +4,20 @@ import dev.overtune.model.TrainingGraphs;
 import dev.overtune.text.Tokenizer;
 import dev.overtune.train.Batch;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * A context and one continuation as a batch row: the tokens of each, encoded separately and
  * concatenated, so the continuation's tokens are the same whatever precedes them. Only the
  * predictions of continuation tokens are scored; context targets are
  * {@link TrainingGraphs#IGNORE_INDEX}. Too long a row loses tokens from the start of the context.
  */
-public record CompletionRow(int[] ids, int contextLength, int continuationBytes) {
+public record CompletionRow(int[] ids, int contextLength) {
     public static CompletionRow of(Tokenizer tokenizer, String context, String continuation) {
         int[] c = tokenizer.encode(context);
         int[] k = tokenizer.encode(continuation);
         int[] ids = new int[c.length + k.length];
         System.arraycopy(c, 0, ids, 0, c.length);
         System.arraycopy(k, 0, ids, c.length, k.length);
-        return new CompletionRow(ids, c.length, continuation.getBytes(StandardCharsets.UTF_8).length);
+        return new CompletionRow(ids, c.length);
     }
 
     /** The scored positions of this row in a window of {@code seq}: {@code [from, to)}. */

@@ -178,8 +178,8 @@ public final class Task {
         for (Example e : examples(split)) {
             out.add(switch (e) {
                 case Example.Completion c -> new Candidates(c.prompt(), List.of(c.completion()), 0);
-                case Example.Labelled l -> new Candidates(l.text(), labels.stream().map(x -> " " + x).toList(), labels.indexOf(l.label()));
-                case Example.Choices c -> new Candidates(c.context(), c.choices().stream().map(x -> " " + x).toList(), c.gold());
+                case Example.Labelled l -> new Candidates(l.text(), labels.stream().map(x -> kind.targetDelimiter() + x).toList(), labels.indexOf(l.label()));
+                case Example.Choices c -> new Candidates(c.context(), c.choices().stream().map(x -> kind.targetDelimiter() + x).toList(), c.gold());
                 case Example.Text t -> throw new IllegalArgumentException("task " + name + " is language modelling; it has no candidates");
             });
         }

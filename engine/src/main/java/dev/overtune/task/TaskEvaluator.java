@@ -5,6 +5,7 @@ import dev.overtune.text.TokenWindows;
 import dev.overtune.text.Tokenizer;
 import dev.overtune.train.Batch;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.SampleStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +17,25 @@ import java.util.OptionalDouble;
  * of every example is one row; its score is the sum of the log-probabilities of its tokens. The
  * loss is the mean negative log-likelihood of the right continuations' tokens; where examples
  * have several candidates, accuracy counts the examples whose right candidate scores highest, and
- * normalised accuracy does the same with each score divided by its continuation's UTF-8 length
- * (lm-eval's acc and acc_norm).
+ * normalised accuracy does the same with each score divided by its choice's length in characters
+ * (lm-eval's acc and acc_norm). Each example's values are kept too ({@link PerExample}), so the
+ * scores' standard errors and example-by-example comparisons can be had.
  */
 public final class TaskEvaluator {
     public record Result(String task, Split split, int examples, double loss, long tokens,
-                         OptionalDouble accuracy, OptionalDouble normalizedAccuracy) {
+                         OptionalDouble accuracy, OptionalDouble normalizedAccuracy, PerExample perExample) {
         public double perplexity() {
             return Math.exp(loss);
         }
+    }
+
+    /**
+     * Every example's values in the split's order (empty for language modelling): the right continuation's
+     * loss per token (float32, see {@link SampleStats}) and its token count, whose weighted mean is the
+     * loss; 1 or 0 for right or wrong under acc and acc_norm (empty where the task has no accuracy).
+     */
+    public record PerExample(double[] loss, double[] tokens, double[] correct, double[] correctNormalized) {
+        static final PerExample NONE = new PerExample(new double[0], new double[0], new double[0], new double[0]);
     }
 
     private TaskEvaluator() {}
@@ -35,7 +46,7 @@ public final class TaskEvaluator {
             TokenWindows stream = new TokenWindows(task.tokenStream(split, tokenizer), 0);
             Evaluator.Result r = evaluator.evaluate(stream.sequential(), stream.sequentialBatches(batch.batchSize(), batch.seqLen()));
             return new Result(task.name(), split, task.examples(split).size(), r.meanLoss(), r.tokens(),
-                    OptionalDouble.empty(), OptionalDouble.empty());
+                    OptionalDouble.empty(), OptionalDouble.empty(), PerExample.NONE);
         }
         List<Candidates> examples = task.candidates(split);
         List<CompletionRow> rows = new ArrayList<>();
@@ -68,29 +79,40 @@ public final class TaskEvaluator {
             }
         }
 
-        double nll = 0;
-        long tokens = 0;
-        int correct = 0;
-        int correctNormalized = 0;
+        int n = examples.size();
+        double[] loss = new double[n];
+        double[] tokens = new double[n];
+        double[] correct = new double[n];
+        double[] correctNormalized = new double[n];
+        long totalTokens = 0;
         int row = 0;
-        for (Candidates c : examples) {
-            int n = c.continuations().size();
-            double[] raw = new double[n];
-            double[] normalized = new double[n];
-            for (int j = 0; j < n; j++) {
-                raw[j] = score[row + j];
-                normalized[j] = score[row + j] / Math.max(1, rows.get(row + j).continuationBytes());
-            }
-            nll -= raw[c.gold()];
-            tokens += scoredTokens[row + c.gold()];
-            correct += best(raw) == c.gold() ? 1 : 0;
-            correctNormalized += best(normalized) == c.gold() ? 1 : 0;
-            row += n;
+        for (int i = 0; i < n; i++) {
+            Candidates c = examples.get(i);
+            int k = c.continuations().size();
+            double[] raw = java.util.Arrays.copyOfRange(score, row, row + k);
+            int goldTokens = scoredTokens[row + c.gold()];
+            loss[i] = SampleStats.rounded(goldTokens > 0 ? -raw[c.gold()] / goldTokens : 0);
+            tokens[i] = goldTokens;
+            totalTokens += goldTokens;
+            correct[i] = best(raw) == c.gold() ? 1 : 0;
+            correctNormalized[i] = bestNormalized(raw, c, task.kind()) == c.gold() ? 1 : 0;
+            row += k;
         }
         boolean choices = task.kind().hasAccuracy();
-        return new Result(task.name(), split, examples.size(), tokens > 0 ? nll / tokens : Double.NaN, tokens,
-                choices ? OptionalDouble.of((double) correct / examples.size()) : OptionalDouble.empty(),
-                choices ? OptionalDouble.of((double) correctNormalized / examples.size()) : OptionalDouble.empty());
+        PerExample per = choices ? new PerExample(loss, tokens, correct, correctNormalized)
+                : new PerExample(loss, tokens, new double[0], new double[0]);
+        return new Result(task.name(), split, n, totalTokens > 0 ? SampleStats.weightedMean(loss, tokens) : Double.NaN, totalTokens,
+                choices ? OptionalDouble.of(SampleStats.mean(correct)) : OptionalDouble.empty(),
+                choices ? OptionalDouble.of(SampleStats.mean(correctNormalized)) : OptionalDouble.empty(), per);
+    }
+
+    /** lm-eval's acc_norm choice: the highest log-likelihood per character of the choice (without the delimiter). */
+    static int bestNormalized(double[] logLikelihoods, Candidates c, TaskKind kind) {
+        double[] normalized = new double[logLikelihoods.length];
+        for (int j = 0; j < normalized.length; j++) {
+            normalized[j] = logLikelihoods[j] / Math.max(1, kind.choiceLength(c.continuations().get(j)));
+        }
+        return best(normalized);
     }
 
     /** The index of the highest score; the first on a tie, as lm-eval's argmax. */

@@ -35,6 +35,21 @@ public enum TaskKind {
         return this == CLASSIFICATION || this == MULTIPLE_CHOICE;
     }
 
+    /** What a candidate's choice follows in its continuation (lm-eval's target delimiter): a space for labels and choices. */
+    public String targetDelimiter() {
+        return hasAccuracy() ? " " : "";
+    }
+
+    /**
+     * The length of a choice in characters (Unicode code points, Python's {@code len}) without the target delimiter:
+     * what lm-eval's acc_norm divides the choice's log-likelihood by ({@code completion_len}).
+     */
+    public int choiceLength(String continuation) {
+        String delimiter = targetDelimiter();
+        int from = continuation.startsWith(delimiter) ? delimiter.length() : 0;
+        return continuation.codePointCount(from, continuation.length());
+    }
+
     public static TaskKind of(String id, String source) {
         for (TaskKind k : values()) {
             if (k.id.equals(id)) {

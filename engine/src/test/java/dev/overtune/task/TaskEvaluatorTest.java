@@ -113,7 +113,7 @@ class TaskEvaluatorTest {
                 for (int j = 0; j < raw.length; j++) {
                     double[] s = handScore(evaluator, c.context(), c.continuations().get(j));
                     raw[j] = s[0];
-                    normalized[j] = s[0] / c.continuations().get(j).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                    normalized[j] = s[0] / pythonLen(c.continuations().get(j).substring(1)); // lm-eval: len(choice), no delimiter
                     if (j == c.gold()) {
                         nll -= s[0];
                         tokens += (long) s[1];
@@ -168,6 +168,61 @@ class TaskEvaluatorTest {
             assertEquals(expected.meanLoss(), result.loss(), 1e-6);
             assertEquals(stream.length() - 1, result.tokens());
         }
+    }
+
+    /** Python's len of a str: code points. */
+    private static int pythonLen(String s) {
+        return (int) s.codePoints().count();
+    }
+
+    @Test
+    void accNormDividesByCharactersNotBytes() {
+        // "ééé" is 3 characters and 6 UTF-8 bytes; "abcd" 4 of each. Log-likelihoods -6 and -7:
+        // per character -2 vs -1.75 picks "abcd"; per byte -1 vs -1.75 would pick "ééé".
+        TaskKind mc = TaskKind.MULTIPLE_CHOICE;
+        Candidates c = new Candidates("Q:", List.of(" ééé", " abcd"), 1);
+        assertEquals(3, mc.choiceLength(" ééé"));
+        assertEquals(4, mc.choiceLength(" abcd"));
+        assertEquals(1, TaskEvaluator.bestNormalized(new double[] {-6, -7}, c, mc));
+        // The delimiter is not counted either (lm-eval's completion_len is len(choice)):
+        Candidates d = new Candidates("Q:", List.of(" a", " bcd"), 0);
+        // -1.5 / 1 = -1.5 vs -4 / 3 = -1.33 picks " bcd"; counting the space, -0.75 vs -1.0 would pick " a".
+        assertEquals(1, TaskEvaluator.bestNormalized(new double[] {-1.5, -4}, d, TaskKind.CLASSIFICATION));
+        assertEquals(1, mc.choiceLength(" \uD83D\uDE00"), "an emoji is one character (two UTF-16 units)");
+    }
+
+    @Test
+    void nonAsciiChoicesAreNormalisedByCharactersEndToEnd() {
+        Task accents = new Task("accents", TaskKind.MULTIPLE_CHOICE, "", Map.of(
+                Split.TRAIN, List.of(new Example.Choices("x", List.of("a", "b"), 0)),
+                Split.VALIDATION, List.of(
+                        new Example.Choices("Café au", List.of("lait", "é", "ééééé", "naïve"), 0),
+                        new Example.Choices("Über", List.of("straße", "street", "ü"), 1),
+                        new Example.Choices("Ça", List.of("va", "ça ça ça", "çç"), 2))));
+        int correctNormalized = 0;
+        try (Arena a = Arena.ofConfined(); Evaluator evaluator = new Evaluator(backend, model, params, 1, SEQ, a, true)) {
+            for (Candidates c : accents.candidates(Split.VALIDATION)) {
+                double[] normalized = new double[c.continuations().size()];
+                for (int j = 0; j < normalized.length; j++) {
+                    normalized[j] = handScore(evaluator, c.context(), c.continuations().get(j))[0] / pythonLen(c.continuations().get(j).substring(1));
+                }
+                correctNormalized += TaskEvaluator.best(normalized) == c.gold() ? 1 : 0;
+            }
+        }
+        TaskEvaluator.Result result = evaluate(accents, 2);
+        assertEquals(correctNormalized / 3.0, result.normalizedAccuracy().orElseThrow(), 1e-12);
+        assertEquals(correctNormalized, (int) java.util.Arrays.stream(result.perExample().correctNormalized()).sum());
+    }
+
+    @Test
+    void perExampleValuesGiveTheScores() {
+        TaskEvaluator.Result result = evaluate(CHOICES, 3);
+        TaskEvaluator.PerExample e = result.perExample();
+        assertEquals(4, e.loss().length);
+        assertEquals(result.tokens(), (long) java.util.Arrays.stream(e.tokens()).sum());
+        assertEquals(result.loss(), dev.overtune.train.SampleStats.weightedMean(e.loss(), e.tokens()), 0);
+        assertEquals(result.accuracy().orElseThrow(), java.util.Arrays.stream(e.correct()).average().orElseThrow(), 0);
+        assertEquals(result.normalizedAccuracy().orElseThrow(), java.util.Arrays.stream(e.correctNormalized()).average().orElseThrow(), 0);
     }
 
     @Test

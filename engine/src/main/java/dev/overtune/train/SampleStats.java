@@ -1,0 +1,81 @@
+package dev.overtune.train;
+
+/**
+ * The mean of an evaluation's per-window (per-example) values and its standard error. Values are
+ * kept as float32 (what the store holds); every metric is computed here from the rounded values, so a
+ * stored metric is exactly the mean of its stored samples.
+ */
+public final class SampleStats {
+    private SampleStats() {}
+
+    /** The value as the store keeps it. */
+    public static double rounded(double v) {
+        return (float) v;
+    }
+
+    public static double mean(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
+    /** Σ wᵢxᵢ / Σ wᵢ: e.g. per-example losses per token weighted by their tokens give the loss per token of all of them. */
+    public static double weightedMean(double[] x, double[] w) {
+        requireSameLength(x, w);
+        double s = 0;
+        double sw = 0;
+        for (int i = 0; i < x.length; i++) {
+            s += w[i] * x[i];
+            sw += w[i];
+        }
+        return sw > 0 ? s / sw : Double.NaN;
+    }
+
+    /**
+     * Standard error of the mean, as lm-eval's {@code mean_stderr}: the sample standard deviation (n − 1)
+     * over √n. NaN for fewer than two values.
+     */
+    public static double stderr(double[] x) {
+        int n = x.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double m = mean(x);
+        double ss = 0;
+        for (double v : x) {
+            ss += (v - m) * (v - m);
+        }
+        return Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+    }
+
+    /**
+     * Standard error of the weighted mean as a ratio estimator (Σ wᵢxᵢ / Σ wᵢ with the examples drawn at
+     * random): √(n/(n−1) · Σ wᵢ²(xᵢ − m)²) / Σ wᵢ. Equal weights give {@link #stderr(double[])}.
+     */
+    public static double weightedStderr(double[] x, double[] w) {
+        requireSameLength(x, w);
+        int n = x.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double m = weightedMean(x, w);
+        double sw = 0;
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            sw += w[i];
+            ss += w[i] * w[i] * (x[i] - m) * (x[i] - m);
+        }
+        return Math.sqrt(ss * n / (n - 1)) / sw;
+    }
+
+    private static void requireSameLength(double[] x, double[] w) {
+        if (x.length != w.length) {
+            throw new IllegalArgumentException(x.length + " values but " + w.length + " weights");
+        }
+    }
+}
