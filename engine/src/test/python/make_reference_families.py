@@ -19,6 +19,14 @@ What it is
                 lm_head.
     olmo2-tiny  OLMo-2: RMSNorm on the full q and k projections before rotary,
                 norms after each sublayer, tied output head.
+    olmo-tiny   OLMo-1: Llama's blocks with a LayerNorm that has no weight and
+                no bias (eps 1e-5) for every norm, q, k and v clamped to
+                [-clip_qkv, clip_qkv], tied output head.
+    qwen2-tiny  Qwen2: Llama's blocks with biases on the q, k and v
+                projections, grouped-query attention, tied output head.
+    mistral-tiny  Mistral: Llama's blocks with a sliding attention window
+                (8) smaller than the sequence (32): query i sees keys
+                i-8 < j <= i.
 
     Everything else (seeded float32 init, seeded batch, float64 compute,
     masked loss, ten AdamW steps, fixture layout) is shared with the GPT-2
@@ -117,6 +125,65 @@ OLMO2 = {
     "tie_word_embeddings": True,
 }
 
+OLMO = {
+    "model_type": "olmo",
+    "architectures": ["OlmoForCausalLM"],
+    "vocab_size": 128,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 4,
+    "max_position_embeddings": 64,
+    "hidden_act": "silu",
+    "rope_theta": 10000.0,
+    "rope_scaling": None,
+    "attention_bias": False,
+    "clip_qkv": 0.25,
+    "initializer_range": 0.02,
+    "tie_word_embeddings": True,
+}
+
+QWEN2 = {
+    "model_type": "qwen2",
+    "architectures": ["Qwen2ForCausalLM"],
+    "vocab_size": 128,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 64,
+    "hidden_act": "silu",
+    "rms_norm_eps": 1e-6,
+    "rope_theta": 1000000.0,
+    "rope_scaling": None,
+    "use_sliding_window": False,
+    "sliding_window": 4096,
+    "max_window_layers": 2,
+    "initializer_range": 0.02,
+    "tie_word_embeddings": True,
+}
+
+MISTRAL = {
+    "model_type": "mistral",
+    "architectures": ["MistralForCausalLM"],
+    "vocab_size": 128,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 64,
+    "hidden_act": "silu",
+    "rms_norm_eps": 1e-6,
+    "rope_theta": 1000000.0,
+    "rope_scaling": None,
+    "sliding_window": 8,
+    "initializer_range": 0.02,
+    "tie_word_embeddings": False,
+}
+
 INIT = {
     "matrices_and_embeddings_std": 0.02,
     "bias_std": 0.02,
@@ -152,11 +219,13 @@ def rope(x, base):
     return torch.cat((a * c - b * s, b * c + a * s), dim=-1)
 
 
-def causal_attention(q, k, v):
-    """q [B,H,T,hd]; k, v [B,H,T,hd] -> [B,T,H*hd]."""
+def causal_attention(q, k, v, window=None):
+    """q [B,H,T,hd]; k, v [B,H,T,hd] -> [B,T,H*hd]; with a window, query i sees keys i-window < j <= i."""
     B, H, T, hd = q.shape
     scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
     future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+    if window is not None:
+        future = future | torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-window)
     weights = torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
     return (weights @ v).transpose(1, 2).reshape(B, T, H * hd)
 
@@ -240,6 +309,7 @@ def llama_shapes(cfg):
     H, KV = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd = C // H
     olmo2 = cfg["model_type"] == "olmo2"
+    norm_weights = cfg["model_type"] != "olmo"  # OLMo-1's LayerNorm has no parameters
     shapes = [("model.embed_tokens.weight", (V, C))]
     for i in range(L):
         p = "model.layers.%d." % i
@@ -247,15 +317,19 @@ def llama_shapes(cfg):
             (p + "self_attn.q_proj.weight", (H * hd, C)), (p + "self_attn.k_proj.weight", (KV * hd, C)),
             (p + "self_attn.v_proj.weight", (KV * hd, C)), (p + "self_attn.o_proj.weight", (C, H * hd)),
         ]
+        if cfg["model_type"] == "qwen2":
+            shapes += [(p + "self_attn.q_proj.bias", (H * hd,)), (p + "self_attn.k_proj.bias", (KV * hd,)),
+                       (p + "self_attn.v_proj.bias", (KV * hd,))]
         if olmo2:
             shapes += [(p + "self_attn.q_norm.weight", (H * hd,)), (p + "self_attn.k_norm.weight", (KV * hd,))]
         shapes += [(p + "mlp.gate_proj.weight", (I, C)), (p + "mlp.up_proj.weight", (I, C)),
                    (p + "mlp.down_proj.weight", (C, I))]
         if olmo2:
             shapes += [(p + "post_attention_layernorm.weight", (C,)), (p + "post_feedforward_layernorm.weight", (C,))]
-        else:
+        elif norm_weights:
             shapes += [(p + "input_layernorm.weight", (C,)), (p + "post_attention_layernorm.weight", (C,))]
-    shapes += [("model.norm.weight", (C,))]
+    if norm_weights:
+        shapes += [("model.norm.weight", (C,))]
     if not cfg["tie_word_embeddings"]:
         shapes += [("lm_head.weight", (V, C))]
     return shapes
@@ -263,18 +337,31 @@ def llama_shapes(cfg):
 
 def llama_forward(p, cfg, idx):
     B, T = idx.shape
-    C, H, KV, eps = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["rms_norm_eps"]
+    C, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd = C // H
     olmo2 = cfg["model_type"] == "olmo2"
+    olmo = cfg["model_type"] == "olmo"
+    eps = 1e-5 if olmo else cfg["rms_norm_eps"]
+    clip = cfg.get("clip_qkv") if olmo else None
+    window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
     assert cfg["hidden_act"] == "silu"
+
+    def norm(x, weight_name):
+        if olmo:
+            return F.layer_norm(x, (C,), None, None, eps)
+        return rms_norm(x, p[weight_name], eps)
+
     x = p["model.embed_tokens.weight"][idx]
     for i in range(cfg["num_hidden_layers"]):
         w = lambda n: p["model.layers.%d.%s" % (i, n)]
 
         def attention(h):
-            q = F.linear(h, w("self_attn.q_proj.weight"))
-            k = F.linear(h, w("self_attn.k_proj.weight"))
-            v = F.linear(h, w("self_attn.v_proj.weight"))
+            bias = lambda n: p.get("model.layers.%d.self_attn.%s_proj.bias" % (i, n))
+            q = F.linear(h, w("self_attn.q_proj.weight"), bias("q"))
+            k = F.linear(h, w("self_attn.k_proj.weight"), bias("k"))
+            v = F.linear(h, w("self_attn.v_proj.weight"), bias("v"))
+            if clip is not None:
+                q, k, v = q.clamp(-clip, clip), k.clamp(-clip, clip), v.clamp(-clip, clip)
             if olmo2:
                 q = rms_norm(q, w("self_attn.q_norm.weight"), eps)
                 k = rms_norm(k, w("self_attn.k_norm.weight"), eps)
@@ -284,7 +371,7 @@ def llama_forward(p, cfg, idx):
             # query head j reads key/value head j // (H / KV)
             k = k.repeat_interleave(H // KV, dim=1)
             v = v.repeat_interleave(H // KV, dim=1)
-            return F.linear(causal_attention(q, k, v), w("self_attn.o_proj.weight"))
+            return F.linear(causal_attention(q, k, v, window), w("self_attn.o_proj.weight"))
 
         def mlp(h):
             gate = F.linear(h, w("mlp.gate_proj.weight"))
@@ -294,9 +381,9 @@ def llama_forward(p, cfg, idx):
             x = x + rms_norm(attention(x), w("post_attention_layernorm.weight"), eps)
             x = x + rms_norm(mlp(x), w("post_feedforward_layernorm.weight"), eps)
         else:
-            x = x + attention(rms_norm(x, w("input_layernorm.weight"), eps))
-            x = x + mlp(rms_norm(x, w("post_attention_layernorm.weight"), eps))
-    x = rms_norm(x, p["model.norm.weight"], eps)
+            x = x + attention(norm(x, "model.layers.%d.input_layernorm.weight" % i))
+            x = x + mlp(norm(x, "model.layers.%d.post_attention_layernorm.weight" % i))
+    x = norm(x, "model.norm.weight")
     head = p["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else p["lm_head.weight"]
     return F.linear(x, head)
 
@@ -308,12 +395,16 @@ FAMILIES = [
     ("neox-sequential-tiny", NEOX_SEQUENTIAL, neox_shapes, neox_forward, neox_buffers),
     ("llama-tiny", LLAMA, llama_shapes, llama_forward, None),
     ("olmo2-tiny", OLMO2, llama_shapes, llama_forward, None),
+    ("olmo-tiny", OLMO, llama_shapes, llama_forward, None),
+    ("qwen2-tiny", QWEN2, llama_shapes, llama_forward, None),
+    ("mistral-tiny", MISTRAL, llama_shapes, llama_forward, None),
 ]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT, help="parent directory of the fixtures (default: %(default)s)")
+    ap.add_argument("--only", nargs="*", help="write only these fixtures (default: all)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -321,6 +412,8 @@ def main():
 
     grand_total = 0
     for name, cfg, shapes, forward, buffers in FAMILIES:
+        if args.only and name not in args.only:
+            continue
         tr = copy.deepcopy(ref.TRAIN)
         tr["init"] = INIT
         assert tr["seq_len"] <= cfg["max_position_embeddings"]
@@ -333,7 +426,8 @@ def main():
             model_t.update(buffers(cfg))
         grand_total += ref.write_fixture(os.path.join(args.out, name), cfg, tr, model_t, batch_t, expected_t, PRODUCER)
     print("all families: %d bytes" % grand_total)
-    assert grand_total < 4.25 * 1024 * 1024, "fixtures over 4.25 MB"
+    # OLMo-1, Qwen2 and Mistral are at neox-sequential-tiny's smaller size, some 370 KB each.
+    assert grand_total < 5.5 * 1024 * 1024, "fixtures over 5.5 MB"
 
 
 if __name__ == "__main__":

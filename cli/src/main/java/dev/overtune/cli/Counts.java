@@ -1,10 +1,11 @@
 package dev.overtune.cli;
 
+import dev.overtune.pretrain.TokenCount;
+
 import java.util.Locale;
 
 /** Large counts the way people read them: 2.10B tokens, 497.8 MB. */
 final class Counts {
-    private static final String[] SUFFIXES = {"", "K", "M", "B", "T", "Q"};
 
     private Counts() {}
 
@@ -13,9 +14,9 @@ final class Counts {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
-    /** 950 -> "950", 2_097_152_000 -> "2.10B" (decimal prefixes, as token counts are published). */
+    /** 950 -> "950", 2_097_152_000 -> "2.1B": {@link TokenCount#format}, the one token-count format. */
     static String tokens(long n) {
-        return scaled(n, 1000, SUFFIXES, "");
+        return TokenCount.format(n);
     }
 
     /** 548_000 -> "535.2 KiB". */

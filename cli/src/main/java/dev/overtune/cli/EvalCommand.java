@@ -41,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
     Input input;
 
     static final class Input {
-        @Option(names = "--text", paramLabel = "FILE", description = "UTF-8 text, tokenized with the tokenizer that fits the model's vocabulary.")
+        @Option(names = "--text", paramLabel = "FILE", description = "UTF-8 text, tokenized with the checkpoint's tokenizer (or --tokenizer).")
         Path text;
 
         @Option(names = "--token-ids", paramLabel = "FILE.json", description = "Already-tokenized input: a JSON array of token ids.")
@@ -63,6 +63,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    TokenizerOption tokenizerOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -77,7 +80,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Options.requirePositive("--threads", nThreads);
-        Optional<Tokenizer> tokenizer = input.text != null ? Optional.of(Tokenizer.forVocab(model.vocabSize())) : tokenizerIfAny(model);
+        Optional<Tokenizer> tokenizer = input.text != null ? Optional.of(tokenizerOption.resolve(checkpoint, model.vocabSize()))
+                : tokenizerIfAny(model);
         Path inputFile = input.text != null ? input.text : input.tokenIds;
         int[] tokens = input.text != null ? tokenizer.orElseThrow().encode(TextFiles.readUtf8(input.text))
                 : TokenIdFiles.read(input.tokenIds, model.vocabSize());
@@ -111,9 +115,9 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     // Token ids need no tokenizer; one is only used, when it exists, to show each token's text.
-    private static Optional<Tokenizer> tokenizerIfAny(LanguageModel model) {
+    private Optional<Tokenizer> tokenizerIfAny(LanguageModel model) {
         try {
-            return Optional.of(Tokenizer.forVocab(model.vocabSize()));
+            return Optional.of(tokenizerOption.resolve(checkpoint, model.vocabSize()));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -22,16 +22,15 @@ final class FineTuner {
     private FineTuner() {}
 
     static FineTuneRun.Summary run(String checkpointOrPreset, String text, TrainOptions options, BackendOption backendOption,
-                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out) {
+                                   FineTuneRun.Saving saving, OutputFormat format, PrintStream out, String tokenizerSpec) {
         TrainConfig config = Options.flags(options::toConfig);
         LanguageModel model = Models.resolve(checkpointOrPreset);
         if (config.seqLen() > model.contextLength()) {
             throw new IllegalArgumentException("--seq-len " + config.seqLen() + " exceeds the model's context of " + model.contextLength());
         }
-        // A checkpoint directory's own tokenizer file (tokenizer.json, tokenizer.tiktoken) wins over guessing by vocabulary size.
-        Tokenizer tokenizer = Files.isDirectory(Path.of(checkpointOrPreset))
-                ? Tokenizers.forCheckpoint(Path.of(checkpointOrPreset), model.vocabSize())
-                : Tokenizer.forVocab(model.vocabSize());
+        // A checkpoint directory's own tokenizer file (tokenizer.json, tokenizer.tiktoken) unless --tokenizer names another.
+        boolean preset = ModelConfigs.PRESETS.containsKey(checkpointOrPreset);
+        Tokenizer tokenizer = Tokenizers.resolve(tokenizerSpec, preset ? null : Path.of(checkpointOrPreset), model.vocabSize());
         int[] tokens = tokenizer.encode(text);
         try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open(options.threads())) {
             ParamStore params = ParamStore.allocate(arena, model.params());
@@ -55,7 +54,10 @@ final class FineTuner {
                         params.size(), tokenizer.name(), tokens.length, BackendOption.describe(backend));
             }
             ProgressPrinter printer = new ProgressPrinter(format, out, config.schedule().totalSteps(), config.batchSize() * config.seqLen());
-            FineTuneRun.Summary summary = FineTuneRun.run(backend, model, params, tokens, config, options.seed, saving, printer);
+            // The saved checkpoint keeps the tokenizer its text was read with, so eval and scan read it alike.
+            FineTuneRun.Saving withTokenizer = new FineTuneRun.Saving(saving.dir(), saving.every(), saving.resume(),
+                    d -> Tokenizers.writeInto(tokenizer, d));
+            FineTuneRun.Summary summary = FineTuneRun.run(backend, model, params, tokens, config, options.seed, withTokenizer, printer);
             printer.summary(summary);
             return summary;
         }

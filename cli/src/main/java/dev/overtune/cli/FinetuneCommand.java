@@ -38,6 +38,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    TokenizerOption tokenizerOption;
+
     @Override
     public Integer call() {
         if (resume && save == null) {
@@ -45,7 +48,8 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Options.requireNonNegative("--save-every", saveEvery);
         String content = TextFiles.readUtf8(text);
-        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out);
+        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out,
+                tokenizerOption.tokenizer);
         return ExitCodes.OK;
     }
 }

@@ -12,6 +12,7 @@ import dev.overtune.pretrain.PretrainSettings;
 import dev.overtune.pretrain.PretrainedCheckpoint;
 import dev.overtune.pretrain.PretrainManifest;
 import dev.overtune.pretrain.SeriesPlan;
+import dev.overtune.pretrain.TokenCount;
 import dev.overtune.train.StepResult;
 
 import java.io.PrintStream;
@@ -97,11 +98,11 @@ final class PretrainPrinter implements PretrainListener {
         clearLine();
         if (format == OutputFormat.json) {
             emit(JSON.createObjectNode().put("event", "checkpoint").put("name", c.name()).put("path", c.path())
-                    .put("tokens", c.tokens()).put("step", c.step()).put("ood_loss", c.oodLoss())
+                    .put("tokens", c.tokens()).put("budget", c.budget()).put("step", c.step()).put("ood_loss", c.oodLoss())
                     .put("sha256", c.sha256().get(ModelWeights.WEIGHTS)));
         } else {
-            out.printf("%-14s step %,9d  ood loss %.4f  model.safetensors sha256 %s%n", c.name(), c.step(), c.oodLoss(),
-                    c.sha256().get(ModelWeights.WEIGHTS));
+            out.printf("%-14s step %,9d  %s tokens trained  ood loss %.4f  model.safetensors sha256 %s%n", c.name(), c.step(),
+                    human(c.tokens()), c.oodLoss(), c.sha256().get(ModelWeights.WEIGHTS));
             out.flush();
         }
     }
@@ -184,15 +185,6 @@ final class PretrainPrinter implements PretrainListener {
     }
 
     static String human(long tokens) {
-        if (tokens >= 1_000_000_000L) {
-            return String.format("%.2fB", tokens / 1e9);
-        }
-        if (tokens >= 1_000_000L) {
-            return String.format("%.2fM", tokens / 1e6);
-        }
-        if (tokens >= 1_000L) {
-            return String.format("%.1fK", tokens / 1e3);
-        }
-        return Long.toString(tokens);
+        return TokenCount.format(tokens);
     }
 }

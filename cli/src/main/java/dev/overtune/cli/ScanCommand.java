@@ -20,7 +20,6 @@ import dev.overtune.scan.TaskScanTask;
 import dev.overtune.task.Task;
 import dev.overtune.text.Corpus;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.text.Tokenizers;
 
 import java.nio.file.Files;
 import picocli.CommandLine;
@@ -118,6 +117,9 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    TokenizerOption tokenizerOption;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
@@ -131,7 +133,7 @@ final class ScanCommand implements Callable<Integer> {
         CheckpointSeries discovered = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
-        Tokenizer tokenizer = Tokenizers.forCheckpoint(checkpoints.get(0).dir(), model.vocabSize());
+        Tokenizer tokenizer = tokenizerOption.resolve(checkpoints.get(0).dir(), model.vocabSize());
         Path storePath = store != null ? store : series.resolve("scan.db");
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
@@ -148,8 +150,9 @@ final class ScanCommand implements Callable<Integer> {
             @Override
             public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
                 if (format == OutputFormat.text) {
-                    System.out.printf("%s: %d checkpoints of %s, %d units in the plan, %d to run (%d failed in the store), store %s%n", series,
-                            checkpoints.size(), model.family(), unitsInPlan, pending, failedStored, storePath);
+                    System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run (%d failed in the store), store %s%n",
+                            series, checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, failedStored,
+                            storePath);
                 }
                 // Said whenever a scan starts, on stderr so that --format json stays one object.
                 if (retrying > 0) {

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         description = {"Checks a checkpoint series before a scan trusts it: SHA-256 of every weight file, byte-identical checkpoints, "
                 + "identical weights under different names, steps missing from the step grid, token counts that do not grow with "
                 + "the step, hashes that differ from series.json, and checkpoints that cannot be loaded.",
-                "Checkpoints come from SERIES/series.json if present, else from subdirectories named step1000, "
+                "Checkpoints come from SERIES/series.json if present, else from the revisions of a Hugging Face cache directory "
+                        + "(models--ORG--NAME: refs/step1000 naming snapshots/<commit>), else from subdirectories named step1000, "
                         + "stage1-step1000-tokens4B or checkpoint-1000.",
                 "Exit 0 when clean, 3 when anything is wrong."})
 final class VerifyCommand implements Callable<Integer> {

@@ -45,7 +45,7 @@ class PretrainPrinterTest {
             for (int i = 0; i < 3; i++) {
                 p.onStep(plan.legs().getFirst(), new StepResult(i, 5.0 - i, 1.0, 3e-3));
             }
-            p.onCheckpoint(new PretrainedCheckpoint("tokens-1K", "tokens-1K", 1000, 7, Map.of("model.safetensors", "ab12"), 4.5, 100));
+            p.onCheckpoint(new PretrainedCheckpoint("tokens-1K", "tokens-1K", 896, 1000, 7, Map.of("model.safetensors", "ab12"), 4.5, 100));
         }
         return new Printed(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -58,6 +58,7 @@ class PretrainPrinterTest {
         assertTrue(p.err().endsWith("\r\033[K"), "the line is cleared before a checkpoint is printed");
         assertTrue(p.err().contains("tok/s") && p.err().contains("loss ") && p.err().contains("ETA "), p.err());
         assertTrue(p.out().contains("tokens-1K") && p.out().contains("ood loss 4.5000"), p.out());
+        assertTrue(p.out().contains("896 tokens trained"), "7 steps of 4 x 32, not the 1K budget: " + p.out());
     }
 
     @Test

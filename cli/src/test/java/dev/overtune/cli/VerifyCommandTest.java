@@ -31,7 +31,7 @@ class VerifyCommandTest {
         assertEquals("", r.err());
         List<String> lines = r.out().strip().lines().toList();
         assertTrue(lines.getFirst().contains("3 checkpoints from directory names"), lines.getFirst());
-        assertTrue(lines.get(2).startsWith("step1000") && lines.get(2).contains("2.10B") && lines.get(2).endsWith("ok"), lines.get(2));
+        assertTrue(lines.get(2).startsWith("step1000") && lines.get(2).contains("2.1B") && lines.get(2).endsWith("ok"), lines.get(2));
         assertEquals("clean: 3 checkpoints, no findings", lines.getLast());
     }
 

@@ -31,6 +31,53 @@ final class Layers {
         return g.constant("causal_mask", DType.F32, Shape.of(seq, seq), new Constant.Floats(bias));
     }
 
+    /** The causal mask further limited to a sliding window: query i sees keys i - window < j <= i (Mistral). */
+    static Value slidingWindowMask(GraphBuilder g, int seq, int window) {
+        double[] bias = new double[seq * seq];
+        for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+                if (j > i || i - j >= window) {
+                    bias[i * seq + j] = -1e9;
+                }
+            }
+        }
+        return g.constant("sliding_window_mask", DType.F32, Shape.of(seq, seq), new Constant.Floats(bias));
+    }
+
+    /** LayerNorm over the last axis with no weight or bias (OLMo-1's): unit scale and zero shift as constants. */
+    static Value plainLayerNorm(GraphBuilder g, Value x, double eps) {
+        int d = x.shape().dim(-1);
+        double[] ones = new double[d];
+        java.util.Arrays.fill(ones, 1.0);
+        Value scale = g.constant("layer_norm_ones", x.dtype(), Shape.of(d), new Constant.Floats(ones));
+        Value shift = g.constant("layer_norm_zeros", x.dtype(), Shape.of(d), new Constant.Floats(new double[d]));
+        return g.layerNorm(x, scale, shift, eps);
+    }
+
+    /**
+     * torch.clamp(x, -c, c) from the IR's ops: max(x, -c) as a ReduceMax over a trailing pair
+     * [x, -c], then min(y, c) = -max(-y, -c). The gradient flows where x lies inside the range, as
+     * PyTorch's does.
+     */
+    static Value clamp(GraphBuilder g, Value x, double c) {
+        return g.neg(maxWith(g, g.neg(maxWith(g, x, -c)), -c));
+    }
+
+    private static Value maxWith(GraphBuilder g, Value x, double bound) {
+        int[] dims = x.shape().dims();
+        int[] paired = java.util.Arrays.copyOf(dims, dims.length + 1);
+        paired[dims.length] = 1;
+        Value col = g.reshape(x, paired);
+        Value limit = g.expand(g.reshape(g.scalar(bound, x.dtype()), onesOfRank(paired.length)), Shape.of(paired));
+        return g.reduceMax(g.concat(paired.length - 1, col, limit), false, paired.length - 1);
+    }
+
+    private static int[] onesOfRank(int rank) {
+        int[] out = new int[rank];
+        java.util.Arrays.fill(out, 1);
+        return out;
+    }
+
     /** {@code torch.nn.Linear}: weight laid out [out, in]; bias [out], or null for none. */
     static Value dense(GraphBuilder g, Value x, Value weight, Value bias) {
         Value y = g.matmul(x, g.transpose(weight, 1, 0));

@@ -9,10 +9,13 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Llama and OLMo-2 as Hugging Face's LlamaForCausalLM and Olmo2ForCausalLM compute them: RMSNorm,
- * bias-free nn.Linear weights laid out [out, in], grouped-query attention with rotary embedding on
- * whole heads, a SwiGLU MLP, and an output head tied to the embedding or not. OLMo-2 moves the norms
- * after each sublayer and normalises the full q and k projections before rotary.
+ * Llama, Mistral, Qwen2, OLMo-1 and OLMo-2 as Hugging Face's LlamaForCausalLM, MistralForCausalLM,
+ * Qwen2ForCausalLM, OlmoForCausalLM and Olmo2ForCausalLM compute them: RMSNorm, bias-free nn.Linear
+ * weights laid out [out, in], grouped-query attention with rotary embedding on whole heads, a SwiGLU
+ * MLP, and an output head tied to the embedding or not. Mistral may limit attention to a sliding
+ * window; Qwen2 adds biases to the q, k and v projections; OLMo-1 normalises with a LayerNorm that has
+ * no weight or bias (so its checkpoints hold no norm tensors) and may clamp q, k and v; OLMo-2 moves
+ * the norms after each sublayer and normalises the full q and k projections before rotary.
  */
 public final class Llama implements LanguageModel {
     // Older exports persist the rotary frequencies, per layer or once per model.
@@ -22,12 +25,14 @@ public final class Llama implements LanguageModel {
 
     private final LlamaConfig config;
     private final boolean olmo2;
+    private final boolean olmo;
     private final List<ParamSpec> params;
 
     public Llama(LlamaConfig config) {
         this.config = config;
         this.olmo2 = config.variant() == LlamaConfig.Variant.OLMO2;
-        this.params = buildParams(config, olmo2);
+        this.olmo = config.variant() == LlamaConfig.Variant.OLMO;
+        this.params = buildParams(config);
     }
 
     public LlamaConfig config() {
@@ -69,7 +74,9 @@ public final class Llama implements LanguageModel {
         return config.toJson();
     }
 
-    private static List<ParamSpec> buildParams(LlamaConfig c, boolean olmo2) {
+    private static List<ParamSpec> buildParams(LlamaConfig c) {
+        boolean olmo2 = c.variant() == LlamaConfig.Variant.OLMO2;
+        boolean normWeights = c.variant() != LlamaConfig.Variant.OLMO;
         int d = c.hiddenSize();
         int qWidth = c.numHeads() * c.headDim();
         int kvWidth = c.numKvHeads() * c.headDim();
@@ -82,6 +89,11 @@ public final class Llama implements LanguageModel {
             p.add(ParamSpec.normal(l + "self_attn.q_proj.weight", std, qWidth, d));
             p.add(ParamSpec.normal(l + "self_attn.k_proj.weight", std, kvWidth, d));
             p.add(ParamSpec.normal(l + "self_attn.v_proj.weight", std, kvWidth, d));
+            if (c.qkvBias()) {
+                p.add(ParamSpec.zeros(l + "self_attn.q_proj.bias", qWidth));
+                p.add(ParamSpec.zeros(l + "self_attn.k_proj.bias", kvWidth));
+                p.add(ParamSpec.zeros(l + "self_attn.v_proj.bias", kvWidth));
+            }
             p.add(ParamSpec.normal(l + "self_attn.o_proj.weight", std, d, qWidth));
             if (olmo2) {
                 p.add(ParamSpec.ones(l + "self_attn.q_norm.weight", qWidth));
@@ -93,12 +105,14 @@ public final class Llama implements LanguageModel {
             if (olmo2) {
                 p.add(ParamSpec.ones(l + "post_attention_layernorm.weight", d));
                 p.add(ParamSpec.ones(l + "post_feedforward_layernorm.weight", d));
-            } else {
+            } else if (normWeights) {
                 p.add(ParamSpec.ones(l + "input_layernorm.weight", d));
                 p.add(ParamSpec.ones(l + "post_attention_layernorm.weight", d));
             }
         }
-        p.add(ParamSpec.ones("model.norm.weight", d));
+        if (normWeights) {
+            p.add(ParamSpec.ones("model.norm.weight", d));
+        }
         if (!c.tieWordEmbeddings()) {
             p.add(ParamSpec.normal(HEAD, std, c.vocabSize(), d));
         }
@@ -112,7 +126,9 @@ public final class Llama implements LanguageModel {
         int seq = ids.shape().dim(1);
         Value embed = w.get(EMBED);
         Value x = g.gather(embed, ids);
-        Value causal = Layers.causalMask(g, seq);
+        Value causal = config.slidingWindow() > 0 && config.slidingWindow() < seq
+                ? Layers.slidingWindowMask(g, seq, config.slidingWindow())
+                : Layers.causalMask(g, seq);
         Rotary rotary = Rotary.tables(g, config.headDim(), config.ropeTheta(), seq, embed.dtype());
         double eps = config.rmsNormEps();
         for (int i = 0; i < config.numLayers(); i++) {
@@ -122,19 +138,29 @@ public final class Llama implements LanguageModel {
                     x = g.add(x, Layers.rmsNorm(g, attention(g, w, l, x, causal, rotary, batch, seq), w.get(l + "post_attention_layernorm.weight"), eps));
                     x = g.add(x, Layers.rmsNorm(g, mlp(g, w, l, x), w.get(l + "post_feedforward_layernorm.weight"), eps));
                 } else {
-                    x = g.add(x, attention(g, w, l, Layers.rmsNorm(g, x, w.get(l + "input_layernorm.weight"), eps), causal, rotary, batch, seq));
-                    x = g.add(x, mlp(g, w, l, Layers.rmsNorm(g, x, w.get(l + "post_attention_layernorm.weight"), eps)));
+                    x = g.add(x, attention(g, w, l, norm(g, w, x, l + "input_layernorm.weight"), causal, rotary, batch, seq));
+                    x = g.add(x, mlp(g, w, l, norm(g, w, x, l + "post_attention_layernorm.weight")));
                 }
             }
         }
-        x = Layers.rmsNorm(g, x, w.get("model.norm.weight"), eps);
+        x = norm(g, w, x, "model.norm.weight");
         return Layers.dense(g, x, config.tieWordEmbeddings() ? embed : w.get(HEAD), null);
     }
 
+    /** RMSNorm with the named weight; OLMo-1's LayerNorm without weight or bias. */
+    private Value norm(GraphBuilder g, Map<String, Value> w, Value x, String weight) {
+        return olmo ? Layers.plainLayerNorm(g, x, config.rmsNormEps()) : Layers.rmsNorm(g, x, w.get(weight), config.rmsNormEps());
+    }
+
     private Value attention(GraphBuilder g, Map<String, Value> w, String l, Value x, Value causal, Rotary rotary, int batch, int seq) {
-        Value q = Layers.dense(g, x, w.get(l + "self_attn.q_proj.weight"), null);
-        Value k = Layers.dense(g, x, w.get(l + "self_attn.k_proj.weight"), null);
-        Value v = Layers.dense(g, x, w.get(l + "self_attn.v_proj.weight"), null);
+        Value q = Layers.dense(g, x, w.get(l + "self_attn.q_proj.weight"), w.get(l + "self_attn.q_proj.bias"));
+        Value k = Layers.dense(g, x, w.get(l + "self_attn.k_proj.weight"), w.get(l + "self_attn.k_proj.bias"));
+        Value v = Layers.dense(g, x, w.get(l + "self_attn.v_proj.weight"), w.get(l + "self_attn.v_proj.bias"));
+        if (config.clipQkv() > 0) {
+            q = Layers.clamp(g, q, config.clipQkv());
+            k = Layers.clamp(g, k, config.clipQkv());
+            v = Layers.clamp(g, v, config.clipQkv());
+        }
         if (olmo2) {
             double eps = config.rmsNormEps();
             q = Layers.rmsNorm(g, q, w.get(l + "self_attn.q_norm.weight"), eps);

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 public final class ModelConfigs {
     private ModelConfigs() {}
 
-    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, olmo2, linear";
+    private static final String MODEL_TYPES = "gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2, linear";
 
     /**
      * The demo's model: 2 layers, d=64, 4 heads, context 64, a UTF-8 byte vocabulary (256); 120,576
@@ -46,16 +46,21 @@ public final class ModelConfigs {
      * Small models that make sense on a laptop CPU (GPT-2 and, at the same size, one of each other
      * family), and GPT-2 124M for scale.
      */
-    public static final SortedMap<String, LanguageModel> PRESETS = Collections.unmodifiableSortedMap(new TreeMap<>(Map.of(
-            "tiny", new Gpt2(new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new")),
-            "small", new Gpt2(new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new")),
-            "gpt2-124m", new Gpt2(new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new")),
-            "neox-tiny", new GptNeoX(new GptNeoXConfig(512, 64, 64, 2, 4, 256, 0.25, 10000, true, "gelu", 1e-5, false, 0.02)),
-            "llama-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.LLAMA, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 10000, false, 0.02)),
-            "olmo2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO2, 512, 64, 64, 176, 2, 4, 4, 16, 1e-6, 500000, false, 0.02)),
-            "demo", new Gpt2(DEMO),
-            "overtrained", new Gpt2(OVERTRAINED),
-            "linear", new LinearNetwork(LINEAR))));
+    public static final SortedMap<String, LanguageModel> PRESETS = Collections.unmodifiableSortedMap(new TreeMap<>(Map.ofEntries(
+            Map.entry("tiny", new Gpt2(new Gpt2Config(512, 64, 64, 2, 4, 1e-5, "gelu_new"))),
+            Map.entry("small", new Gpt2(new Gpt2Config(4096, 256, 256, 4, 4, 1e-5, "gelu_new"))),
+            Map.entry("gpt2-124m", new Gpt2(new Gpt2Config(50257, 1024, 768, 12, 12, 1e-5, "gelu_new"))),
+            Map.entry("neox-tiny", new GptNeoX(new GptNeoXConfig(512, 64, 64, 2, 4, 256, 0.25, 10000, true, "gelu", 1e-5, false, 0.02))),
+            Map.entry("llama-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.LLAMA, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 10000, false, 0.02))),
+            // Mistral's window (32) below the context (64), so that the preset attends as Mistral does and not as Llama.
+            Map.entry("mistral-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.MISTRAL, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 1e6, false, 0.02,
+                    0, 32))),
+            Map.entry("qwen2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.QWEN2, 512, 64, 64, 176, 2, 4, 2, 16, 1e-6, 1e6, true, 0.02))),
+            Map.entry("olmo-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO, 512, 64, 64, 176, 2, 4, 4, 16, 1e-5, 10000, true, 0.02))),
+            Map.entry("olmo2-tiny", new Llama(new LlamaConfig(LlamaConfig.Variant.OLMO2, 512, 64, 64, 176, 2, 4, 4, 16, 1e-6, 500000, false, 0.02))),
+            Map.entry("demo", new Gpt2(DEMO)),
+            Map.entry("overtrained", new Gpt2(OVERTRAINED)),
+            Map.entry("linear", new LinearNetwork(LINEAR)))));
 
     /** A preset name, a config.json file, or a checkpoint directory holding one. */
     public static LanguageModel resolve(String presetOrPath) {
@@ -98,6 +103,9 @@ public final class ModelConfigs {
                 case "gpt2" -> new Gpt2(Gpt2Config.fromJson(json));
                 case "gpt_neox" -> new GptNeoX(GptNeoXConfig.fromJson(json));
                 case "llama" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.LLAMA));
+                case "mistral" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.MISTRAL));
+                case "qwen2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.QWEN2));
+                case "olmo" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO));
                 case "olmo2" -> new Llama(LlamaConfig.fromJson(json, LlamaConfig.Variant.OLMO2));
                 case "linear" -> new LinearNetwork(LinearConfig.fromJson(json));
                 case "" -> throw new ModelConfigException("no model_type; overtune supports " + MODEL_TYPES);

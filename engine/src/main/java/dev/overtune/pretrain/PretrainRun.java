@@ -9,6 +9,7 @@ import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 import dev.overtune.text.TokenWindows;
+import dev.overtune.text.Tokenizers;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.SampleStats;
 import dev.overtune.train.StreamLoss;
@@ -159,16 +160,21 @@ public final class PretrainRun {
             int b = leg.budget();
             String name = plan.settings().budgets().checkpointName(b);
             Path dir = options.out().resolve(name);
-            long tokens = plan.settings().budgets().get(b);
+            long budget = plan.settings().budgets().get(b);
+            long tokens = plan.trainedTokens(b);
             trainer.syncToHost();
             // Only what the weights are (step, tokens), not which schedule made them: equal weights give equal files.
             ModelWeights.save(dir, model, trainer.params(), Map.of("step", Long.toString(trainer.nextStep()), "tokens", Long.toString(tokens)));
+            // The tokenizer beside the weights, so that scan, eval and finetune read the text as training did.
+            if (Tokenizers.BUILT_IN.contains(data.tokenizer())) {
+                Tokenizers.writeInto(Tokenizers.named(data.tokenizer()), dir);
+            }
             Map<String, String> hashes = new LinkedHashMap<>();
             hashes.put(ModelWeights.WEIGHTS, Sha256.of(dir.resolve(ModelWeights.WEIGHTS)));
             hashes.put(ModelWeights.CONFIG, Sha256.of(dir.resolve(ModelWeights.CONFIG)));
             // The scan's protocol (StreamLoss), so series.json's OOD loss is the scan's for the same text and window length.
             double[] ood = StreamLoss.windowLosses(evaluator, data.heldOut(), evalWindows);
-            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, trainer.nextStep(), hashes, SampleStats.mean(ood),
+            PretrainedCheckpoint c = new PretrainedCheckpoint(name, name, tokens, budget, trainer.nextStep(), hashes, SampleStats.mean(ood),
                     evalWindows * plan.settings().seqLen());
             manifest.put(c);
             manifest.write(options.out());

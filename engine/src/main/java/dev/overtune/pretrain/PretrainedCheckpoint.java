@@ -8,12 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One entry of series.json's {@code checkpoints}: a checkpoint directory relative to the series,
- * the budget it stands for, the optimizer step it was saved after, each file's sha256, and its loss on
- * the held-out part of the corpus (mean over {@code oodTokens} scored tokens).
+ * One entry of series.json's {@code checkpoints}: a checkpoint directory relative to the series, the
+ * tokens it was trained on (step × tokens per step), the budget it stands for, the optimizer step it
+ * was saved after, each file's sha256, and its loss on the held-out part of the corpus (mean over
+ * {@code oodTokens} scored tokens).
  */
-public record PretrainedCheckpoint(String name, String path, long tokens, long step, Map<String, String> sha256, double oodLoss,
-                               long oodTokens) {
+public record PretrainedCheckpoint(String name, String path, long tokens, long budget, long step, Map<String, String> sha256,
+                                   double oodLoss, long oodTokens) {
     public PretrainedCheckpoint {
         sha256 = Map.copyOf(sha256);
     }
@@ -23,6 +24,7 @@ public record PretrainedCheckpoint(String name, String path, long tokens, long s
         o.put("name", name);
         o.put("path", path);
         o.put("tokens", tokens);
+        o.put("budget", budget);
         o.put("step", step);
         ObjectNode hashes = o.putObject("sha256");
         sha256.keySet().stream().sorted().forEach(k -> hashes.put(k, sha256.get(k)));
@@ -34,7 +36,8 @@ public record PretrainedCheckpoint(String name, String path, long tokens, long s
     static PretrainedCheckpoint fromJson(JsonNode o) {
         Map<String, String> hashes = new LinkedHashMap<>();
         o.path("sha256").properties().forEach(e -> hashes.put(e.getKey(), e.getValue().asText()));
+        // Series written before the budget was kept apart recorded the budget as the tokens.
         return new PretrainedCheckpoint(o.path("name").asText(), o.path("path").asText(), o.path("tokens").asLong(),
-                o.path("step").asLong(), hashes, o.path("ood_loss").asDouble(Double.NaN), o.path("ood_eval_tokens").asLong());
+                o.path("budget").asLong(o.path("tokens").asLong()), o.path("step").asLong(), hashes, o.path("ood_loss").asDouble(Double.NaN), o.path("ood_eval_tokens").asLong());
     }
 }

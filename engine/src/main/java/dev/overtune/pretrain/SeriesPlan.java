@@ -142,6 +142,11 @@ public final class SeriesPlan {
         return budgetSteps[b];
     }
 
+    /** The tokens budget b's checkpoint has seen: its steps × tokens per step (999,424 for a 1M budget at 1,024 per step). */
+    public long trainedTokens(int b) {
+        return Math.multiplyExact(budgetSteps[b], settings.tokensPerStep());
+    }
+
     /** Every optimizer step the series takes, over all legs: its cost. */
     public long totalSteps() {
         return stepsBefore(legs.size());

@@ -1,5 +1,6 @@
 package dev.overtune.report;
 
+import dev.overtune.pretrain.TokenCount;
 import java.math.BigDecimal;
 import java.util.Locale;
 
@@ -17,25 +18,9 @@ final class Format {
         return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
-    /** Pre-training tokens with three significant digits: 512, 3.07k, 1.2M, 300B. */
+    /** Pre-training tokens as everywhere else in overtune ({@link TokenCount#format}): 512, 3.07K, 1.2M, 300B. */
     static String tokens(double t) {
-        if (!Double.isFinite(t)) {
-            return NONE;
-        }
-        String[] units = {"", "k", "M", "B", "T", "P"};
-        double v = Math.abs(t);
-        int u = 0;
-        while (v >= 999.5 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        String digits = v >= 99.95 ? String.format(Locale.ROOT, "%.0f", v)
-                : v >= 9.995 ? String.format(Locale.ROOT, "%.1f", v)
-                : String.format(Locale.ROOT, "%.2f", v);
-        if (digits.contains(".")) {
-            digits = digits.replaceAll("0+$", "").replaceAll("\\.$", "");
-        }
-        return (t < 0 ? "-" : "") + digits + units[u];
+        return Double.isFinite(t) ? TokenCount.format(t) : NONE;
     }
 
     static String loss(double v) {

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 /**
  * A directory of checkpoints from one pre-training run, ordered by pre-training tokens (by step
  * where tokens are unknown). Found from a {@code series.json} manifest when there is one, otherwise
- * from subdirectory names ({@code step143000}, {@code stage1-step928646-tokens3896B},
- * {@code checkpoint-500}). Discovery only names the checkpoints; reading them is the caller's job,
+ * from the revisions of a Hugging Face cache directory ({@link HubCache}), otherwise from
+ * subdirectory names ({@code step143000}, {@code stage1-step928646-tokens3896B}, {@code checkpoint-500}). Discovery only names the checkpoints; reading them is the caller's job,
  * so one unreadable checkpoint does not hide the others.
  */
 public final class CheckpointSeries {
@@ -51,6 +51,15 @@ public final class CheckpointSeries {
             name = manifest.name();
             source = SeriesManifest.FILE;
             found = manifest.checkpoints();
+        } else if (HubCache.find(dir).isPresent()) {
+            HubCache cache = HubCache.find(dir).orElseThrow();
+            name = cache.repoId();
+            source = "Hugging Face cache revisions";
+            found = cache.checkpoints(OptionalLong.empty());
+            if (found.isEmpty()) {
+                throw new CheckpointException(cache.modelDir() + ": a Hugging Face cache with no revision named like step1000 or "
+                        + "stage1-step1000-tokens4B; download the intermediate checkpoints as revisions (revision=\"step1000\")");
+            }
         } else {
             name = SeriesManifest.directoryName(dir);
             source = "directory names";

@@ -1,6 +1,13 @@
 package dev.overtune.text;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /** One token per UTF-8 byte: lossless, needs no vocabulary file, fits any model with >= 256 ids. */
 public final class ByteTokenizer implements Tokenizer {
@@ -37,5 +44,37 @@ public final class ByteTokenizer implements Tokenizer {
             bytes[i] = (byte) ids[i];
         }
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * This tokenizer as a Hugging Face tokenizer.json: a byte-level BPE with no merges whose id for each
+     * byte is the byte's value, so that the checkpoints pre-training writes carry their tokenizer for
+     * overtune ({@link HfTokenizer}) and for Hugging Face tools alike.
+     */
+    public static void writeTokenizerJson(Path file) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode root = f.objectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens");
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false)
+                .put("use_regex", true);
+        root.putNull("post_processor");
+        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false)
+                .put("use_regex", true);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").putNull("dropout").putNull("unk_token").put("byte_fallback", false);
+        ObjectNode vocab = model.putObject("vocab");
+        for (int b = 0; b < VOCAB_SIZE; b++) {
+            vocab.put(ByteLevelAlphabet.spell(new byte[] {(byte) b}), b);
+        }
+        model.putArray("merges");
+        try {
+            new JsonMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 }

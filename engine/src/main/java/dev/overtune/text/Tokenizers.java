@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** Finds the tokenizer a checkpoint was trained with, and names the built-in ones. */
@@ -33,24 +34,83 @@ public final class Tokenizers {
     }
 
     /**
-     * The tokenizer of a checkpoint directory: its {@code tokenizer.json} (byte-level BPE), else its
-     * {@code tokenizer.tiktoken} rank file, else the built-in that fits the vocabulary size
-     * ({@link Tokenizer#forVocab}). A tokenizer with more ids than the model has rows is refused.
+     * The tokenizer of a checkpoint directory: its {@code tokenizer.json} (run by the Hugging Face
+     * tokenizers library, {@link HfTokenizer}), else its {@code tokenizer.tiktoken} rank file, else
+     * UTF-8 bytes for a 256-entry vocabulary or GPT-2's r50k for a 50,257-entry one. Any other
+     * vocabulary without a tokenizer file is refused rather than scored as bytes; so is a tokenizer
+     * with more ids than the model has rows.
      */
     public static Tokenizer forCheckpoint(Path dir, int modelVocabSize) {
         Tokenizer tokenizer;
         if (Files.exists(dir.resolve(TokenizerJson.FILE))) {
-            tokenizer = TokenizerJson.read(dir.resolve(TokenizerJson.FILE));
+            tokenizer = HfTokenizer.read(dir.resolve(TokenizerJson.FILE));
         } else if (Files.exists(dir.resolve(RANKS_FILE))) {
             tokenizer = RankTokenizer.of(dir.getFileName() + "/" + RANKS_FILE, BpeRanks.read(dir.resolve(RANKS_FILE)));
-        } else {
+        } else if (modelVocabSize == ByteTokenizer.VOCAB_SIZE || modelVocabSize == Gpt2BpeTokenizer.VOCAB_SIZE) {
             return Tokenizer.forVocab(modelVocabSize);
+        } else {
+            throw new IllegalArgumentException(dir + ": no " + TokenizerJson.FILE + " or " + RANKS_FILE + " beside the weights, and"
+                    + " the model's vocabulary of " + modelVocabSize + " is not UTF-8 bytes (256); copy the run's tokenizer.json into"
+                    + " the checkpoint directory, or pass --tokenizer bytes or --tokenizer FILE");
         }
+        return checked(tokenizer, modelVocabSize, dir.toString());
+    }
+
+    /**
+     * What a {@code --tokenizer} option names: a built-in ({@link #BUILT_IN}), a tokenizer.json or
+     * .tiktoken file, or a directory holding one; null means the checkpoint's own (or, for a preset
+     * with no checkpoint, the built-in that fits its vocabulary).
+     */
+    public static Tokenizer resolve(String spec, Path checkpointDir, int modelVocabSize) {
+        if (spec == null) {
+            return checkpointDir != null ? forCheckpoint(checkpointDir, modelVocabSize) : Tokenizer.forVocab(modelVocabSize);
+        }
+        if (BUILT_IN.contains(spec)) {
+            return checked(named(spec), modelVocabSize, spec);
+        }
+        Path p = Path.of(spec);
+        if (Files.isDirectory(p)) {
+            return forCheckpoint(p, modelVocabSize);
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("--tokenizer " + spec + ": neither a built-in tokenizer " + BUILT_IN
+                    + " nor an existing tokenizer.json, .tiktoken file or checkpoint directory");
+        }
+        Tokenizer t = p.getFileName().toString().endsWith(".json")
+                ? HfTokenizer.read(p)
+                : RankTokenizer.of(p.getFileName().toString(), BpeRanks.read(p));
+        return checked(t, modelVocabSize, spec);
+    }
+
+    private static Tokenizer checked(Tokenizer tokenizer, int modelVocabSize, String where) {
         if (tokenizer.vocabSize() > modelVocabSize) {
-            throw new IllegalArgumentException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " ids but the model's"
+            throw new IllegalArgumentException(where + ": the tokenizer has " + tokenizer.vocabSize() + " ids but the model's"
                     + " vocabulary only " + modelVocabSize + "; the tokenizer file does not belong to this checkpoint");
         }
         return tokenizer;
+    }
+
+    /**
+     * Writes the file a checkpoint directory needs for {@link #forCheckpoint} to find this tokenizer:
+     * tokenizer.json for bytes, a rank file for a rank BPE; GPT-2's r50k needs none (its vocabulary
+     * size names it).
+     */
+    public static void writeInto(Tokenizer tokenizer, Path dir) {
+        switch (tokenizer) {
+            case ByteTokenizer b -> ByteTokenizer.writeTokenizerJson(dir.resolve(TokenizerJson.FILE));
+            case RankTokenizer r -> writeRanks(r, dir);
+            case HfTokenizer h -> copy(h.file(), dir.resolve(TokenizerJson.FILE));
+            case Gpt2BpeTokenizer g -> { }
+            default -> throw new IllegalArgumentException(tokenizer.name() + " cannot be written into a checkpoint directory");
+        }
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes a tokenizer's ranks into a checkpoint directory, where {@link #forCheckpoint} finds them. */

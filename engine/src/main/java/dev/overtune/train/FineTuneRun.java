@@ -11,6 +11,7 @@ import dev.overtune.text.TokenWindows;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +22,15 @@ import java.util.List;
  * state every N steps and at the end, and resumes from it.
  */
 public final class FineTuneRun {
-    /** Where and how often to save; {@code dir == null} saves nothing. */
-    public record Saving(Path dir, long every, boolean resume) {
+    /**
+     * Where and how often to save; {@code dir == null} saves nothing. {@code extraFiles} writes what
+     * else belongs in each saved directory (the tokenizer) before it replaces the previous one.
+     */
+    public record Saving(Path dir, long every, boolean resume, Consumer<Path> extraFiles) {
+        public Saving(Path dir, long every, boolean resume) {
+            this(dir, every, resume, d -> { });
+        }
+
         public static Saving none() {
             return new Saving(null, 0, false);
         }
@@ -118,7 +126,7 @@ public final class FineTuneRun {
                 if (saving.dir() != null && (last || (saving.every() > 0 && trainer.nextStep() % saving.every() == 0))) {
                     ObjectNode notes = JsonNodeFactory.instance.objectNode().put("data_seed", dataSeed).put("tokens", tokens.length)
                             .put("text_sha256", textHash).put("loss_before", before.meanLoss()).put("tokens_before", before.tokens());
-                    TrainingCheckpoint.save(saving.dir(), trainer, notes);
+                    TrainingCheckpoint.save(saving.dir(), trainer, notes, saving.extraFiles());
                     listener.onSave(saving.dir(), trainer.nextStep());
                 }
             }

@@ -36,6 +36,11 @@ public final class TrainingCheckpoint {
     private TrainingCheckpoint() {}
 
     public static void save(Path dir, Trainer trainer, ObjectNode notes) {
+        save(dir, trainer, notes, d -> { });
+    }
+
+    /** As {@link #save(Path, Trainer, ObjectNode)}, with {@code extraFiles} writing more files into the new directory first. */
+    public static void save(Path dir, Trainer trainer, ObjectNode notes, java.util.function.Consumer<Path> extraFiles) {
         Path parent = dir.toAbsolutePath().getParent();
         Path tmp = parent.resolve(dir.getFileName() + ".tmp");
         Path old = parent.resolve(dir.getFileName() + ".old");
@@ -55,6 +60,7 @@ public final class TrainingCheckpoint {
             state.set("train_config", describe(trainer.config()));
             state.set("notes", notes == null ? JSON.createObjectNode() : notes);
             Files.writeString(tmp.resolve(STATE), state.toPrettyString());
+            extraFiles.accept(tmp);
             deleteRecursively(old);
             if (Files.exists(dir)) {
                 Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);

@@ -46,8 +46,21 @@ class ModelConfigsTest {
 
     @Test
     void unsupportedModelTypeIsRefusedByName() {
-        String message = refused(fixtureConfig("llama-tiny", "model_type", "\"mistral\"")).getMessage();
-        assertEquals("ckpt/config.json: model_type 'mistral' is not supported; overtune supports gpt2, gpt_neox, llama, olmo2, linear", message);
+        String message = refused(fixtureConfig("llama-tiny", "model_type", "\"gemma\"")).getMessage();
+        assertEquals("ckpt/config.json: model_type 'gemma' is not supported; overtune supports gpt2, gpt_neox, llama, mistral, qwen2, olmo, olmo2, linear",
+                message);
+    }
+
+    @Test
+    void newFamiliesRefuseWhatTheyCannotBuild() {
+        assertTrue(refused(fixtureConfig("qwen2-tiny", "use_sliding_window", "true")).getMessage().contains("use_sliding_window"));
+        assertTrue(refused(fixtureConfig("olmo-tiny", "clip_qkv", "-1")).getMessage().contains("clip_qkv"));
+        assertTrue(refused(fixtureConfig("mistral-tiny", "attention_bias", "true")).getMessage().contains("attention_bias"));
+        // OLMo-1 checkpoints hold no norm tensors; Qwen2's hold q, k and v biases.
+        LanguageModel olmo = ModelConfigs.fromJson(fixtureConfig("olmo-tiny", "model_type", "\"olmo\""), "x");
+        assertTrue(olmo.params().stream().noneMatch(p -> p.name().contains("norm")));
+        LanguageModel qwen2 = ModelConfigs.fromJson(fixtureConfig("qwen2-tiny", "model_type", "\"qwen2\""), "x");
+        assertEquals(2 * 3, qwen2.params().stream().filter(p -> p.name().endsWith("_proj.bias")).count());
     }
 
     /** An empty value removes the field. */

@@ -105,14 +105,14 @@ class ReferenceTest {
     @Test
     void fixturesCoverEveryFamily() {
         Set<String> families = new TreeSet<>();
-        for (String name : new String[] {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"}) {
+        for (String name : new String[] {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"}) {
             families.add(ModelConfigs.load(ROOT.resolve(name).resolve("config.json")).family());
         }
-        assertEquals(Set.of("gpt2", "gpt_neox", "llama", "olmo2"), families);
+        assertEquals(Set.of("gpt2", "gpt_neox", "llama", "olmo2", "olmo", "qwen2", "mistral"), families);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void logitsAndLossMatch(String name) {
         try (Fixture f = Fixture.open(name); Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend()) {
             TrainConfig cfg = f.trainConfig();
@@ -131,7 +131,7 @@ class ReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void everyGradientMatches(String name) {
         try (Fixture f = Fixture.open(name); Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend();
              Trainer trainer = new Trainer(backend, f.model(), f.params(arena), f.trainConfig(), arena)) {
@@ -154,7 +154,7 @@ class ReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void tenAdamWStepsMatch(String name) {
         try (Fixture f = Fixture.open(name); Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend();
              Trainer trainer = new Trainer(backend, f.model(), f.params(arena), f.trainConfig(), arena)) {

@@ -39,7 +39,7 @@ class TrainingArtifactsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"neox-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"neox-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void otherFamiliesPassOnnxFullCheck(String preset, @TempDir Path dir) throws Exception {
         LanguageModel model = ModelConfigs.resolve(preset);
         ObjectNode manifest = TrainingArtifacts.write(model, 2, 16, dir);

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -83,17 +84,21 @@ class PretrainRunTest {
         assertEquals(kind == ScheduleKind.wsd, json.get("train").has("decay_fraction"));
         assertTrue(json.get("complete").asBoolean());
         long[] steps = {31, 62, 125};
-        long[] tokens = {8_000, 16_000, 32_000};
+        long[] budgets = {8_000, 16_000, 32_000};
         for (int i = 0; i < 3; i++) {
             JsonNode c = json.get("checkpoints").get(i);
             assertEquals(cs.get(i).name(), c.get("path").asText());
-            assertEquals(tokens[i], c.get("tokens").asLong());
+            // What was trained, steps x 256 (7,936 for the 8K budget), and the budget it stands for.
+            assertEquals(steps[i] * 256, c.get("tokens").asLong());
+            assertEquals(budgets[i], c.get("budget").asLong());
             assertEquals(steps[i], c.get("step").asLong());
             assertEquals(ood[i], c.get("ood_loss").asDouble());
             assertTrue(c.get("ood_eval_tokens").asLong() > 100);
             Path dir = out.resolve(c.get("path").asText());
             assertEquals(Sha256.of(dir.resolve(ModelWeights.WEIGHTS)), c.get("sha256").get(ModelWeights.WEIGHTS).asText());
             assertEquals(Sha256.of(dir.resolve(ModelWeights.CONFIG)), c.get("sha256").get(ModelWeights.CONFIG).asText());
+            // The byte tokenizer it trained with sits beside the weights, so a scan reads the text as training did.
+            assertArrayEquals(new int[] {104, 105, 195, 169}, dev.overtune.text.Tokenizers.forCheckpoint(dir, MODEL.vocabSize()).encode("hi\u00e9"));
             try (Arena arena = Arena.ofConfined(); ShardedCheckpoint ckpt = ShardedCheckpoint.open(dir)) {
                 ModelWeights.load(ckpt, ModelConfigs.resolve(dir.toString()), ParamStore.allocate(arena, MODEL.params()));
             }

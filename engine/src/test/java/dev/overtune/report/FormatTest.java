@@ -9,7 +9,7 @@ class FormatTest {
     void tokensReadWithThreeSignificantDigits() {
         assertEquals("0", Format.tokens(0));
         assertEquals("512", Format.tokens(512));
-        assertEquals("1.54k", Format.tokens(1536));
+        assertEquals("1.54K", Format.tokens(1536));
         assertEquals("1M", Format.tokens(1_000_000));
         assertEquals("16.8M", Format.tokens(16_777_216));
         assertEquals("300B", Format.tokens(300e9));

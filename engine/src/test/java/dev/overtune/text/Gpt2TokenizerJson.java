@@ -47,16 +47,46 @@ final class Gpt2TokenizerJson {
     /** @param mergesAsPairs the newer layout (["a", "b"]) instead of "a b" strings */
     static ObjectNode build(BpeRanks ranks, boolean mergesAsPairs) {
         JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode pre = f.objectNode().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
+                .put("use_regex", true);
+        return build(ranks, mergesAsPairs, pre, 50256);
+    }
+
+    /**
+     * Llama-3's layout: a {@code Split} on a regex (isolated pieces), then ByteLevel without its own
+     * regex; the ranks are cl100k's, whose regex Llama-3 adopted.
+     */
+    static ObjectNode buildSplit(BpeRanks ranks, String regex, int endOfTextId) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode pre = f.objectNode().put("type", "Sequence");
+        ArrayNode seq = pre.putArray("pretokenizers");
+        ObjectNode split = seq.addObject().put("type", "Split");
+        split.putObject("pattern").put("Regex", regex);
+        split.put("behavior", "Isolated").put("invert", false);
+        seq.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", false);
+        return build(ranks, true, pre, endOfTextId);
+    }
+
+    static BpeRanks cl100kRanks() {
+        String resource = "/com/knuddels/jtokkit/cl100k_base.tiktoken";
+        try (InputStream in = com.knuddels.jtokkit.Encodings.class.getResourceAsStream(resource)) {
+            return BpeRanks.read(in, resource);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode build(BpeRanks ranks, boolean mergesAsPairs, ObjectNode preTokenizer, int endOfTextId) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode root = f.objectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
         root.putArray("added_tokens").addObject()
-                .put("id", 50256).put("content", "<|endoftext|>").put("single_word", false).put("lstrip", false)
+                .put("id", endOfTextId).put("content", "<|endoftext|>").put("single_word", false).put("lstrip", false)
                 .put("rstrip", false).put("normalized", true).put("special", true);
         root.putNull("normalizer");
-        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
-                .put("use_regex", true);
+        root.set("pre_tokenizer", preTokenizer);
         root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", false)
                 .put("use_regex", true);
         root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true)
@@ -68,7 +98,7 @@ final class Gpt2TokenizerJson {
         for (Map.Entry<Integer, byte[]> e : ranks.tokens().entrySet()) {
             vocab.put(ByteLevelAlphabet.spell(e.getValue()), e.getKey());
         }
-        vocab.put("<|endoftext|>", 50256);
+        vocab.put("<|endoftext|>", endOfTextId);
         ArrayNode merges = model.putArray("merges");
         for (String[] m : merges(ranks)) {
             if (mergesAsPairs) {

@@ -35,9 +35,21 @@ class TokenizersTest {
     }
 
     @Test
-    void withoutFilesTheVocabularySizeDecides() {
-        assertInstanceOf(ByteTokenizer.class, Tokenizers.forCheckpoint(dir, 512));
+    void withoutFilesOnlyBytesAndGpt2AreInferred() {
+        assertInstanceOf(ByteTokenizer.class, Tokenizers.forCheckpoint(dir, 256));
         assertInstanceOf(Gpt2BpeTokenizer.class, Tokenizers.forCheckpoint(dir, 50257));
+        // A 32,000-entry Llama checkpoint without its tokenizer.json used to be scored as bytes.
+        refused(() -> Tokenizers.forCheckpoint(dir, 32000), dir.toString(), "32000", "tokenizer.json", "--tokenizer bytes");
+    }
+
+    @Test
+    void tokenizerOptionNamesABuiltInAFileOrTheCheckpoint() {
+        assertInstanceOf(ByteTokenizer.class, Tokenizers.resolve("bytes", dir, 32000));
+        assertInstanceOf(ByteTokenizer.class, Tokenizers.resolve(null, null, 512));
+        Path json = Gpt2TokenizerJson.write(Gpt2TokenizerJson.build(Gpt2TokenizerJson.r50kRanks(), false), dir.resolve("gpt2.json"));
+        assertInstanceOf(HfTokenizer.class, Tokenizers.resolve(json.toString(), null, 50304));
+        refused(() -> Tokenizers.resolve(json.toString(), null, 32000), "50257 ids", "32000");
+        refused(() -> Tokenizers.resolve("nope", null, 512), "nope", "bytes");
     }
 
     @Test

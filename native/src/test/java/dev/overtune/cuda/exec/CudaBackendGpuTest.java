@@ -62,7 +62,7 @@ class CudaBackendGpuTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void trainGraphMatchesOnnxRuntime(String fixture) {
         try (Arena arena = Arena.ofConfined(); Fixture f = Fixture.open(fixture, arena)) {
             Graph graph = f.train();
@@ -185,7 +185,7 @@ class CudaBackendGpuTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void bf16TrainGraphStaysNearOnnxRuntime(String fixture) {
         // A second backend on the same device, left unclosed: closing it would close the shared device.
         CudaBackend bf16 = new CudaBackend(fp32.device(), Cublas.Precision.BF16);

@@ -34,13 +34,13 @@ class HostExecutionModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void trainGraphMatchesOnnxRuntime(String fixture) throws Exception {
         compare(fixture, true);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny"})
+    @ValueSource(strings = {"gpt2-tiny", "neox-tiny", "neox-sequential-tiny", "llama-tiny", "olmo2-tiny", "olmo-tiny", "qwen2-tiny", "mistral-tiny"})
     void evalGraphMatchesOnnxRuntime(String fixture) throws Exception {
         compare(fixture, false);
     }
