@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         description = {"Pre-trains the paper's two-layer linear network (§4) by gradient descent on synthetic bigram text "
                 + "with a known spectrum, scans the series with a misaligned and an aligned fine-tuning task, and writes a "
                 + "report for each. The theory predicts an inflection on the misaligned task only, and growing sensitivity "
-                + "to noise of fixed size. About half a minute on 2 idle cores; rerun to resume.",
+                + "to noise of fixed size. About a minute on 2 idle cores (--quick: seconds, too small to conclude anything); rerun to resume.",
                 "Writes OUT/series, OUT/misaligned.db, OUT/aligned.db, OUT/report-misaligned/ and OUT/report-aligned/."})
 final class LinearTheoryCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "linear-theory-out", description = "Where everything goes (default: ${DEFAULT-VALUE}).")
@@ -39,6 +39,9 @@ final class LinearTheoryCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--quick", description = "A few seconds: 3 checkpoints, one seed, two rates; checks the path, concludes nothing.")
+    boolean quick;
+
     @Mixin
     BackendOption backendOption;
 
@@ -47,12 +50,13 @@ final class LinearTheoryCommand implements Callable<Integer> {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Options.requirePositive("--threads", nThreads);
         LinearTheory theory = LinearTheory.defaults(seed);
+        LinearTheoryRun.Plan plan = quick ? LinearTheoryRun.Plan.QUICK : LinearTheoryRun.Plan.DEFAULT;
         System.out.printf(Locale.ROOT, "linear theory, seed %d: A has singular values %s over %d tokens; %s budgets %s%n", seed,
                 java.util.Arrays.toString(java.util.Arrays.stream(theory.singularValues()).map(v -> Math.round(v * 100) / 100.0).toArray()),
-                theory.vocab(), "gradient descent at rate " + LinearTheoryRun.GD_RATE + ",", LinearTheoryRun.BUDGETS);
+                theory.vocab(), "gradient descent at rate " + plan.gdRate() + ",", plan.budgets());
         LinearTheoryRun.Outcome outcome;
         try (Backend backend = backendOption.open(nThreads)) {
-            outcome = LinearTheoryRun.run(backend, theory, out, nThreads, new PretrainListener() {
+            outcome = LinearTheoryRun.run(backend, theory, plan, out, nThreads, new PretrainListener() {
                 @Override
                 public void onCheckpoint(PretrainedCheckpoint c) {
                     System.out.printf(Locale.ROOT, "  %s (%s tokens): held-out loss %.4f%n", c.name(), TokenCount.label(c.tokens()), c.oodLoss());

@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * one at a time, largest first (Saxe et al. 2014), and its weights keep growing long after its loss has
  * stopped improving (the rows of softmax(A) are sharp, so cross-entropy keeps pushing the logits out).
  * The fine-tuning map B is either {@link Alignment#MISALIGNED} (A plus a direction that A's singular
- * vectors do not span) or {@link Alignment#ALIGNED} (A's own singular vectors, singular values × 1.25).
+ * vectors do not span) or {@link Alignment#ALIGNED} (A's own singular vectors, singular values × 1.5).
  * Everything is a function of the seed.
  *
  * <p>{@code engine/src/test/python/linear_theory.py} is the independent reference ({@code LinearTheoryReferenceTest} runs it): the same setting in
@@ -31,7 +31,7 @@ public final class LinearTheory {
     public enum Alignment {
         /** B = A + top · u_r v_rᵀ with (u_r, v_r) orthogonal to every direction of A: the theory's misaligned task. */
         MISALIGNED,
-        /** B = 1.25 · A: the same singular vectors, so fine-tuning only rescales what pre-training learned. */
+        /** B = 1.5 · A: the same singular vectors, so fine-tuning only rescales what pre-training learned. */
         ALIGNED
     }
 
@@ -40,15 +40,15 @@ public final class LinearTheory {
     public static final int RANK = 6;
     public static final double TOP = 200;
     public static final double RATIO = 0.6;
-    static final double ALIGNED_SCALE = 1.25;
+    static final double ALIGNED_SCALE = 1.5;
     /** The sample streams: pre-training text, its held-out text (the OOD loss), the fine-tuning task's text. */
     public static final long TRAIN_STREAM = 1;
     public static final long HELD_OUT_STREAM = 2;
 
     /**
      * AdamW with β1 = β2 = 0 and this ε updates by lr·g/(|g| + ε): gradient descent at rate lr/ε, what the
-     * theory trains with, to within 0.1% for any gradient element below 0.1 (the expected gradient's
-     * largest element at the default series' checkpoints is 0.014).
+     * theory trains with, to within 0.3% for any gradient element below 0.3 (the expected gradient's
+     * largest element along the default series, early in it, is 0.30; the reference prints it).
      */
     public static final double GD_EPS = 100;
 

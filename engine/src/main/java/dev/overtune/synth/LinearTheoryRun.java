@@ -29,27 +29,49 @@ import java.util.OptionalLong;
  * gradient-descent series of the linear network on text from A into {@code OUT/series}, then
  * {@link Scan} measures it once per fine-tuning task into {@code OUT/<task>.db} (misaligned and
  * aligned). Both are resumable like any series and store; the report is {@code overtune report} on a
- * store. About 30 s of CPU time in all.
+ * store. What is run is a {@link Plan}: {@link Plan#DEFAULT} is the experiment the README reports.
  */
 public final class LinearTheoryRun {
-    /**
-     * 1,000 tokens a step (20 × 50) at gradient-descent rate 1: checkpoints at 100, 200, ..., 12,800 steps.
-     * Denser past 6,400 steps, the aligned task's post-fine-tuning loss is flat within the pre-training
-     * wobble (±0.002), which the bootstrap verdict of today calls an inflection (see the README).
-     */
-    public static final Budgets BUDGETS = Budgets.parse("100K,200K,400K,800K,1600K,3200K,6400K,12800K");
-    public static final int BATCH = 20;
     public static final int SEQ_LEN = 50;
-    public static final double GD_RATE = 1.0;
     public static final int TRAIN_TOKENS = 1_000_000;
     public static final int HELD_OUT_TOKENS = 65_536;
     public static final int TASK_TOKENS = 250_000;
-    public static final List<Double> FINE_TUNE_LRS = List.of(0.003, 0.01, 0.03);
-    public static final List<Long> FINE_TUNE_SEEDS = List.of(0L, 1L, 2L);
     /** Noise of fixed size, as the theory has it: N(0, γ²) on every weight whatever its init. */
     public static final double NOISE_GAMMA = 0.3;
-    /** The loss increase under one draw is skewed (its sd is about 0.6 of its mean here), so average several. */
-    public static final int NOISE_SAMPLES = 8;
+
+    /**
+     * What the experiment runs.
+     *
+     * @param budgets      checkpoints, in tokens ({@code batch} × 50 a step)
+     * @param batch        pre-training windows of 50 tokens a step
+     * @param gdRate       the pre-training's gradient-descent rate
+     * @param lrs          fixed fine-tuning learning rates, the same for both tasks (the aligned task is the control at
+     *                     the same rates): a grid that brackets the rate with the lowest ID validation loss on either task
+     * @param seeds        fine-tune seeds
+     * @param fineTuneSteps steps of each fine-tune
+     * @param noiseSamples draws of the Gaussian noise per checkpoint
+     */
+    public record Plan(Budgets budgets, int batch, double gdRate, List<Double> lrs, List<Long> seeds, long fineTuneSteps,
+                       int noiseSamples) {
+        /**
+         * 15 checkpoints: 100 to 1,600 steps by doublings, then every quarter-doubling (×2^¼, rounded) to 12,800
+         * steps, so that a rise past a turn spans several checkpoints (the permutation test needs that). Gradient
+         * descent at rate 2 on 20 × 50 tokens a step; 100-step fine-tunes × 3 seeds over one grid for both tasks,
+         * ×4 apart: the misaligned task's ID loss is lowest at 0.064, the aligned task's at 0.004–0.064, so the
+         * tuned protocol's choice is inside the grid on both.
+         */
+        public static final Plan DEFAULT = new Plan(
+                Budgets.parse("100K,200K,400K,800K,1600K,2260K,3200K,3800K,4500K,5400K,6400K,7600K,9000K,10800K,12800K"),
+                20, 2.0, List.of(0.001, 0.004, 0.016, 0.064, 0.256), List.of(0L, 1L, 2L), 100, 8);
+
+        /** A few seconds: 3 checkpoints, one seed, two rates, short fine-tunes. Exercises the path; too small to conclude anything. */
+        public static final Plan QUICK = new Plan(Budgets.parse("100K,200K,400K"), 20, 2.0, List.of(0.004, 0.016), List.of(0L), 20, 2);
+
+        public Plan {
+            lrs = List.copyOf(lrs);
+            seeds = List.copyOf(seeds);
+        }
+    }
 
     private LinearTheoryRun() {}
 
@@ -58,9 +80,14 @@ public final class LinearTheoryRun {
 
     public static Outcome run(Backend backend, LinearTheory theory, Path out, int threads, PretrainListener pretrainListener,
                               ScanListener scanListener) {
+        return run(backend, theory, Plan.DEFAULT, out, threads, pretrainListener, scanListener);
+    }
+
+    public static Outcome run(Backend backend, LinearTheory theory, Plan plan, Path out, int threads, PretrainListener pretrainListener,
+                              ScanListener scanListener) {
         Path seriesDir = out.resolve("series");
         PretrainManifest manifest = PretrainRun.run(backend, theory.model(),
-                SeriesPlan.of(LinearTheory.gradientDescent(BUDGETS, BATCH, SEQ_LEN, GD_RATE, 1)),
+                SeriesPlan.of(LinearTheory.gradientDescent(plan.budgets(), plan.batch(), SEQ_LEN, plan.gdRate(), 1)),
                 theory.pretrainData(TRAIN_TOKENS, HELD_OUT_TOKENS),
                 new PretrainRun.Options(seriesDir, "linear-theory", true, 1_000), pretrainListener);
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(CheckpointSeries.discover(seriesDir, OptionalLong.empty()));
@@ -72,19 +99,19 @@ public final class LinearTheoryRun {
             String name = alignment.name().toLowerCase(Locale.ROOT);
             Path store = out.resolve(name + ".db");
             TextTask task = new TextTask("linear-theory-" + name, theory.fineTuneTokens(alignment, TASK_TOKENS, 3));
-            results.put(alignment, Scan.builder().series(checkpoints).task(task).ood(ood).settings(scanSettings(threads))
+            results.put(alignment, Scan.builder().series(checkpoints).task(task).ood(ood).settings(scanSettings(plan, threads))
                     .store(store).backend(backend).listener(scanListener).run().results());
             stores.put(alignment, store);
         }
         return new Outcome(manifest, stores, results);
     }
 
-    /** Fixed learning rates × 3 seeds of AdamW without weight decay or anchoring; noise of fixed size; no quantisation. */
-    public static ScanSettings scanSettings(int threads) {
+    /** Fixed learning rates × seeds of AdamW without weight decay or anchoring; noise of fixed size; no quantisation. */
+    public static ScanSettings scanSettings(Plan plan, int threads) {
         return new ScanSettings(
                 new ScanSettings.Eval(16, 64, 64),
-                new ScanSettings.FineTune(FINE_TUNE_LRS, FINE_TUNE_SEEDS, 40, 16, 64, 4, 0.0, 0.0),
-                new ScanSettings.Noise(NoiseScale.ABSOLUTE, List.of(NOISE_GAMMA), NOISE_SAMPLES, 1000),
+                new ScanSettings.FineTune(plan.lrs(), plan.seeds(), plan.fineTuneSteps(), 16, 64, 4, 0.0, 0.0),
+                new ScanSettings.Noise(NoiseScale.ABSOLUTE, List.of(NOISE_GAMMA), plan.noiseSamples(), 1000),
                 new ScanSettings.Quant(List.of()),
                 threads);
     }
