@@ -1,5 +1,7 @@
 package dev.overtune.train;
 
+import dev.overtune.analysis.Moments;
+
 /**
  * The mean of an evaluation's per-window (per-example) values and its standard error. Values are
  * kept as float32 (what the store holds); every metric is computed here from the rounded values, so a
@@ -14,14 +16,7 @@ public final class SampleStats {
     }
 
     public static double mean(double[] x) {
-        if (x.length == 0) {
-            return Double.NaN;
-        }
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s / x.length;
+        return Moments.mean(x);
     }
 
     /** Σ wᵢxᵢ / Σ wᵢ: e.g. per-example losses per token weighted by their tokens give the loss per token of all of them. */
@@ -41,16 +36,7 @@ public final class SampleStats {
      * over √n. NaN for fewer than two values.
      */
     public static double stderr(double[] x) {
-        int n = x.length;
-        if (n < 2) {
-            return Double.NaN;
-        }
-        double m = mean(x);
-        double ss = 0;
-        for (double v : x) {
-            ss += (v - m) * (v - m);
-        }
-        return Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+        return Math.sqrt(Moments.variance(x) / x.length);
     }
 
     /**
