@@ -242,9 +242,20 @@ public final class ResultStore implements AutoCloseable {
         }
         try (Statement s = db.createStatement()) {
             s.execute("PRAGMA journal_mode = WAL");
-            createSchema(s);
-            s.execute("PRAGMA application_id = " + StoreFile.APPLICATION_ID);
-            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            // Tables and identity in one transaction: a second scan opening the store meanwhile sees either an empty
+            // file or a whole overtune store, never tables without the application id (which it would refuse as foreign).
+            db.setAutoCommit(false);
+            try {
+                createSchema(s);
+                s.execute("PRAGMA application_id = " + StoreFile.APPLICATION_ID);
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             if (StoreFile.isAccessProblem(e)) {
                 throw new StoreException(file + ": this scan has to write to the store but " + StoreFile.accessCause(file)

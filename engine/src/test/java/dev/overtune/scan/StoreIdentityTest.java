@@ -102,4 +102,35 @@ class StoreIdentityTest {
             assertEquals(3, s.results().size());
         }
     }
+
+    /**
+     * Two scans starting at once on a store that does not exist yet: whichever opens second must see an empty file or a
+     * whole overtune store, never the first one's tables before its application id (it refused that as another
+     * program's database before the schema was written in one transaction).
+     */
+    @Test
+    void twoScansCreatingOneStoreAtOnceBothOpenIt(@TempDir Path tmp) throws Exception {
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 40; round++) {
+                Path file = tmp.resolve("scan-" + round + ".db");
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                List<java.util.concurrent.Future<String>> opened = new java.util.ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    opened.add(two.submit(() -> {
+                        start.await();
+                        try (ResultStore s = ResultStore.open(file, StoreFixtures.plan(), "{}")) {
+                            return s.planHash();
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<String> f : opened) {
+                    assertEquals(StoreFixtures.plan().planHash(), f.get(), "round " + round);
+                }
+                assertEquals(StoreFile.APPLICATION_ID, StoreFixtures.pragma(file, "application_id"));
+            }
+        } finally {
+            two.shutdownNow();
+        }
+    }
 }
