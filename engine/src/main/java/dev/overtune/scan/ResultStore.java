@@ -240,22 +240,8 @@ public final class ResultStore implements AutoCloseable {
         if (readOnly) {
             throw new StoreException(file + ": opened for reading only");
         }
-        try (Statement s = db.createStatement()) {
-            s.execute("PRAGMA journal_mode = WAL");
-            // Tables and identity in one transaction: a second scan opening the store meanwhile sees either an empty
-            // file or a whole overtune store, never tables without the application id (which it would refuse as foreign).
-            db.setAutoCommit(false);
-            try {
-                createSchema(s);
-                s.execute("PRAGMA application_id = " + StoreFile.APPLICATION_ID);
-                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+        try {
+            writeSchema();
         } catch (SQLException e) {
             if (StoreFile.isAccessProblem(e)) {
                 throw new StoreException(file + ": this scan has to write to the store but " + StoreFile.accessCause(file)
@@ -283,6 +269,46 @@ public final class ResultStore implements AutoCloseable {
             putMeta(key, value);
         } else {
             deferredMeta.put(key, value);
+        }
+    }
+
+    /**
+     * WAL mode, then the tables and the store's identity in one transaction: a second scan opening the store meanwhile
+     * sees either an empty file or a whole overtune store, never tables without the application id (which it would
+     * refuse as foreign). While two scans create one store at once, SQLite can answer BUSY at once, without its busy
+     * timeout (a switch to WAL, a lock upgrade): that is retried for as long as the timeout would have waited.
+     */
+    private void writeSchema() throws SQLException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(StoreFile.BUSY_TIMEOUT_MS);
+        while (true) {
+            try (Statement s = db.createStatement()) {
+                try (Statement wal = db.createStatement()) {
+                    wal.execute("PRAGMA journal_mode = WAL");  // closed at once: its result row would hold a read transaction
+                }
+                db.setAutoCommit(false);
+                try {
+                    createSchema(s);
+                    s.execute("PRAGMA application_id = " + StoreFile.APPLICATION_ID);
+                    s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                    db.commit();
+                    return;
+                } catch (SQLException e) {
+                    db.rollback();
+                    throw e;
+                } finally {
+                    db.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                if (!StoreFile.isLocked(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -20,6 +20,9 @@ import java.util.List;
  * (permissions, a lock, or damage).
  */
 final class StoreFile {
+    /** How long SQLite waits for another connection's lock before it answers BUSY. */
+    static final int BUSY_TIMEOUT_MS = 10_000;
+
     /** SQLite's application_id of an overtune result store: "OVTU". */
     static final int APPLICATION_ID = 0x4F565455;
     /** user_version: 2 since stores carry an application id and claims. */
@@ -60,7 +63,7 @@ final class StoreFile {
 
     private static Connection connect(Path file, boolean readOnly, boolean immutable) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout(10_000);
+        config.setBusyTimeout(BUSY_TIMEOUT_MS);
         if (readOnly) {
             config.setReadOnly(true);
         } else {
@@ -93,6 +96,18 @@ final class StoreFile {
      * overtune store, a store of a newer schema, and a damaged file.
      */
     static Kind identify(Path file, Connection db) throws SQLException {
+        // One read transaction, so the header fields and the tables come from one snapshot: read one by one, they could
+        // straddle another scan's creation of the store (an application id of 0 beside its finished tables).
+        db.setAutoCommit(false);
+        try {
+            return identifyInSnapshot(file, db);
+        } finally {
+            db.rollback();
+            db.setAutoCommit(true);
+        }
+    }
+
+    private static Kind identifyInSnapshot(Path file, Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             checkIntegrity(file, s);
             int appId = intPragma(s, "application_id");
@@ -165,7 +180,7 @@ final class StoreFile {
         return primary == 3 /* PERM */ || primary == 8 /* READONLY */ || primary == 14 /* CANTOPEN */ || primary == 23 /* AUTH */;
     }
 
-    private static boolean isLocked(SQLException e) {
+    static boolean isLocked(SQLException e) {
         int primary = e.getErrorCode() & 0xff;
         return primary == 5 /* BUSY */ || primary == 6 /* LOCKED */;
     }
