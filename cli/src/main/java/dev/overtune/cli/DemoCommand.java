@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pre-trains a checkpoint series of the 'overtrained' preset on the shipped WordNet glosses "
                 + "(warm-up-stable-decay, every checkpoint annealed to a learning rate of 0 as in the paper), scans it (fine-tuning on the Jargon File, "
-                + "Gaussian noise, quantisation) and writes the report. About 6 minutes on 2 free cores; rerun to resume.",
+                + "Gaussian noise, quantisation) and writes the report. Under 10 minutes on 2 cores; rerun to resume.",
                 "It runs: overtune pretrain, overtune scan, overtune report."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE = "/dev/overtune/demo/sample.txt";
