@@ -3,14 +3,10 @@ package dev.overtune.text;
 import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -26,7 +22,6 @@ import java.util.Set;
 public final class HfTokenizer implements Tokenizer {
     /** The model types of tokenizer.json that the library implements. */
     public static final Set<String> MODEL_TYPES = Set.of("BPE", "Unigram", "WordPiece", "WordLevel");
-    private static final JsonMapper JSON = new JsonMapper();
 
     static {
         // DJL downloads a native library it does not find in its jar unless offline; the jar ships
@@ -125,17 +120,8 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     private static JsonNode parse(Path file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
-        if (root == null || !root.isObject() || !root.path("model").isObject()) {
+        JsonNode root = TokenizerJson.readObject(file);
+        if (!root.path("model").isObject()) {
             throw new IllegalArgumentException(file + ": not a tokenizer.json (expected a JSON object with a model)");
         }
         return root;

@@ -32,6 +32,11 @@ public final class TokenizerJson {
     private TokenizerJson() {}
 
     public static RankTokenizer read(Path file) {
+        return convert(readObject(file), file.toString(), nameOf(file));
+    }
+
+    /** The file's JSON object, or one line saying why it is not one (missing, unreadable, not JSON, not an object). */
+    static JsonNode readObject(Path file) {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(file));
@@ -45,8 +50,9 @@ public final class TokenizerJson {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(file + ": not a tokenizer.json (expected a JSON object)");
         }
-        return convert(root, file.toString(), nameOf(file));
+        return root;
     }
+
 
     static RankTokenizer convert(JsonNode root, String source, String name) {
         JsonNode model = root.path("model");
