@@ -13,8 +13,8 @@ import java.util.concurrent.Callable;
 @Command(name = "artifacts", mixinStandardHelpOptions = true,
         description = "Writes a model's training-artifact bundle: train.onnx, eval.onnx and manifest.json (standard ONNX, opset 17).")
 final class ArtifactsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "CONFIG_OR_PRESET",
-            description = "A preset (tiny, small, gpt2-124m, neox-tiny, llama-tiny, olmo2-tiny), a config.json, or a checkpoint directory.")
+    @Option(names = "--model", required = true, paramLabel = "CONFIG_OR_PRESET", completionCandidates = Presets.class,
+            description = "A preset (${COMPLETION-CANDIDATES}), a config.json, or a checkpoint directory.")
     String model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the bundle.")

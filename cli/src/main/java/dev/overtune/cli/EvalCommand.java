@@ -96,8 +96,11 @@ final class EvalCommand implements Callable<Integer> {
             try (ShardedCheckpoint ckpt = ShardedCheckpoint.open(checkpoint)) {
                 ModelWeights.load(ckpt, model, params);
             }
+            ProgressBar bar = ProgressBar.afterAWhile(System.err, "eval");
             try (Evaluator evaluator = new Evaluator(backend, model, params, batch, seq, arena)) {
-                scores = TokenScores.of(evaluator, tokens);
+                scores = TokenScores.of(evaluator, tokens, (done, total) -> bar.update(done, total, "batches of " + batch + " x " + seq + " tokens"));
+            } finally {
+                bar.close();
             }
             backendName = BackendOption.describe(backend);
         }

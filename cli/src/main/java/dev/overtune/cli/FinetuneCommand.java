@@ -13,11 +13,11 @@ import java.util.concurrent.Callable;
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = "Fine-tunes a checkpoint (or a randomly initialised preset) on a text file and prints the loss per step.")
 final class FinetuneCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CHECKPOINT_OR_PRESET",
-            description = "A Hugging Face checkpoint directory (config.json + model.safetensors) or a preset.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT_OR_PRESET", completionCandidates = Presets.class,
+            description = "A Hugging Face checkpoint directory (config.json + model.safetensors) or a preset (${COMPLETION-CANDIDATES}).")
     String checkpoint;
 
-    @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to fine-tune on (10% is held out for evaluation).")
+    @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to fine-tune on (10%% is held out for evaluation).")
     Path text;
 
     @Option(names = "--save", paramLabel = "DIR", description = "Save a resumable checkpoint here (HF layout + optimizer state).")

@@ -56,7 +56,9 @@ public final class Main implements Runnable {
 
     /** The one way a wrong flag or flag value ends: one line naming it, where to read about it, exit 2. */
     private static int usage(CommandLine cmd, String message) {
-        cmd.getErr().println("overtune: " + message.replace('\n', ' ').strip() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        // picocli starts some of its messages with "Error: "; after "overtune: " that says it twice.
+        String text = message.replace('\n', ' ').strip().replaceFirst("^Error: ", "");
+        cmd.getErr().println("overtune: " + text + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
         cmd.getErr().flush();
         return ExitCodes.USAGE;
     }

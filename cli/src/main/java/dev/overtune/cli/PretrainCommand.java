@@ -37,8 +37,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PRESET_OR_CONFIG",
-            description = "A preset (demo, overtrained, tiny, small, gpt2-124m) or a config.json; initialised at random from --seed.")
+    @Option(names = "--model", required = true, paramLabel = "PRESET_OR_CONFIG", completionCandidates = Presets.class,
+            description = "A preset (${COMPLETION-CANDIDATES}) or a config.json; initialised at random from --seed.")
     String model;
 
     @Option(names = "--corpus", required = true, paramLabel = "DIR_OR_FILE",

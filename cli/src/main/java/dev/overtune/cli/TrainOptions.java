@@ -5,6 +5,8 @@ import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;
 import picocli.CommandLine.Option;
 
+import java.math.BigDecimal;
+
 /** The fine-tuning flags shared by {@code finetune} and {@code demo}. */
 final class TrainOptions {
     @Option(names = "--steps", defaultValue = "60", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
@@ -19,8 +21,8 @@ final class TrainOptions {
     @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--min-lr", defaultValue = "3e-4", description = "Learning rate at the end of the cosine (default: ${DEFAULT-VALUE}).")
-    double minLr;
+    @Option(names = "--min-lr", description = "Learning rate at the end of the cosine (default: --lr / 10, as pretrain).")
+    Double minLr;
 
     @Option(names = "--warmup", description = "Linear warm-up steps (default: 5, or --steps if fewer).")
     Long warmup;
@@ -42,6 +44,7 @@ final class TrainOptions {
         Options.requirePositive("--batch", batch);
         Options.requirePositive("--seq-len", seqLen);
         Options.requirePositive("--lr", lr);
+        double minLr = minLr();
         Options.requireNonNegative("--min-lr", minLr);
         long warmupSteps = warmup != null ? warmup : Math.min(5, steps);
         Options.requireNonNegative("--warmup", warmupSteps);
@@ -56,6 +59,11 @@ final class TrainOptions {
         AdamW.Config d = AdamW.Config.defaults();
         return new TrainConfig(batch, seqLen, new LrSchedule(lr, minLr, warmupSteps, steps),
                 new AdamW.Config(d.beta1(), d.beta2(), d.eps(), weightDecay), clip);
+    }
+
+    /** --min-lr, or --lr / 10 in decimal (so 3e-3 gives 3.0E-4, not 3.0000000000000003E-4). */
+    double minLr() {
+        return minLr != null ? minLr : BigDecimal.valueOf(lr).movePointLeft(1).doubleValue();
     }
 
     int threads() {

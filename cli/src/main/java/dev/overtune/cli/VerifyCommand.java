@@ -48,8 +48,15 @@ final class VerifyCommand implements Callable<Integer> {
         CheckpointSeries s = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         PrintStream out = System.out;
         VerifyReport report;
+        int total = s.checkpoints().size();
+        ProgressBar bar = ProgressBar.afterAWhile(System.err, "verify");
+        int[] done = {0};
         if (format == OutputFormat.json) {
-            report = SeriesVerifier.verify(s);
+            try {
+                report = SeriesVerifier.verify(s, (c, d) -> bar.update(++done[0], total, c.name()));
+            } finally {
+                bar.close();
+            }
             out.println(json(report).toString());
         } else {
             int nameWidth = Math.max("checkpoint".length(), s.checkpoints().stream().mapToInt(c -> c.name().length()).max().orElse(0));
@@ -57,12 +64,15 @@ final class VerifyCommand implements Callable<Integer> {
             out.printf("series %s (%s): %s from %s%n", s.name(), s.directory(), Counts.of(s.checkpoints().size(), "checkpoint"), s.source());
             out.printf(row, "checkpoint", "step", "tokens", "size", "tensors", "file sha256", "weights sha256", "status");
             report = SeriesVerifier.verify(s, (c, d) -> {
+                bar.clear();
                 out.printf(row, c.name(), c.step().isPresent() ? String.valueOf(c.step().getAsLong()) : "-",
                         c.tokens().isPresent() ? Counts.tokens(c.tokens().getAsLong()) : "-", Counts.bytes(d.weightBytes()),
                         d.readable() ? String.valueOf(d.tensors()) : "-", fileHash(d), d.weightsSha256().map(VerifyCommand::shorten).orElse("-"),
                         d.readable() ? "ok" : "UNREADABLE");
                 out.flush();
+                bar.update(++done[0], total, c.name());
             });
+            bar.close();
             if (report.clean()) {
                 out.printf("clean: %s, no findings%n", Counts.of(report.digests().size(), "checkpoint"));
             } else {

@@ -15,8 +15,19 @@ public record TokenScores(double meanLoss, long tokens, float[] logprobs) {
         return Math.exp(meanLoss);
     }
 
+    /** Told after each batch of windows: {@code done} of {@code total} batches scored. */
+    @FunctionalInterface
+    public interface Progress {
+        void batchDone(long done, long total);
+    }
+
     /** Scores {@code tokens} (at least two) with the evaluator's model and parameters. */
     public static TokenScores of(Evaluator evaluator, int[] tokens) {
+        return of(evaluator, tokens, (done, total) -> {});
+    }
+
+    /** As {@link #of(Evaluator, int[])}, telling {@code progress} after every batch. */
+    public static TokenScores of(Evaluator evaluator, int[] tokens, Progress progress) {
         if (tokens.length < 2) {
             throw new IllegalArgumentException("scoring needs at least 2 tokens (one to condition on, one to score), got " + tokens.length);
         }
@@ -44,6 +55,7 @@ public record TokenScores(double meanLoss, long tokens, float[] logprobs) {
                     }
                 }
             }
+            progress.batchDone(b + 1, batches);
         }
         return new TokenScores(nll / weight, Math.round(weight), logprobs);
     }
