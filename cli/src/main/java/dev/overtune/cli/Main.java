@@ -24,12 +24,26 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        logLinesLikeErrors();
         try {
             System.exit(run(args));
         } catch (OutOfMemoryError e) {
             System.err.println("overtune: out of memory (" + e.getMessage() + "); lower --batch or --seq-len, use a smaller model, "
                     + "or give the JVM more with JAVA_TOOL_OPTIONS=-Xmx...");
             System.exit(ExitCodes.INTERNAL);
+        }
+    }
+
+    /**
+     * The engine's diagnostics go to {@link System.Logger}; on the command line they print as one line each, like
+     * every other message ("overtune: CUDA driver 12.8 ..."), unless the user configured logging.
+     */
+    private static void logLinesLikeErrors() {
+        String oneLine = "overtune: %5$s%6$s%n";
+        for (String property : new String[] {"java.util.logging.SimpleFormatter.format", "jdk.system.logger.format"}) {
+            if (System.getProperty(property) == null) {
+                System.setProperty(property, oneLine);
+            }
         }
     }
 

@@ -27,9 +27,11 @@ public final class Backends {
 
     private Backends() {}
 
-    /** Chooses as described, telling stderr once why the CPU was taken under {@code auto}. */
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    /** Chooses as described, logging once (INFO, {@link System.Logger}) why the CPU was taken under {@code auto}. */
     public static Backend select(String choice) {
-        return select(choice, message -> System.err.println("overtune: " + message));
+        return select(choice, message -> LOG.log(System.Logger.Level.INFO, message));
     }
 
     public static Backend select(String choice, Consumer<String> notice) {

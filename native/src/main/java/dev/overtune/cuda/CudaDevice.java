@@ -76,11 +76,13 @@ public final class CudaDevice implements AutoCloseable {
 
     private static final AtomicBoolean VERSIONS_LOGGED = new AtomicBoolean();
 
-    /** Which driver and compilers this process runs with, said once (on stderr) at the first device opened. */
+    private static final System.Logger LOG = System.getLogger(CudaDevice.class.getName());
+
+    /** Which driver and compilers this process runs with, logged once (INFO, {@link System.Logger}) at the first device opened. */
     private static void logVersionsOnce(CudaDevice d) {
         if (VERSIONS_LOGGED.compareAndSet(false, true)) {
             int[] v = d.nvrtc.version();
-            System.err.println("overtune: CUDA driver " + version(d.driverVersion) + " (" + d.driver.library() + "), NVRTC " + v[0] + "." + v[1]
+            LOG.log(System.Logger.Level.INFO, "CUDA driver " + version(d.driverVersion) + " (" + d.driver.library() + "), NVRTC " + v[0] + "." + v[1]
                     + " (" + d.nvrtc.library() + "), " + d.cublas.library() + "; " + d.name + ", compute " + d.computeCapability / 10 + "."
                     + d.computeCapability % 10);
         }

@@ -41,6 +41,37 @@ class BackendsTest {
     }
 
     @Test
+    void theLibraryDefaultLogsItsNoticeThroughSystemLoggerNotStderr() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Backends.class.getName());
+        List<java.util.logging.LogRecord> records = new ArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { records.add(r); }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        boolean parents = jul.getUseParentHandlers();
+        jul.addHandler(handler);
+        jul.setUseParentHandlers(false);
+        Backends.resetNotice();
+        try {
+            System.setErr(new java.io.PrintStream(err, true));
+            try (Backend b = Backends.select("auto")) {
+                assertEquals("onnxruntime-cpu", b.name());
+            }
+        } finally {
+            System.setErr(oldErr);
+            jul.removeHandler(handler);
+            jul.setUseParentHandlers(parents);
+        }
+        assertEquals(1, records.size(), records.toString());
+        assertEquals(java.util.logging.Level.INFO, records.getFirst().getLevel());
+        assertTrue(records.getFirst().getMessage().startsWith("using the CPU backend (onnxruntime-cpu): "), records.getFirst().getMessage());
+        assertEquals("", err.toString(), "nothing on System.err");
+    }
+
+    @Test
     void cudaIsTheGpuOrAnErrorWithTheReason() {
         Outcome<CudaDevice> device = CudaBackends.open();
         if (device instanceof Outcome.Available<CudaDevice>(CudaDevice d)) {
