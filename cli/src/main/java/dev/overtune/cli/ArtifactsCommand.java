@@ -37,7 +37,7 @@ final class ArtifactsCommand implements Callable<Integer> {
         Options.requirePositive("--seq-len", seq);
         ObjectNode manifest = TrainingArtifacts.write(m, batch, seq, out);
         if (format == OutputFormat.json) {
-            System.out.println(manifest.toString());
+            System.out.println(JsonOutput.line(manifest));
         } else {
             System.out.printf("wrote %s/{%s,%s,%s}: %s, %d parameters tensors, batch %d x seq %d, opset %d%n", out,
                     TrainingArtifacts.TRAIN, TrainingArtifacts.EVAL, TrainingArtifacts.MANIFEST, m.family(),

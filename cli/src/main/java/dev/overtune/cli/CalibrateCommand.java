@@ -73,7 +73,7 @@ final class CalibrateCommand implements Callable<Integer> {
             rate(r.putObject("trend_p_le_alpha"), c.trendTest());
             rate(r.putObject("any_finding_reported"), c.anyShown());
         }
-        return root.toString();
+        return JsonOutput.line(root);
     }
 
     private static void rate(ObjectNode o, Calibration.Rate r) {

@@ -144,7 +144,7 @@ final class EvalCommand implements Callable<Integer> {
             for (float lp : scores.logprobs()) {
                 logprobs.add(lp);
             }
-            out.println(o.toString());
+            out.println(JsonOutput.line(o));
             return;
         }
         out.printf("%s on %s: loss %.4f  perplexity %.2f  (%,d tokens scored; seq-len %d, batch %d, %s)%n", checkpoint, inputFile,

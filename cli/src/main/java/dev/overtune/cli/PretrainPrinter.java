@@ -180,7 +180,7 @@ final class PretrainPrinter implements PretrainListener {
     }
 
     private void emit(ObjectNode o) {
-        out.println(o.toString());
+        out.println(JsonOutput.line(o));
         out.flush();
     }
 

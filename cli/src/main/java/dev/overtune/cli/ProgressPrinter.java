@@ -80,7 +80,7 @@ final class ProgressPrinter implements FineTuneRun.Listener {
     }
 
     private void emit(ObjectNode o) {
-        out.println(o.toString());
+        out.println(JsonOutput.line(o));
         out.flush();
     }
 }

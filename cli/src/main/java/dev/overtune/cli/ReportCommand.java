@@ -34,7 +34,7 @@ final class ReportCommand implements Callable<Integer> {
                         .put("json", summary.json().toString()).put("csv", summary.csv().toString());
                 ArrayNode plots = o.putArray("plots");
                 summary.plots().forEach(p -> plots.add(p.toString()));
-                System.out.println(o);
+                System.out.println(JsonOutput.line(o));
             } else {
                 System.out.print(Report.table(summary.analysis()));
                 System.out.printf("%nwrote %s (open it in a browser), %s, %s and %d plots%n", summary.html(), summary.json().getFileName(),

@@ -38,6 +38,8 @@ import java.util.concurrent.Callable;
         description = {"Measures every checkpoint of a series: base loss, fine-tuning over a learning-rate grid and seeds, "
                 + "Gaussian noise and quantisation. Results go to a SQLite store one unit at a time; run it again to resume."})
 final class ScanCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Parameters(index = "0", paramLabel = "SERIES", description = "A series directory (series.json, stepN or OLMo-style subdirectories).")
     Path series;
 
@@ -120,7 +122,8 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     TokenizerOption tokenizerOption;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "text",
+            description = "text or json: JSON Lines, a start event, one per finished unit, a summary (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
     @Override
@@ -149,6 +152,14 @@ final class ScanCommand implements Callable<Integer> {
         scan.listener(new ScanListener() {
             @Override
             public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
+                if (format == OutputFormat.json) {
+                    ObjectNode o = JSON.createObjectNode().put("event", "start").put("series", series.toString())
+                            .put("store", storePath.toString()).put("checkpoints", checkpoints.size()).put("model_type", model.family())
+                            .put("tokenizer", tokenizer.name()).put("vocab_size", tokenizer.vocabSize()).put("units_in_plan", unitsInPlan)
+                            .put("units_pending", pending).put("units_failed_stored", failedStored);
+                    System.out.println(JsonOutput.line(o));
+                    System.out.flush();
+                }
                 if (format == OutputFormat.text) {
                     System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run (%d failed in the store), store %s%n",
                             series, checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, failedStored,
@@ -176,6 +187,10 @@ final class ScanCommand implements Callable<Integer> {
                 }
                 bar.update(finished, pending, r.checkpoint() + " " + r.probe().label() + " " + settingLabel(r)
                         + (r.done() ? "" : " FAILED"));
+                if (format == OutputFormat.json) {
+                    System.out.println(JsonOutput.line(unitEvent(r, finished, pending)));
+                    System.out.flush();
+                }
             }
         });
         Scan.Outcome out;
@@ -186,10 +201,10 @@ final class ScanCommand implements Callable<Integer> {
         }
         long failedTotal = out.results().stream().filter(r -> !r.done()).count();
         if (format == OutputFormat.json) {
-            ObjectNode o = new ObjectMapper().createObjectNode().put("store", storePath.toString()).put("plan_hash", out.plan().planHash())
+            ObjectNode o = JSON.createObjectNode().put("event", "summary").put("store", storePath.toString()).put("plan_hash", out.plan().planHash())
                     .put("units_in_plan", out.plan().units().size()).put("units_run_now", out.unitsRunNow())
                     .put("units_stored", out.results().size()).put("units_failed", failedTotal);
-            System.out.println(o);
+            System.out.println(JsonOutput.line(o));
         } else {
             for (UnitResult f : failed) {
                 System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.probe().label(), settingLabel(f), f.reason());
@@ -237,6 +252,27 @@ final class ScanCommand implements Callable<Integer> {
             }
             throw new CommandLine.TypeConversionException("'" + value + "': give 'all' (the whole of each set) or a positive number of batches");
         }
+    }
+
+    /** One JSON Lines event per finished unit: what it measured and its metrics (the curve and per-window values stay in the store). */
+    static ObjectNode unitEvent(UnitResult r, int finished, int pending) {
+        ObjectNode o = JSON.createObjectNode().put("event", "unit").put("finished", finished).put("pending", pending)
+                .put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("tokens", r.tokens()).put("probe", r.probe().label());
+        ObjectNode setting = o.putObject("setting");
+        new java.util.TreeMap<>(r.setting()).forEach(setting::put);
+        o.put("seed", r.seed()).put("status", r.done() ? "done" : "failed");
+        ObjectNode metrics = o.putObject("metrics");
+        new java.util.TreeMap<>(r.metrics()).forEach((k, v) -> {
+            if (Double.isFinite(v)) {
+                metrics.put(k, v);
+            } else {
+                metrics.putNull(k);
+            }
+        });
+        if (r.reason() != null) {
+            o.put("reason", r.reason());
+        }
+        return o.put("backend", r.backend()).put("seconds", r.seconds());
     }
 
     static String settingLabel(UnitResult r) {

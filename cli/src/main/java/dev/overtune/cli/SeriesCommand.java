@@ -77,7 +77,7 @@ final class SeriesCommand implements Runnable {
                 r.incomplete().forEach(i -> incomplete.addObject().put("revision", i.name()).put("problem", i.incomplete().orElseThrow()));
                 ArrayNode skipped = json.putArray("skipped");
                 r.skipped().forEach(skipped::add);
-                o.println(json.toString());
+                o.println(JsonOutput.line(json));
             } else {
                 o.printf("%s: %s from %s%n", r.name(), Counts.of(r.checkpoints().size(), "checkpoint"), cache.modelDir());
                 r.tokensPerStep().ifPresent(n -> o.printf("tokens = step x %,d per step%s%n", n,

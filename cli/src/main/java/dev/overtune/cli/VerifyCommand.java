@@ -57,7 +57,7 @@ final class VerifyCommand implements Callable<Integer> {
             } finally {
                 bar.close();
             }
-            out.println(json(report).toString());
+            out.println(JsonOutput.line(json(report)));
         } else {
             int nameWidth = Math.max("checkpoint".length(), s.checkpoints().stream().mapToInt(c -> c.name().length()).max().orElse(0));
             String row = "%-" + nameWidth + "s  %10s  %9s  %11s  %7s  %-" + SHOWN_HEX + "s  %-" + SHOWN_HEX + "s  %s%n";

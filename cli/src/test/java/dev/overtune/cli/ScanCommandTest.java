@@ -8,6 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,17 +44,56 @@ class ScanCommandTest {
         return out;
     }
 
+    /** The last line of scan's JSON Lines: the summary. */
+    static JsonNode summary(String out) throws Exception {
+        List<String> lines = out.strip().lines().toList();
+        JsonNode last = new ObjectMapper().readTree(lines.getLast());
+        assertEquals("summary", last.get("event").asText(), out);
+        return last;
+    }
+
+    @Test
+    void jsonIsOneLinePerFinishedUnitBetweenStartAndSummary(@TempDir Path tmp) throws Exception {
+        MainTest.Run r = MainTest.run(scanArgs("--store", tmp.resolve("scan.db").toString()));
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : r.out().strip().lines().toList()) {
+            events.add(new ObjectMapper().readTree(line));
+        }
+        assertEquals(1 + 8 + 1, events.size(), r.out());
+        for (JsonNode e : events) {
+            assertEquals(JsonOutput.SCHEMA_VERSION, e.get("schema_version").asInt(), e.toString());
+        }
+        assertEquals("start", events.getFirst().get("event").asText());
+        assertEquals(8, events.getFirst().get("units_pending").asInt());
+        Set<String> ids = new HashSet<>();
+        Set<String> probes = new TreeSet<>();
+        for (int i = 1; i <= 8; i++) {
+            JsonNode u = events.get(i);
+            assertEquals("unit", u.get("event").asText());
+            assertEquals(i, u.get("finished").asInt());
+            assertEquals("done", u.get("status").asText(), u.toString());
+            assertTrue(u.get("metrics").get("ood_loss").asDouble() > 0, u.toString());
+            assertTrue(u.get("checkpoint").asText().startsWith("step"), u.toString());
+            ids.add(u.get("unit_id").asText());
+            probes.add(u.get("probe").asText());
+        }
+        assertEquals(8, ids.size(), "every unit once");
+        assertEquals(Set.of("base", "finetune", "noise", "quant"), probes);
+        assertEquals(8, events.getLast().get("units_run_now").asInt());
+    }
+
     @Test
     void scanStoresEveryUnitAndResumes(@TempDir Path tmp) throws Exception {
         String store = tmp.resolve("scan.db").toString();
         MainTest.Run first = MainTest.run(scanArgs("--store", store));
         assertEquals(ExitCodes.OK, first.code(), first.err());
-        JsonNode a = new ObjectMapper().readTree(first.out().strip());
+        JsonNode a = summary(first.out());
         assertEquals(2 * 4, a.get("units_in_plan").asInt());
         assertEquals(8, a.get("units_run_now").asInt());
         assertEquals(0, a.get("units_failed").asInt());
         MainTest.Run again = MainTest.run(scanArgs("--store", store));
-        assertEquals(0, new ObjectMapper().readTree(again.out().strip()).get("units_run_now").asInt());
+        assertEquals(0, summary(again.out()).get("units_run_now").asInt());
     }
 
     @Test
@@ -73,7 +117,7 @@ class ScanCommandTest {
         args[java.util.Arrays.asList(args).indexOf("--task") + 1] = "wordnet-pos";
         MainTest.Run r = MainTest.run(args);
         assertEquals(ExitCodes.OK, r.code(), r.err());
-        assertEquals(0, new ObjectMapper().readTree(r.out().strip()).get("units_failed").asInt());
+        assertEquals(0, summary(r.out()).get("units_failed").asInt());
     }
 
     @Test
@@ -83,7 +127,7 @@ class ScanCommandTest {
         for (String shard : new String[] {"0/3", "1/3", "2/3"}) {
             MainTest.Run r = MainTest.run(scanArgs("--store", store, "--shard", shard));
             assertEquals(ExitCodes.OK, r.code(), r.err());
-            ran += new ObjectMapper().readTree(r.out().strip()).get("units_run_now").asInt();
+            ran += summary(r.out()).get("units_run_now").asInt();
         }
         assertEquals(8, ran);
     }
@@ -120,7 +164,7 @@ class ScanCommandTest {
         assertTrue(java.nio.file.Files.notExists(tmp.resolve("bad.db")), "nothing written for a bad flag");
         MainTest.Run all = MainTest.run(withEvalBatches("all", "--store", tmp.resolve("all.db").toString()));
         assertEquals(ExitCodes.OK, all.code(), all.err());
-        assertEquals(0, new ObjectMapper().readTree(all.out().strip()).get("units_failed").asInt());
+        assertEquals(0, summary(all.out()).get("units_failed").asInt());
         MainTest.Run help = MainTest.run("scan", "--help");
         assertTrue(help.out().contains("--eval-batches") && help.out().contains("default: all") && help.out().contains("default: 0,1,2"), help.out());
     }

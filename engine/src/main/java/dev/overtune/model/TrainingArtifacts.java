@@ -26,6 +26,8 @@ public final class TrainingArtifacts {
     public static final String TRAIN = "train.onnx";
     public static final String EVAL = "eval.onnx";
     public static final String MANIFEST = "manifest.json";
+    /** manifest.json's layout; raised whenever a field is renamed or removed. */
+    public static final int MANIFEST_SCHEMA_VERSION = 1;
 
     private TrainingArtifacts() {}
 
@@ -50,6 +52,7 @@ public final class TrainingArtifacts {
     private static ObjectNode manifest(LanguageModel model, int batch, int seq, Graph train, Graph eval, byte[] trainBytes, byte[] evalBytes) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode m = json.createObjectNode();
+        m.put("schema_version", MANIFEST_SCHEMA_VERSION);
         m.put("producer", "overtune " + Versions.engine());
         m.put("model_type", model.family());
         try {

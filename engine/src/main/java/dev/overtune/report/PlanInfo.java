@@ -3,6 +3,13 @@ package dev.overtune.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.overtune.probe.Quantization;
+import dev.overtune.scan.Scan;
+
+import java.util.Locale;
 
 /** The scan plan stored with the results, as JSON; a plan that does not parse is kept as text rather than lost. */
 record PlanInfo(JsonNode json) {
@@ -13,10 +20,58 @@ record PlanInfo(JsonNode json) {
             return new PlanInfo(null);
         }
         try {
-            return new PlanInfo(JSON.readTree(planJson));
+            return new PlanInfo(snakeCase(JSON.readTree(planJson)));
         } catch (JsonProcessingException e) {
             return new PlanInfo(JSON.getNodeFactory().textNode(planJson));
         }
+    }
+
+    /**
+     * Plans stored before schema version 2 had the settings records' Java names (learningRates, "scale": "INIT",
+     * quantisation formats as {bits, groupSize}); results.json shows every plan as version 2 writes it, so a reader
+     * needs one set of names.
+     */
+    static JsonNode snakeCase(JsonNode plan) {
+        if (plan == null || !plan.isObject() || plan.has("schema_version")) {
+            return plan;
+        }
+        JsonNode renamed = renameKeys(plan);
+        JsonNode noise = renamed.path("settings").path("noise");
+        if (noise.isObject() && noise.path("scale").isTextual()) {
+            ((ObjectNode) noise).put("scale", noise.get("scale").asText().toLowerCase(Locale.ROOT));
+        }
+        JsonNode eval = renamed.path("settings").path("eval");
+        if (eval.isObject() && eval.path("max_batches").isNumber()) {
+            ((ObjectNode) eval).put("all", eval.get("max_batches").asInt() == 0);
+        }
+        JsonNode formats = renamed.path("settings").path("quant").path("formats");
+        if (formats.isArray()) {
+            ArrayNode labels = JSON.createArrayNode();
+            formats.forEach(f -> labels.add(f.isObject() ? new Quantization(f.path("bits").asInt(), f.path("group_size").asInt()).label() : f.asText()));
+            ((ObjectNode) renamed.get("settings").get("quant")).set("formats", labels);
+        }
+        ObjectNode out = JSON.createObjectNode().put("schema_version", Scan.PLAN_SCHEMA_VERSION).put("converted_from_schema_version", 1);
+        out.setAll((ObjectNode) renamed);
+        return out;
+    }
+
+    private static JsonNode renameKeys(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode out = JSON.createObjectNode();
+            node.properties().forEach(e -> out.set(snake(e.getKey()), renameKeys(e.getValue())));
+            return out;
+        }
+        if (node.isArray()) {
+            ArrayNode out = JSON.createArrayNode();
+            node.forEach(v -> out.add(renameKeys(v)));
+            return out;
+        }
+        return node;
+    }
+
+    /** learningRates → learning_rates, groupSize → group_size; snake_case names are left as they are. */
+    static String snake(String name) {
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     String task() {

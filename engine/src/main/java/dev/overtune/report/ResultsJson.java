@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * Numbers that could not be computed are {@code null}, never NaN.
  */
 final class ResultsJson {
-    static final int SCHEMA_VERSION = 2;
+    /** 3: the plan under "config" in snake_case (see Scan.PLAN_SCHEMA_VERSION); 2 had the settings' Java names. */
+    static final int SCHEMA_VERSION = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResultsJson() {}

@@ -141,12 +141,36 @@ public final class Scan {
         }
     }
 
+    /** 2: snake_case settings written field by field (1, unversioned, had the records' Java names, e.g. learningRates, "INIT"). */
+    public static final int PLAN_SCHEMA_VERSION = 2;
+
+    /** The settings as other programs read them: snake_case names, lower-case labels, formats as the CLI spells them. */
+    static ObjectNode settingsJson(ObjectMapper json, ScanSettings s) {
+        ObjectNode o = json.createObjectNode();
+        o.putObject("eval").put("batch_size", s.eval().batchSize()).put("seq_len", s.eval().seqLen())
+                .put("max_batches", s.eval().maxBatches()).put("all", s.eval().all());
+        ScanSettings.FineTune f = s.fineTune();
+        ObjectNode ft = o.putObject("fine_tune");
+        f.learningRates().forEach(ft.putArray("learning_rates")::add);
+        f.seeds().forEach(ft.putArray("seeds")::add);
+        ft.put("steps", f.steps()).put("batch_size", f.batchSize()).put("seq_len", f.seqLen()).put("warmup_steps", f.warmupSteps())
+                .put("weight_decay", f.weightDecay()).put("l2_to_init", f.l2ToInit());
+        ObjectNode noise = o.putObject("noise").put("scale", s.noise().scale().label());
+        s.noise().gammas().forEach(noise.putArray("gammas")::add);
+        noise.put("samples", s.noise().samples()).put("seed", s.noise().seed());
+        ArrayNode formats = o.putObject("quant").putArray("formats");
+        s.quant().formats().forEach(q -> formats.add(q.label()));
+        o.put("threads", s.threads());
+        return o;
+    }
+
     static String planJson(ScanPlan plan) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
+        o.put("schema_version", PLAN_SCHEMA_VERSION);
         o.put("plan_hash", plan.planHash());
         o.put("task", plan.taskName());
-        o.set("settings", json.valueToTree(plan.settings()));
+        o.set("settings", settingsJson(json, plan.settings()));
         ArrayNode cps = o.putArray("checkpoints");
         for (ScanCheckpoint c : plan.checkpoints()) {
             cps.addObject().put("name", c.name()).put("dir", c.dir().toString()).put("tokens", c.tokens());

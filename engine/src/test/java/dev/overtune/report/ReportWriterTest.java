@@ -48,6 +48,24 @@ class ReportWriterTest {
         TinyScans.scanWithBrokenCheckpoint(series, tmp.resolve("broken"), brokenStore);
     }
 
+    /** The paths of object keys with an upper-case letter (Java names); map keys like "init:gamma=0.5" have none. */
+    static List<String> upperCaseNames(JsonNode node, String path) {
+        List<String> out = new java.util.ArrayList<>();
+        if (node.isObject()) {
+            node.properties().forEach(e -> {
+                if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                    out.add(path + "." + e.getKey());
+                }
+                out.addAll(upperCaseNames(e.getValue(), path + "." + e.getKey()));
+            });
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                out.addAll(upperCaseNames(node.get(i), path + "[" + i + "]"));
+            }
+        }
+        return out;
+    }
+
     @Test
     void writesEveryFileFromARealStore(@TempDir Path out) throws Exception {
         ReportSummary s;
@@ -99,6 +117,11 @@ class ReportWriterTest {
         assertTrue(limits.toString().contains("3 checkpoints: the smallest attainable p is 0.167; nothing can be significant"), limits.toString());
         assertEquals("holm", json.get("analysis").get("method").get("adjustment").asText());
         assertEquals(2 + 2, json.get("analysis").get("sensitivity").size(), "2 noise levels and 2 formats");
+        assertEquals(ResultsJson.SCHEMA_VERSION, json.get("schema_version").asInt());
+        JsonNode settings = json.get("config").get("settings");
+        assertEquals("init", settings.get("noise").get("scale").asText());
+        assertTrue(settings.get("fine_tune").get("learning_rates").isArray() && settings.get("eval").has("batch_size"), settings.toString());
+        assertEquals(List.of(), upperCaseNames(json, "$"), "every name in results.json is snake_case");
 
         for (Path png : s.plots()) {
             BufferedImage img = ImageIO.read(png.toFile());
