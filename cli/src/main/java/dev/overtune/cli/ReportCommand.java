@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
@@ -22,14 +23,24 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the report.")
     Path out;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Option(names = "--format", defaultValue = "text",
+            description = "text, json, or lm-eval: also write lm-evaluation-harness results files, one per model the scan "
+                    + "evaluated, under DIR/lm-eval/ (default: ${DEFAULT-VALUE}).")
+    String format;
 
     @Override
     public Integer call() {
+        if (!List.of("text", "json", "lm-eval").contains(format)) {
+            throw new Options.FlagValueException("--format '" + format + "': use text, json or lm-eval");
+        }
         try (ResultStore results = ResultStore.read(store)) {
             ReportSummary summary = Report.write(results, out);
-            if (format == OutputFormat.json) {
+            if (format.equals("lm-eval")) {
+                List<Path> files = Report.writeLmEval(results, out);
+                System.out.print(Report.table(summary.analysis()));
+                System.out.printf("%nwrote %s, %s, %s and %d lm-eval results files under %s%n", summary.html(), summary.json().getFileName(),
+                        summary.csv().getFileName(), files.size(), out.resolve("lm-eval"));
+            } else if (format.equals("json")) {
                 ObjectNode o = new ObjectMapper().createObjectNode().put("html", summary.html().toString())
                         .put("json", summary.json().toString()).put("csv", summary.csv().toString());
                 ArrayNode plots = o.putArray("plots");

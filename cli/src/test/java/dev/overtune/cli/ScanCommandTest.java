@@ -109,6 +109,20 @@ class ScanCommandTest {
         }
         MainTest.assertOneLineError(MainTest.run("report", tmp.resolve("nope.db").toString(), "--out", out.toString()),
                 ExitCodes.BAD_INPUT, "nope.db");
+
+        MainTest.Run lm = MainTest.run("report", store, "--out", out.toString(), "--format", "lm-eval");
+        assertEquals(ExitCodes.OK, lm.code(), lm.err());
+        assertTrue(lm.out().contains("8 lm-eval results files"), lm.out());
+        List<Path> files;
+        try (var walk = Files.walk(out.resolve("lm-eval"))) {
+            files = walk.filter(p -> p.getFileName().toString().startsWith("results_")).sorted().toList();
+        }
+        assertEquals(8, files.size(), files.toString());
+        JsonNode base = new ObjectMapper().readTree(out.resolve("lm-eval/step3").toFile().listFiles()[0]);
+        assertTrue(base.get("results").get("ood").get("loss,none").asDouble() > 0, base.toString());
+        assertTrue(base.get("config").get("model_args").asText().startsWith("pretrained=" + series.resolve("step3")), base.toString());
+        MainTest.assertOneLineError(MainTest.run("report", store, "--out", out.toString(), "--format", "yaml"), ExitCodes.USAGE,
+                "--format 'yaml'", "lm-eval");
     }
 
     @Test

@@ -75,6 +75,22 @@ public final class Report {
     }
 
     /**
+     * Writes the store's finished units as lm-evaluation-harness results files, one per model evaluated, under
+     * {@code outDir/lm-eval/<model>/results_<date>.json} (see {@link LmEvalResults}); returns them.
+     */
+    public static List<Path> writeLmEval(ResultStore store, Path outDir) {
+        return writeLmEval(store.results(), store.planJson(), outDir);
+    }
+
+    public static List<Path> writeLmEval(List<UnitResult> results, String planJson, Path outDir) {
+        try {
+            return LmEvalResults.write(results, PlanInfo.of(planJson), outDir, Instant.now());
+        } catch (IOException e) {
+            throw new UncheckedIOException(outDir + ": cannot write the lm-eval results (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
      * Why this Java runtime cannot draw the plots, if it cannot: they need Java2D (module java.desktop),
      * which the GPU bundle's runtime leaves out. The tables, CSV, JSON and HTML are written either way.
      */
