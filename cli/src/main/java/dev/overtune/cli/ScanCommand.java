@@ -6,6 +6,7 @@ import dev.overtune.backend.Backend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Quantization;
+import dev.overtune.scan.FineTunedCheckpoints;
 import dev.overtune.scan.Scan;
 import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.ScanCheckpoints;
@@ -116,6 +117,11 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--retry-failed", description = "Run the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint).")
     boolean retryFailed;
 
+    @Option(names = "--save-finetuned", paramLabel = "DIR",
+            description = "Keep every model this run fine-tunes as a Hugging Face checkpoint (config.json, model.safetensors, the tokenizer) "
+                    + "in DIR/<checkpoint>/finetune-lr<lr>-seed<seed>/, for eval, lm-eval or any other tool.")
+    Path saveFineTuned;
+
     @Mixin
     BackendOption backendOption;
 
@@ -147,6 +153,9 @@ final class ScanCommand implements Callable<Integer> {
                 .store(storePath)
                 .shard(shardOf[0], shardOf[1])
                 .retryFailed(retryFailed);
+        if (saveFineTuned != null) {
+            scan.keepFineTuned(new FineTunedCheckpoints(saveFineTuned, tokenizer));
+        }
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
         scan.listener(new ScanListener() {

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,6 +83,46 @@ class ScanCommandTest {
         assertEquals(8, ids.size(), "every unit once");
         assertEquals(Set.of("base", "finetune", "noise", "quant"), probes);
         assertEquals(8, events.getLast().get("units_run_now").asInt());
+    }
+
+    static Map<String, Double> oodLossByCheckpoint(String jsonLines, String probe) throws Exception {
+        Map<String, Double> out = new TreeMap<>();
+        for (String line : jsonLines.strip().lines().toList()) {
+            JsonNode e = new ObjectMapper().readTree(line);
+            if (e.get("event").asText().equals("unit") && e.get("probe").asText().equals(probe)) {
+                out.put(e.get("checkpoint").asText(), e.get("metrics").get("ood_loss").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void fineTunedModelsAreKeptAsCheckpointsThatLoadBackToTheSameNumbers(@TempDir Path tmp) throws Exception {
+        Path kept = tmp.resolve("finetuned");
+        MainTest.Run r = MainTest.run(scanArgs("--store", tmp.resolve("scan.db").toString(), "--save-finetuned", kept.toString()));
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        Map<String, Double> fineTunedOod = oodLossByCheckpoint(r.out(), "finetune");
+        assertEquals(Set.of("step3", "step6"), fineTunedOod.keySet());
+        for (String c : fineTunedOod.keySet()) {
+            Path dir = kept.resolve(c).resolve("finetune-lr0.003-seed0");
+            for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+                assertTrue(Files.isRegularFile(dir.resolve(f)), dir.resolve(f) + " missing");
+            }
+            assertEquals(Files.readString(series.resolve(c).resolve("config.json")), Files.readString(dir.resolve("config.json")));
+            assertEquals(-1, Files.mismatch(series.resolve(c).resolve("tokenizer.json"), dir.resolve("tokenizer.json")));
+            MainTest.Run e = MainTest.run("eval", dir.toString(), "--text", text.toString(), "--seq-len", "32");
+            assertEquals(ExitCodes.OK, e.code(), e.err());
+        }
+        // Scanned as a series of their own, the kept models' base OOD loss is the fine-tuned units' OOD loss, bit for bit.
+        Files.writeString(kept.resolve("series.json"), """
+                {"format": "overtune-series/1", "name": "kept", "checkpoints": [
+                  {"name": "step3", "path": "step3/finetune-lr0.003-seed0", "tokens": 192},
+                  {"name": "step6", "path": "step6/finetune-lr0.003-seed0", "tokens": 384}]}""");
+        String[] again = scanArgs("--store", tmp.resolve("again.db").toString());
+        again[1] = kept.toString();
+        MainTest.Run s = MainTest.run(again);
+        assertEquals(ExitCodes.OK, s.code(), s.err());
+        assertEquals(fineTunedOod, oodLossByCheckpoint(s.out(), "base"));
     }
 
     @Test

@@ -50,6 +50,7 @@ public final class Scan {
         private ScanListener listener = ScanListener.NONE;
         private boolean retryFailed;
         private java.time.Duration claimLease;
+        private FineTunedCheckpoints fineTuned;
 
         public Builder series(List<ScanCheckpoint> checkpoints) {
             this.series = List.copyOf(checkpoints);
@@ -108,6 +109,12 @@ public final class Scan {
             return this;
         }
 
+        /** Keeps each model the scan fine-tunes now as a Hugging Face checkpoint (see {@link FineTunedCheckpoints}). */
+        public Builder keepFineTuned(FineTunedCheckpoints checkpoints) {
+            this.fineTuned = checkpoints;
+            return this;
+        }
+
         public Builder listener(ScanListener l) {
             this.listener = l;
             return this;
@@ -131,7 +138,7 @@ public final class Scan {
                 if (claimLease != null) {
                     results.claimLease(claimLease);
                 }
-                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).run(units, retryFailed);
+                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).keepFineTuned(fineTuned).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());
             } finally {
                 if (backend == null) {

@@ -41,6 +41,7 @@ public final class ScanRunner {
     private final ResultStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
+    private FineTunedCheckpoints fineTuned;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ResultStore store, ScanListener listener) {
@@ -51,6 +52,12 @@ public final class ScanRunner {
         this.settings = settings;
         this.store = store;
         this.listener = listener;
+    }
+
+    /** Keeps every model this runner fine-tunes (null: none). */
+    public ScanRunner keepFineTuned(FineTunedCheckpoints checkpoints) {
+        this.fineTuned = checkpoints;
+        return this;
     }
 
     /** Runs every unit not yet in the store; returns how many were run now. */
@@ -212,6 +219,9 @@ public final class ScanRunner {
             curve.add(r.loss());
         }
         trainer.syncToHost();
+        if (fineTuned != null) {
+            fineTuned.save(unit, model, work, ft.steps());
+        }
         return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
     }
 
