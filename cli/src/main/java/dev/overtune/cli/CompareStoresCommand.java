@@ -1,5 +1,8 @@
 package dev.overtune.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.report.StoreComparison;
 import dev.overtune.report.Tolerance;
 import dev.overtune.scan.ResultStore;
@@ -22,6 +25,8 @@ import java.util.concurrent.Callable;
                 "Exit 0 when every unit is in both stores, finished alike, and every metric agrees within "
                         + "|a - b| <= ATOL + RTOL * max(|a|, |b|); exit 3 otherwise, naming each unit and metric."})
 final class CompareStoresCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Parameters(index = "0", paramLabel = "STORE_A", description = "A result store (SQLite) a scan wrote.")
     Path storeA;
 
@@ -36,6 +41,9 @@ final class CompareStoresCommand implements Callable<Integer> {
 
     @Option(names = "--differences-only", description = "List only the metrics beyond the tolerance, not every one.")
     boolean differencesOnly;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Override
     public Integer call() {
@@ -58,11 +66,20 @@ final class CompareStoresCommand implements Callable<Integer> {
         backendsB = backends(b);
         StoreComparison c = StoreComparison.of(a, b, tolerance);
         PrintStream out = System.out;
+        List<StoreComparison.Difference> beyond = c.beyondTolerance();
+        if (format == OutputFormat.json) {
+            out.println(JsonOutput.line(json(c, a.size(), b.size(), backendsA, backendsB)));
+            if (beyond.isEmpty()) {
+                return ExitCodes.OK;
+            }
+            System.err.printf("overtune: %s and %s differ: %s%s%n", storeA, storeB, beyond.getFirst().describe(),
+                    beyond.size() > 1 ? " (and " + (beyond.size() - 1) + " more: see \"beyond_tolerance\" in the output)" : "");
+            return ExitCodes.BAD_INPUT;
+        }
         out.printf("A: %s (%d units, %s)%nB: %s (%d units, %s)%n%n", storeA, a.size(), backendsA, storeB, b.size(), backendsB);
         printTable(out, c);
         c.largestAbsolute().ifPresent(d -> out.printf("%nlargest absolute difference %s: %s%n", sci(d.metric().absolute()), d.describe()));
         c.largestRelative().ifPresent(d -> out.printf("largest relative difference %s: %s%n", sci(d.metric().relative()), d.describe()));
-        List<StoreComparison.Difference> beyond = c.beyondTolerance();
         if (beyond.isEmpty()) {
             out.printf("all %d units agree within --atol %s --rtol %s%n", c.units().size(), atol, rtol);
             return ExitCodes.OK;
@@ -72,6 +89,57 @@ final class CompareStoresCommand implements Callable<Integer> {
         System.err.printf("overtune: %s and %s differ: %s%s%n", storeA, storeB, beyond.getFirst().describe(),
                 beyond.size() > 1 ? " (and " + (beyond.size() - 1) + " more on stdout)" : "");
         return ExitCodes.BAD_INPUT;
+    }
+
+    private ObjectNode json(StoreComparison c, int unitsA, int unitsB, String backendsA, String backendsB) {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("a").put("store", storeA.toString()).put("units", unitsA).put("backends", backendsA);
+        root.putObject("b").put("store", storeB.toString()).put("units", unitsB).put("backends", backendsB);
+        root.put("atol", atol).put("rtol", rtol).put("agree", c.beyondTolerance().isEmpty());
+        ArrayNode units = root.putArray("units");
+        for (StoreComparison.UnitPair u : c.units()) {
+            UnitResult r = u.either();
+            ObjectNode o = units.addObject().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.probe().label())
+                    .put("setting", StoreComparison.label(r).strip());
+            o.put("problem", u.problem().orElse(null));
+            ArrayNode metrics = o.putArray("metrics");
+            for (StoreComparison.MetricPair m : u.metrics()) {
+                boolean within = c.tolerance().within(m.a(), m.b());
+                if (differencesOnly && within) {
+                    continue;
+                }
+                ObjectNode x = metrics.addObject().put("metric", m.metric());
+                number(x, "a", m.a());
+                number(x, "b", m.b());
+                number(x, "absolute_difference", m.absolute());
+                number(x, "relative_difference", m.relative());
+                x.put("within_tolerance", within);
+            }
+        }
+        c.largestAbsolute().ifPresent(d -> root.set("largest_absolute", difference(d)));
+        c.largestRelative().ifPresent(d -> root.set("largest_relative", difference(d)));
+        ArrayNode beyond = root.putArray("beyond_tolerance");
+        c.beyondTolerance().forEach(d -> beyond.add(difference(d)));
+        return root;
+    }
+
+    private static ObjectNode difference(StoreComparison.Difference d) {
+        UnitResult r = d.unit().either();
+        ObjectNode o = JSON.createObjectNode().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.probe().label());
+        if (d.metric() != null) {
+            o.put("metric", d.metric().metric());
+            number(o, "absolute_difference", d.metric().absolute());
+            number(o, "relative_difference", d.metric().relative());
+        }
+        return o.put("description", d.describe());
+    }
+
+    private static void number(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.put(key, v);
+        } else {
+            o.putNull(key);
+        }
     }
 
     private void printTable(PrintStream out, StoreComparison c) {

@@ -1,5 +1,7 @@
 package dev.overtune.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.text.Corpus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +29,7 @@ import java.util.concurrent.Callable;
                 + "Gaussian noise, quantisation) and writes the report. Under 10 minutes on 2 cores; rerun to resume.",
                 "It runs: overtune pretrain, overtune scan, overtune report."})
 final class DemoCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final String SAMPLE = "/dev/overtune/demo/sample.txt";
     static final String DEMO_LRS = "1e-3,3e-3,1e-2,3e-2";
 
@@ -52,6 +55,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends).")
     boolean noReport;
+
+    @Option(names = "--format", defaultValue = "text",
+            description = "text or json: JSON Lines, a command event before each step, then that step's own JSON output (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Mixin
     BackendOption backendOption;
@@ -88,17 +95,34 @@ final class DemoCommand implements Callable<Integer> {
             pretrain.addAll(List.of("--threads", threads.toString()));
             scan.addAll(List.of("--threads", threads.toString()));
         }
-        List<String> reportArgs = List.of("report", store.toString(), "--out", report.toString());
+        List<String> reportArgs = new ArrayList<>(List.of("report", store.toString(), "--out", report.toString()));
+        boolean json = format == OutputFormat.json;
+        if (json) {
+            for (List<String> step : List.of(pretrain, scan, reportArgs)) {
+                step.addAll(List.of("--format", "json"));
+            }
+        }
 
         for (List<String> step : noReport ? List.of(pretrain, scan) : List.of(pretrain, scan, reportArgs)) {
-            System.out.println();
-            System.out.println("$ overtune " + String.join(" ", step));
+            if (json) {
+                ObjectNode event = JSON.createObjectNode().put("event", "command").put("command", step.getFirst());
+                step.forEach(event.putArray("argv")::add);
+                System.out.println(JsonOutput.line(event));
+            } else {
+                System.out.println();
+                System.out.println("$ overtune " + String.join(" ", step));
+            }
+            System.out.flush();
             int code = Main.commandLine().execute(step.toArray(String[]::new));
             if (code != ExitCodes.OK) {
                 return code;
             }
         }
-        if (noReport) {
+        if (json) {
+            ObjectNode done = JSON.createObjectNode().put("event", "done").put("series", series.toString()).put("store", store.toString());
+            done.put("report", noReport ? null : report.resolve("report.html").toString());
+            System.out.println(JsonOutput.line(done));
+        } else if (noReport) {
             System.out.printf("%nThe store is %s; write its report with: overtune report %s --out %s%n", store, store, report);
         } else {
             System.out.printf("%nThe report is %s; the store %s can be reported again or extended with more checkpoints.%n",

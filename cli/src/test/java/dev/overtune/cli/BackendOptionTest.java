@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import static dev.overtune.cli.MainTest.assertOneLineError;
 import static dev.overtune.cli.MainTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** --backend on every command that runs graphs, and compare-stores on two CPU stores of one plan. */
@@ -175,8 +176,26 @@ class BackendOptionTest {
         assertTrue(differ.out().contains("BEYOND") && differ.out().contains("1 difference beyond"), differ.out());
         assertTrue(differ.out().contains("largest absolute difference 1.0e-02: step2 noise"), differ.out());
 
+        MainTest.Run json = run("compare-stores", a.toString(), b.toString(), "--rtol", "1e-5", "--format", "json");
+        assertOneLineError(json, ExitCodes.BAD_INPUT, "a.db", "b.db", "differ", "step2 noise");
+        com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals(1, json.out().strip().lines().count(), "one JSON document");
+        assertEquals(JsonOutput.SCHEMA_VERSION, root.get("schema_version").asInt());
+        assertFalse(root.get("agree").asBoolean());
+        assertEquals(8, root.get("units").size());
+        assertEquals(1, root.get("beyond_tolerance").size());
+        com.fasterxml.jackson.databind.JsonNode d = root.get("beyond_tolerance").get(0);
+        assertEquals("step2", d.get("checkpoint").asText());
+        assertEquals("noise", d.get("probe").asText());
+        assertEquals("ood_loss", d.get("metric").asText());
+        assertEquals(0.01, d.get("absolute_difference").asDouble(), 1e-6);
+        assertEquals(d, root.get("largest_absolute"));
+
         MainTest.Run loose = run("compare-stores", a.toString(), b.toString(), "--atol", "0.02");
         assertEquals(ExitCodes.OK, loose.code(), loose.out() + loose.err());
+        MainTest.Run looseJson = run("compare-stores", a.toString(), b.toString(), "--atol", "0.02", "--format", "json");
+        assertEquals(ExitCodes.OK, looseJson.code(), looseJson.out() + looseJson.err());
+        assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(looseJson.out()).get("agree").asBoolean());
 
         sql(b, "DELETE FROM unit WHERE probe = 'quant' AND checkpoint = 'step1'");
         assertOneLineError(run("compare-stores", a.toString(), b.toString(), "--atol", "0.02"), ExitCodes.BAD_INPUT,

@@ -1,10 +1,14 @@
 package dev.overtune.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,5 +28,19 @@ class DemoCommandTest {
         MainTest.Run again = MainTest.run("demo", "--quick", "--out", out.toString());
         assertEquals(ExitCodes.OK, again.code(), again.err());
         assertTrue(again.out().contains("0 to run") && again.out().contains("ran 0 units now"), again.out());
+
+        MainTest.Run json = MainTest.run("demo", "--quick", "--out", out.toString(), "--format", "json");
+        assertEquals(ExitCodes.OK, json.code(), json.err());
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : json.out().strip().lines().toList()) {
+            events.add(new ObjectMapper().readTree(line)); // every line one JSON object
+        }
+        List<String> commands = events.stream().filter(e -> "command".equals(e.path("event").asText())).map(e -> e.get("command").asText()).toList();
+        assertEquals(List.of("pretrain", "scan", "report"), commands);
+        assertTrue(events.stream().allMatch(e -> e.get("schema_version").asInt() == JsonOutput.SCHEMA_VERSION), json.out());
+        assertEquals("summary", events.stream().filter(e -> e.has("units_run_now")).findFirst().orElseThrow().get("event").asText());
+        assertTrue(events.stream().anyMatch(e -> e.has("html") && e.has("plots")), "the report's own JSON: " + json.out());
+        assertEquals("done", events.getLast().get("event").asText());
+        assertEquals(out.resolve("report/report.html").toString(), events.getLast().get("report").asText());
     }
 }
