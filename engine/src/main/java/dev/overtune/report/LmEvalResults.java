@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overtune.scan.BuildInfo;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.scan.Probe;
 import dev.overtune.scan.UnitResult;
 
