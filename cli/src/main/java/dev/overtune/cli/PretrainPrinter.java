@@ -136,9 +136,10 @@ final class PretrainPrinter implements PretrainListener {
         if (format == OutputFormat.json) {
             ObjectNode start = JSON.createObjectNode().put("event", "start").put("series", run.out().toString()).put("model", run.origin())
                     .put("parameters", params).put("tokenizer", data.tokenizer()).put("train_tokens", data.train().length)
-                    .put("ood_tokens", data.heldOut().length).put("schedule", s.schedule().name()).put("budgets", s.budgets().toString())
+                    .put("ood_tokens", data.heldOut().length).put("schedule", s.schedule().name())
                     .put("tokens_per_step", s.tokensPerStep()).put("optimizer_steps", plan.totalSteps())
                     .put("backend", backend.name());
+            s.budgets().tokens().forEach(start.putArray("budgets")::add); // token counts, not their labels
             if (backend instanceof OrtBackend ort) {
                 start.put("threads", ort.threads());
             }

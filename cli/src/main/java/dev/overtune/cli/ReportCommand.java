@@ -45,10 +45,12 @@ final class ReportCommand implements Callable<Integer> {
                         .put("json", summary.json().toString()).put("csv", summary.csv().toString());
                 ArrayNode plots = o.putArray("plots");
                 summary.plots().forEach(p -> plots.add(p.toString()));
+                ArrayNode svgs = o.putArray("svgs");
+                summary.svgs().forEach(p -> svgs.add(p.toString()));
                 System.out.println(JsonOutput.line(o));
             } else {
                 System.out.print(Report.table(summary.analysis()));
-                System.out.printf("%nwrote %s (open it in a browser), %s, %s and %d plots%n", summary.html(), summary.json().getFileName(),
+                System.out.printf("%nwrote %s (open it in a browser), %s, %s and %d plots (PNG and SVG)%n", summary.html(), summary.json().getFileName(),
                         summary.csv().getFileName(), summary.plots().size());
                 Report.plotsUnavailable().ifPresent(why -> System.err.println("overtune: " + why));
             }

@@ -94,6 +94,15 @@ final class Axis {
         return out;
     }
 
+    /**
+     * This axis ticked at {@code at} instead (e.g. the checkpoints' token budgets), those within its range; unchanged when
+     * none is. The range and the scale stay as they are.
+     */
+    Axis withTicksAt(List<Double> at) {
+        List<Double> inside = at.stream().filter(v -> shows(v) && v >= min && v <= max).distinct().sorted().toList();
+        return inside.isEmpty() ? this : new Axis(min, max, log, inside, List.of(), step);
+    }
+
     /** 1, 2, 2.5 or 5 times a power of ten, the nearest to {@code rough}. */
     static double niceStep(double rough) {
         double exp = Math.floor(Math.log10(rough));

@@ -8,9 +8,6 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
-import java.awt.RenderingHints;
-import java.awt.Shape;
-import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
@@ -40,6 +37,7 @@ final class Chart {
     private static final double DODGE = 7;
     private static final int BOTTOM = 62;
     private static final String FONT = Font.SANS_SERIF;
+    private static final int PER_PARAMETER_ROW = 30;
 
     private Chart() {}
 
@@ -68,40 +66,74 @@ final class Chart {
      * @param includeZero keep y = 0 in range and draw it (for differences against a baseline)
      * @param failedX     x positions of checkpoints to mark as failed
      */
+    /**
+     * @param budgets    on a token axis: the checkpoints' token counts, ticked and labelled where they are (empty: round ticks)
+     * @param parameters the model's parameter count, for a second scale of tokens per parameter along the top (0: none)
+     */
     record Panel(String title, String xLabel, String yLabel, boolean logX, boolean includeZero,
-                 List<Series> series, List<Marker> markers, List<Double> failedX) {}
+                 List<Series> series, List<Marker> markers, List<Double> failedX, List<Double> budgets, long parameters) {
+        Panel(String title, String xLabel, String yLabel, boolean logX, boolean includeZero,
+              List<Series> series, List<Marker> markers, List<Double> failedX) {
+            this(title, xLabel, yLabel, logX, includeZero, series, markers, failedX, List.of(), 0);
+        }
+
+        boolean perParameterScale() {
+            return logX && parameters > 0;
+        }
+    }
+
+    /** A figure: panels side by side under one title, a footnote under them. */
+    record Drawing(String title, List<Panel> panels, String footnote) {
+        int width() {
+            return PANEL_W * panels.size();
+        }
+
+        int height() {
+            return TITLE_H + PANEL_H + (footnote == null ? 8 : FOOT_H);
+        }
+    }
 
     static BufferedImage render(String title, List<Panel> panels, String footnote) {
-        int width = PANEL_W * panels.size();
-        int height = TITLE_H + PANEL_H + (footnote == null ? 8 : FOOT_H);
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        return render(new Drawing(title, panels, footnote));
+    }
+
+    static BufferedImage render(Drawing d) {
+        BufferedImage img = new BufferedImage(d.width(), d.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(INK);
-            g.setFont(new Font(FONT, Font.BOLD, 19));
-            centered(g, title, width / 2, 30);
-            for (int i = 0; i < panels.size(); i++) {
-                drawPanel(g, panels.get(i), new Rectangle(PANEL_W * i, TITLE_H, PANEL_W, PANEL_H));
-            }
-            if (footnote != null) {
-                g.setColor(MUTED);
-                g.setFont(new Font(FONT, Font.PLAIN, 12));
-                g.drawString(footnote, 14, height - 11);
-            }
+            draw(new Canvas.Raster(g), d);
         } finally {
             g.dispose();
         }
         return img;
     }
 
-    private static void drawPanel(Graphics2D g, Panel p, Rectangle box) {
+    /** The same drawing as an SVG document. */
+    static String svg(Drawing d) {
+        Canvas.Svg svg = new Canvas.Svg(d.width(), d.height());
+        draw(svg, d);
+        return svg.finish();
+    }
+
+    private static void draw(Canvas g, Drawing d) {
+        g.setColor(Color.WHITE);
+        g.fill(new Rectangle(0, 0, d.width(), d.height()));
+        g.setColor(INK);
+        g.setFont(new Font(FONT, Font.BOLD, 19));
+        centered(g, d.title(), d.width() / 2, 30);
+        for (int i = 0; i < d.panels().size(); i++) {
+            drawPanel(g, d.panels().get(i), new Rectangle(PANEL_W * i, TITLE_H, PANEL_W, PANEL_H));
+        }
+        if (d.footnote() != null) {
+            g.setColor(MUTED);
+            g.setFont(new Font(FONT, Font.PLAIN, 12));
+            g.drawString(d.footnote(), 14, d.height() - 11);
+        }
+    }
+
+    private static void drawPanel(Canvas g, Panel p, Rectangle box) {
         List<List<Series>> legend = legendRows(g, p.series(), box.width - LEFT - RIGHT);
-        int top = TOP + LEGEND_ROW * legend.size() + 8;
+        int top = TOP + LEGEND_ROW * legend.size() + 8 + (p.perParameterScale() ? PER_PARAMETER_ROW : 0);
         Rectangle plot = new Rectangle(box.x + LEFT, box.y + top, box.width - LEFT - RIGHT, box.height - top - BOTTOM);
         g.setColor(INK);
         g.setFont(new Font(FONT, Font.BOLD, 15));
@@ -126,12 +158,15 @@ final class Chart {
             centered(g, "no data", plot.x + plot.width / 2, plot.y + plot.height / 2);
             return;
         }
-        Axis x = xAxis(p, shown, failedX);
+        Axis x = xAxis(p, shown, failedX).withTicksAt(p.logX() ? p.budgets() : List.of());
         Axis y = yAxis(p, shown);
         DoubleFunction<Double> px = v -> plot.x + x.fraction(v) * plot.width;
         DoubleFunction<Double> py = v -> plot.y + plot.height - y.fraction(v) * plot.height;
 
         drawGridAndTicks(g, plot, x, y, px, py, p.logX());
+        if (p.perParameterScale()) {
+            drawPerParameterScale(g, plot, x, px, p.parameters());
+        }
         if (p.includeZero() && y.min() < 0 && y.max() > 0) {
             g.setColor(MUTED);
             g.setStroke(new BasicStroke(1.2f));
@@ -141,8 +176,7 @@ final class Chart {
         for (double fx : failedX) {
             labels.add(drawFailed(g, plot, px.apply(fx)));
         }
-        Shape clip = g.getClip();
-        g.clip(new Rectangle(plot.x - 6, plot.y - 6, plot.width + 12, plot.height + 12));
+        g.pushClip(new Rectangle(plot.x - 6, plot.y - 6, plot.width + 12, plot.height + 12));
         // Series with error bars are spread a few pixels apart so that bars at the same x stay readable.
         List<Series> barred = p.series().stream().filter(s -> s.points().stream().anyMatch(Point::hasBar)).toList();
         for (Series s : p.series()) {
@@ -150,7 +184,7 @@ final class Chart {
             double dodge = k < 0 ? 0 : (k - (barred.size() - 1) / 2.0) * DODGE;
             drawSeries(g, s, p.logX(), v -> px.apply(v) + dodge, py);
         }
-        g.setClip(clip);
+        g.popClip();
         for (Marker m : p.markers()) {
             if (x.shows(m.x())) {
                 labels.add(drawMarker(g, plot, m, px.apply(m.x()), py.apply(m.y()), labels));
@@ -191,7 +225,7 @@ final class Chart {
         return Axis.linear(lo, hi);
     }
 
-    private static void drawGridAndTicks(Graphics2D g, Rectangle plot, Axis x, Axis y, DoubleFunction<Double> px,
+    private static void drawGridAndTicks(Canvas g, Rectangle plot, Axis x, Axis y, DoubleFunction<Double> px,
                                          DoubleFunction<Double> py, boolean tokensAxis) {
         g.setFont(new Font(FONT, Font.PLAIN, 12));
         FontMetrics fm = g.getFontMetrics();
@@ -203,13 +237,20 @@ final class Chart {
             g.setColor(MUTED);
             g.draw(new Line2D.Double(X, plot.y + plot.height, X, plot.y + plot.height + 3));
         }
+        double labelledTo = Double.NEGATIVE_INFINITY;
         for (double t : x.ticks()) {
             double X = px.apply(t);
             g.setColor(GRID);
             g.draw(new Line2D.Double(X, plot.y, X, plot.y + plot.height));
             g.setColor(INK);
             g.draw(new Line2D.Double(X, plot.y + plot.height, X, plot.y + plot.height + 6));
-            centered(g, tokensAxis ? Format.tokens(t) : Format.fixed(t, x.decimals()), (int) Math.round(X), plot.y + plot.height + 8 + fm.getAscent());
+            String label = tokensAxis ? Format.tokens(t) : Format.fixed(t, x.decimals());
+            // Checkpoint budgets can crowd together: a label that would overlap the last one is left out, its tick kept.
+            int w = fm.stringWidth(label);
+            if (X - w / 2.0 > labelledTo + 4) {
+                centered(g, label, (int) Math.round(X), plot.y + plot.height + 8 + fm.getAscent());
+                labelledTo = X + w / 2.0;
+            }
         }
         for (double t : y.ticks()) {
             double Y = py.apply(t);
@@ -222,23 +263,48 @@ final class Chart {
         }
     }
 
-    private static void drawFrame(Graphics2D g, Rectangle plot) {
+    /** Tokens per parameter along the top edge, at the same ticks as the token axis below. */
+    private static void drawPerParameterScale(Canvas g, Rectangle plot, Axis x, DoubleFunction<Double> px, long parameters) {
+        g.setFont(new Font(FONT, Font.PLAIN, 11));
+        FontMetrics fm = g.getFontMetrics();
+        g.setStroke(new BasicStroke(1f));
+        double labelledTo = Double.NEGATIVE_INFINITY;
+        for (double t : x.ticks()) {
+            double X = px.apply(t);
+            g.setColor(INK);
+            g.draw(new Line2D.Double(X, plot.y - 4, X, plot.y));
+            String label = Format.fixed(t / parameters, perParameterDecimals(t / parameters));
+            int w = fm.stringWidth(label);
+            if (X - w / 2.0 > labelledTo + 4) {
+                g.setColor(MUTED);
+                centered(g, label, (int) Math.round(X), plot.y - 6);
+                labelledTo = X + w / 2.0;
+            }
+        }
+        g.setColor(MUTED);
+        String caption = "tokens / parameter";
+        g.drawString(caption, plot.x + plot.width - fm.stringWidth(caption), plot.y - 6 - fm.getHeight());
+    }
+
+    private static int perParameterDecimals(double v) {
+        return v >= 10 ? 0 : v >= 1 ? 1 : 2;
+    }
+
+    private static void drawFrame(Canvas g, Rectangle plot) {
         g.setColor(INK);
         g.setStroke(new BasicStroke(1.2f));
         g.draw(plot);
     }
 
-    private static void drawAxisLabels(Graphics2D g, Panel p, Rectangle plot, Rectangle box) {
+    private static void drawAxisLabels(Canvas g, Panel p, Rectangle plot, Rectangle box) {
         g.setColor(INK);
         g.setFont(new Font(FONT, Font.PLAIN, 14));
         centered(g, p.xLabel(), plot.x + plot.width / 2, box.y + box.height - 14);
-        AffineTransform saved = g.getTransform();
-        g.rotate(-Math.PI / 2);
-        centered(g, p.yLabel(), -(plot.y + plot.height / 2), box.x + 22);
-        g.setTransform(saved);
+        int w = g.getFontMetrics().stringWidth(p.yLabel());
+        g.drawStringUpwards(p.yLabel(), box.x + 22, plot.y + plot.height / 2.0 + w / 2.0);
     }
 
-    private static void drawSeries(Graphics2D g, Series s, boolean logX, DoubleFunction<Double> px, DoubleFunction<Double> py) {
+    private static void drawSeries(Canvas g, Series s, boolean logX, DoubleFunction<Double> px, DoubleFunction<Double> py) {
         List<Point> pts = s.points().stream().filter(pt -> !logX || pt.x() > 0).toList();
         g.setColor(s.color());
         g.setStroke(new BasicStroke(1.4f));
@@ -272,7 +338,7 @@ final class Chart {
         }
     }
 
-    private static void dot(Graphics2D g, Series s, double X, double Y) {
+    private static void dot(Canvas g, Series s, double X, double Y) {
         Ellipse2D.Double d = new Ellipse2D.Double(X - 3.8, Y - 3.8, 7.6, 7.6);
         g.setColor(s.dashed() ? Color.WHITE : s.color());
         g.fill(d);
@@ -281,7 +347,7 @@ final class Chart {
     }
 
     /** Returns where its label went. */
-    private static Rectangle drawFailed(Graphics2D g, Rectangle plot, double X) {
+    private static Rectangle drawFailed(Canvas g, Rectangle plot, double X) {
         g.setColor(FAILED);
         g.setStroke(new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
         g.draw(new Line2D.Double(X, plot.y, X, plot.y + plot.height));
@@ -303,7 +369,7 @@ final class Chart {
     }
 
     /** Draws the ring and its note, moving the note clear of the labels already placed; returns where the note went. */
-    private static Rectangle drawMarker(Graphics2D g, Rectangle plot, Marker m, double X, double Y, List<Rectangle> placed) {
+    private static Rectangle drawMarker(Canvas g, Rectangle plot, Marker m, double X, double Y, List<Rectangle> placed) {
         g.setColor(m.color());
         g.setStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {2f, 3f}, 0f));
         g.draw(new Line2D.Double(X, Y + 10, X, plot.y + plot.height));
@@ -331,7 +397,7 @@ final class Chart {
     }
 
     /** Legend entries laid out in rows under the panel title, so the legend never hides data. */
-    private static List<List<Series>> legendRows(Graphics2D g, List<Series> series, int width) {
+    private static List<List<Series>> legendRows(Canvas g, List<Series> series, int width) {
         g.setFont(new Font(FONT, Font.PLAIN, 12));
         FontMetrics fm = g.getFontMetrics();
         List<List<Series>> rows = new ArrayList<>();
@@ -360,7 +426,7 @@ final class Chart {
         return 30 + 6 + fm.stringWidth(s.name()) + 18;
     }
 
-    private static void drawLegend(Graphics2D g, List<List<Series>> rows, Rectangle plot, int top) {
+    private static void drawLegend(Canvas g, List<List<Series>> rows, Rectangle plot, int top) {
         g.setFont(new Font(FONT, Font.PLAIN, 12));
         FontMetrics fm = g.getFontMetrics();
         int y = top;
@@ -384,7 +450,7 @@ final class Chart {
         }
     }
 
-    private static void centered(Graphics2D g, String s, int cx, int baseline) {
+    private static void centered(Canvas g, String s, int cx, int baseline) {
         g.drawString(s, cx - g.getFontMetrics().stringWidth(s) / 2, baseline);
     }
 }

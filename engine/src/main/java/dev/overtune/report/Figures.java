@@ -8,23 +8,47 @@ import dev.overtune.findings.NoiseDelta;
 import dev.overtune.findings.NoiseLevel;
 import dev.overtune.findings.QuantFormat;
 import dev.overtune.findings.ScanAnalysis;
+import dev.overtune.scan.Probe;
+import dev.overtune.scan.UnitResult;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The report's four figures, built from an analysis: (1) the paper's Figure 1, base against fine-tuned
+ * The report's figures, built from an analysis: (1) the paper's Figure 1, base against fine-tuned
  * loss over pre-training tokens; (2) OOD loss increase under Gaussian noise; (3) fine-tuning at each fixed
- * learning rate; (4) loss increase under quantisation. A figure whose probe has no data is left out.
+ * learning rate; (4) loss increase under quantisation; (5) the fine-tunes' training loss curves. A figure whose
+ * probe has no data is left out. Token axes are ticked at the checkpoints, with tokens per parameter along the top
+ * where the model's size is known.
  */
 final class Figures {
-    /** A rendered figure and the file name and words that go with it. */
-    record Figure(String file, String title, String caption, BufferedImage image) {}
+    /** A figure, the file name and words that go with it; drawn as a PNG or an SVG. */
+    record Figure(String file, String title, String caption, Chart.Drawing drawing) {
+        BufferedImage image() {
+            return Chart.render(drawing);
+        }
+
+        String svg() {
+            return Chart.svg(drawing);
+        }
+
+        /** The SVG's file name: the PNG's with .svg. */
+        String svgFile() {
+            return file.replaceFirst("\\.png$", ".svg");
+        }
+    }
+
+    /** What the figures draw beside the analysis: the model's size (0: unknown) and the units, for the training curves. */
+    record Context(long parameters, List<UnitResult> units) {
+        static final Context NONE = new Context(0, List.of());
+    }
 
     private static final Color BASE = new Color(0x55, 0x55, 0x55);
     /** Tableau-10 without its red, which marks failed checkpoints. */
@@ -36,15 +60,74 @@ final class Figures {
     private Figures() {}
 
     static List<Figure> all(ScanAnalysis a, String task) {
+        return all(a, task, Context.NONE);
+    }
+
+    static List<Figure> all(ScanAnalysis a, String task, Context context) {
+        long n = context.parameters();
         List<Figure> out = new ArrayList<>();
-        baseVsFineTuned(a, task).ifPresent(out::add);
-        noise(a).ifPresent(out::add);
-        byLearningRate(a, task).ifPresent(out::add);
-        quant(a).ifPresent(out::add);
+        baseVsFineTuned(a, task, n).ifPresent(out::add);
+        noise(a, n).ifPresent(out::add);
+        byLearningRate(a, task, n).ifPresent(out::add);
+        quant(a, n).ifPresent(out::add);
+        fineTuneCurves(a, context.units()).ifPresent(out::add);
         return out;
     }
 
-    static Optional<Figure> baseVsFineTuned(ScanAnalysis a, String task) {
+    /**
+     * The fine-tunes' training loss step by step: a panel per learning rate, a line per checkpoint (mean over seeds),
+     * coloured from light (fewest tokens) to dark, so a later checkpoint that trains worse stands out.
+     */
+    static Optional<Figure> fineTuneCurves(ScanAnalysis a, List<UnitResult> units) {
+        Map<Double, Map<Long, List<List<Double>>>> byLr = new TreeMap<>();
+        for (UnitResult u : units) {
+            if (u.probe() == Probe.FINETUNE && u.done() && !u.curve().isEmpty() && u.setting().containsKey("lr")) {
+                byLr.computeIfAbsent(Double.parseDouble(u.setting().get("lr")), k -> new TreeMap<>())
+                        .computeIfAbsent(u.tokens(), k -> new ArrayList<>()).add(u.curve());
+            }
+        }
+        if (byLr.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Long> tokens = byLr.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
+        List<Chart.Panel> panels = new ArrayList<>();
+        byLr.forEach((lr, curves) -> {
+            List<Chart.Series> series = new ArrayList<>();
+            curves.forEach((t, runs) -> series.add(new Chart.Series(Format.tokens(t), shade(tokens.indexOf(t), tokens.size()), false,
+                    meanCurve(runs))));
+            panels.add(new Chart.Panel("LR " + Format.number(lr), "fine-tuning step", "training loss (nats/token)", false, false, series,
+                    List.of(), List.of()));
+        });
+        String title = "Fine-tuning loss curves";
+        return Optional.of(new Figure("fig5_finetune_curves.png", title,
+                "The training loss of every fine-tune, step by step (mean over seeds), one line per checkpoint from light "
+                        + "(fewest pre-training tokens) to dark (most), a panel per learning rate.",
+                new Chart.Drawing(title, panels, "Lines: pre-training tokens of the checkpoint fine-tuned; mean over "
+                        + units.stream().filter(u -> u.probe() == Probe.FINETUNE && u.done()).map(UnitResult::seed).distinct().count()
+                        + " seed(s).")));
+    }
+
+    private static List<Chart.Point> meanCurve(List<List<Double>> runs) {
+        int steps = runs.stream().mapToInt(List::size).min().orElse(0);
+        List<Chart.Point> out = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            final int at = i;
+            out.add(Chart.Point.of(i + 1, runs.stream().mapToDouble(r -> r.get(at)).average().orElse(Double.NaN)));
+        }
+        return out;
+    }
+
+    /** From a light to a dark blue as the checkpoint index grows. */
+    static Color shade(int index, int count) {
+        double f = count <= 1 ? 1 : (double) index / (count - 1);
+        Color light = new Color(0x9e, 0xca, 0xe1);
+        Color dark = new Color(0x08, 0x30, 0x6b);
+        return new Color((int) Math.round(light.getRed() + f * (dark.getRed() - light.getRed())),
+                (int) Math.round(light.getGreen() + f * (dark.getGreen() - light.getGreen())),
+                (int) Math.round(light.getBlue() + f * (dark.getBlue() - light.getBlue())));
+    }
+
+    static Optional<Figure> baseVsFineTuned(ScanAnalysis a, String task, long parameters) {
         Color tunedColor = PALETTE[0];
         List<Chart.Series> id = List.of(
                 series("base", BASE, true, a, CheckpointSummary::baseIdTestLoss),
@@ -57,19 +140,19 @@ final class Figures {
         }
         List<Chart.Panel> panels = List.of(
                 panel("ID loss: " + task + " test set", "ID test loss (nats/token)", false, id, a,
-                        markers(a, "finetune.tuned.id_test_loss", tunedColor, Figures::markerText)),
+                        markers(a, "finetune.tuned.id_test_loss", tunedColor, Figures::markerText), parameters),
                 panel("OOD loss: held-out pre-training text", "OOD loss (nats/token)", false, ood, a,
-                        markers(a, "finetune.tuned.ood_loss", tunedColor, Figures::markerText)));
+                        markers(a, "finetune.tuned.ood_loss", tunedColor, Figures::markerText), parameters));
         String title = "Base vs fine-tuned loss across pre-training";
         String foot = "After fine-tuning: per checkpoint, the learning rate with the lowest mean ID validation loss over seeds; "
                 + "ringed: the fine-tuned curve's minimum.";
         return Optional.of(new Figure("fig1_base_vs_finetuned.png", title,
                 "The paper's Figure 1 analogue: the base model keeps improving with pre-training tokens; the fine-tuned model "
                         + "need not. Left: loss on the fine-tuning task's test split; right: loss on held-out pre-training text.",
-                Chart.render(title, panels, foot)));
+                new Chart.Drawing(title, panels, foot)));
     }
 
-    static Optional<Figure> noise(ScanAnalysis a) {
+    static Optional<Figure> noise(ScanAnalysis a, long parameters) {
         List<Chart.Series> series = new ArrayList<>();
         List<Chart.Series> perturbed = new ArrayList<>();
         List<Chart.Marker> minima = new ArrayList<>();
@@ -95,18 +178,18 @@ final class Figures {
         }
         String scales = String.join(", ", a.noiseLevels().stream().map(NoiseLevel::scale).distinct().toList());
         String title = "Sensitivity to Gaussian noise";
-        List<Chart.Panel> panels = List.of(panel("OOD loss increase under noise", "Δ OOD loss vs base (nats/token)", true, series, a, List.of()),
-                panel("OOD loss of the perturbed model", "OOD loss (nats/token)", false, perturbed, a, minima));
+        List<Chart.Panel> panels = List.of(panel("OOD loss increase under noise", "Δ OOD loss vs base (nats/token)", true, series, a, List.of(), parameters),
+                panel("OOD loss of the perturbed model", "OOD loss (nats/token)", false, perturbed, a, minima, parameters));
         String foot = "θ + ε, ε ~ N(0, γ²σ²), σ: " + scales + " scale; mean over samples, bars: 95% measurement interval (samples"
                 + (a.perWindowLosses() ? " and evaluation windows)" : ")") + "; ringed: each γ's minimum before the last checkpoint.";
         return Optional.of(new Figure("fig2_noise_delta_ood.png", title,
                 "Left: increase in OOD loss when Gaussian noise of scale γ is added to the weights, against pre-training tokens; "
                         + "a line that rises means the parameters grow more sensitive with pre-training. Right: the perturbed model's "
                         + "OOD loss itself, whose minimum the paper finds earlier for larger γ (§3.3).",
-                Chart.render(title, panels, foot)));
+                new Chart.Drawing(title, panels, foot)));
     }
 
-    static Optional<Figure> byLearningRate(ScanAnalysis a, String task) {
+    static Optional<Figure> byLearningRate(ScanAnalysis a, String task, long parameters) {
         List<Chart.Series> id = new ArrayList<>();
         List<Chart.Series> ood = new ArrayList<>();
         List<Chart.Marker> idMarks = new ArrayList<>();
@@ -128,15 +211,15 @@ final class Figures {
         }
         String title = "Fine-tuning at fixed learning rates";
         List<Chart.Panel> panels = List.of(
-                panel("ID loss after fine-tuning: " + task, "ID test loss (nats/token)", false, id, a, idMarks),
-                panel("OOD loss after fine-tuning", "OOD loss (nats/token)", false, ood, a, oodMarks));
+                panel("ID loss after fine-tuning: " + task, "ID test loss (nats/token)", false, id, a, idMarks, parameters),
+                panel("OOD loss after fine-tuning", "OOD loss (nats/token)", false, ood, a, oodMarks, parameters));
         return Optional.of(new Figure("fig3_finetune_by_lr.png", title,
                 "Each learning rate of the grid on its own (mean over seeds): larger rates modify the parameters more, "
                         + "and the paper predicts their inflection comes earlier.",
-                Chart.render(title, panels, "Mean over seeds; ringed and labelled with its token budget: each curve's minimum, where it is not at the last checkpoint.")));
+                new Chart.Drawing(title, panels, "Mean over seeds; ringed and labelled with its token budget: each curve's minimum, where it is not at the last checkpoint.")));
     }
 
-    static Optional<Figure> quant(ScanAnalysis a) {
+    static Optional<Figure> quant(ScanAnalysis a, long parameters) {
         List<Chart.Series> ood = new ArrayList<>();
         List<Chart.Series> id = new ArrayList<>();
         int i = 0;
@@ -150,12 +233,12 @@ final class Figures {
         }
         String title = "Sensitivity to post-training quantisation";
         List<Chart.Panel> panels = List.of(
-                panel("OOD loss increase", "Δ OOD loss vs base (nats/token)", true, ood, a, List.of()),
-                panel("ID loss increase", "Δ ID test loss vs base (nats/token)", true, id, a, List.of()));
+                panel("OOD loss increase", "Δ OOD loss vs base (nats/token)", true, ood, a, List.of(), parameters),
+                panel("ID loss increase", "Δ ID test loss vs base (nats/token)", true, id, a, List.of(), parameters));
         return Optional.of(new Figure("fig4_quant_delta.png", title,
                 "Loss increase after round-to-nearest quantisation of the weights (per channel, or per group of g weights), "
                         + "against pre-training tokens.",
-                Chart.render(title, panels, "Round-to-nearest, symmetric grid; Δ relative to the unmodified checkpoint.")));
+                new Chart.Drawing(title, panels, "Round-to-nearest, symmetric grid; Δ relative to the unmodified checkpoint.")));
     }
 
     private static double at(CheckpointSummary c, double lr, ToDoubleFunction<FineTuneOutcome> f) {
@@ -172,9 +255,10 @@ final class Figures {
     }
 
     private static Chart.Panel panel(String title, String yLabel, boolean delta, List<Chart.Series> series, ScanAnalysis a,
-                                     List<Chart.Marker> markers) {
+                                     List<Chart.Marker> markers, long parameters) {
         List<Double> failed = a.unusableCheckpoints().stream().map(c -> (double) c.tokens()).toList();
-        return new Chart.Panel(title, TOKENS, yLabel, true, delta, series, markers, failed);
+        List<Double> budgets = a.checkpoints().stream().map(c -> (double) c.tokens()).toList();
+        return new Chart.Panel(title, TOKENS, yLabel, true, delta, series, markers, failed, budgets, parameters);
     }
 
     private static List<Chart.Marker> markers(ScanAnalysis a, String metric, Color color, Function<Inflection, String> text) {

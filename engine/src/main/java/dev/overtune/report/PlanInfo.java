@@ -78,6 +78,11 @@ record PlanInfo(JsonNode json) {
         return text("task", "task");
     }
 
+    /** The model's parameter count as the scan recorded it; 0 for plans from before it did. */
+    long parameters() {
+        return json != null ? json.path("parameters").asLong(0) : 0;
+    }
+
     String hash() {
         return text("plan_hash", "unknown");
     }

@@ -44,7 +44,7 @@ public final class Report {
         return table(analyse(store));
     }
 
-    /** Writes results.csv, results.json, one PNG per figure and report.html into outDir (created if absent). */
+    /** Writes results.csv, results.json, one PNG and one SVG per figure and report.html into outDir (created if absent). */
     public static ReportSummary write(ResultStore store, Path outDir) {
         return write(store.results(), store.planJson(), store.file().toString(), outDir);
     }
@@ -64,12 +64,13 @@ public final class Report {
             Path csv = writeText(outDir.resolve(CSV), ResultsCsv.render(results));
             Path json = writeText(outDir.resolve(JSON), ResultsJson.render(analysis, results, plan, source, date));
             List<Path> plots = new ArrayList<>();
+            List<Path> svgs = new ArrayList<>();
             List<HtmlReport.Image> images = new ArrayList<>();
             if (plotsUnavailable().isEmpty()) {
-                PlotFiles.write(analysis, plan, outDir, plots, images);
+                PlotFiles.write(analysis, plan, results, outDir, plots, svgs, images);
             }
             Path html = writeText(outDir.resolve(HTML), HtmlReport.render(analysis, plan, source, date, images, results));
-            return new ReportSummary(outDir, csv, json, html, plots, analysis);
+            return new ReportSummary(outDir, csv, json, html, plots, svgs, analysis);
         } catch (IOException e) {
             throw new UncheckedIOException(outDir + ": cannot write the report (" + e.getMessage() + ")", e);
         }

@@ -135,7 +135,7 @@ public final class Scan {
             List<Unit> units = plan.shard(shardIndex, shardCount);
             LanguageModel m = model != null ? model : ModelConfigs.resolve(series.get(0).dir().toString());
             Backend b = backend != null ? backend : new OrtBackend(settings.threads());
-            try (ResultStore results = ResultStore.open(store, plan, planJson(plan))) {
+            try (ResultStore results = ResultStore.open(store, plan, planJson(plan, m.params().stream().mapToLong(p -> p.shape().size()).sum()))) {
                 if (claimLease != null) {
                     results.claimLease(claimLease);
                 }
@@ -173,6 +173,11 @@ public final class Scan {
     }
 
     static String planJson(ScanPlan plan) {
+        return planJson(plan, 0);
+    }
+
+    /** @param parameters the model's parameter count (for tokens per parameter), 0 when not known */
+    static String planJson(ScanPlan plan, long parameters) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         o.put("schema_version", PLAN_SCHEMA_VERSION);
@@ -184,6 +189,9 @@ public final class Scan {
             cps.addObject().put("name", c.name()).put("dir", c.dir().toString()).put("tokens", c.tokens());
         }
         o.put("units", plan.units().size());
+        if (parameters > 0) {
+            o.put("parameters", parameters);
+        }
         o.put("engine_version", BuildInfo.engineVersion());
         o.put("git_hash", BuildInfo.gitHash());
         return o.toString();

@@ -1,5 +1,6 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.Format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overtune.findings.CheckpointSummary;
@@ -85,8 +86,11 @@ class ReportWriterTest {
         for (Path p : List.of(s.csv(), s.json(), s.html())) {
             assertTrue(Files.size(p) > 0, p.toString());
         }
-        assertEquals(List.of("fig1_base_vs_finetuned.png", "fig2_noise_delta_ood.png", "fig3_finetune_by_lr.png", "fig4_quant_delta.png"),
+        assertEquals(List.of("fig1_base_vs_finetuned.png", "fig2_noise_delta_ood.png", "fig3_finetune_by_lr.png", "fig4_quant_delta.png",
+                        "fig5_finetune_curves.png"),
                 s.plots().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(s.plots().stream().map(p -> p.getFileName().toString().replace(".png", ".svg")).toList(),
+                s.svgs().stream().map(p -> p.getFileName().toString()).toList(), "an SVG beside every PNG");
 
         List<String> csv = Files.readAllLines(s.csv());
         assertEquals(units.size() + 1, csv.size(), "a header and one row per unit");
@@ -136,6 +140,34 @@ class ReportWriterTest {
             assertEquals(0, pixelsNear(img, Chart.FAILED), png + ": nothing failed, yet something is marked red");
         }
 
+        long parameters = JSON.readTree(Files.readString(s.json())).get("config").get("parameters").asLong();
+        assertTrue(parameters > 1000, "the scan recorded the model's size: " + parameters);
+        List<String> budgets = json.get("results").findValues("tokens").stream().map(t -> Format.tokens(t.asLong())).distinct().toList();
+        assertEquals(3, budgets.size());
+        for (Path svg : s.svgs()) {
+            org.w3c.dom.Document doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile());
+            assertEquals("svg", doc.getDocumentElement().getTagName(), svg.toString());
+            assertTrue(doc.getElementsByTagName("path").getLength() > 20, svg + " draws lines");
+            List<String> texts = new java.util.ArrayList<>();
+            org.w3c.dom.NodeList nodes = doc.getElementsByTagName("text");
+            for (int i = 0; i < nodes.getLength(); i++) {
+                texts.add(nodes.item(i).getTextContent());
+            }
+            if (svg.getFileName().toString().startsWith("fig5")) {
+                assertTrue(texts.contains("fine-tuning step") && texts.contains("Fine-tuning loss curves"), texts.toString());
+                assertTrue(texts.containsAll(budgets), "a line per checkpoint, named by its tokens: " + texts);
+                continue;
+            }
+            assertTrue(texts.containsAll(budgets), svg + ": the token axis is ticked at every checkpoint " + budgets + ": " + texts);
+            assertTrue(texts.contains("tokens / parameter"), svg + ": the tokens-per-parameter scale");
+            double ratio = json.get("results").get(0).get("tokens").asDouble() / parameters; // the first tick's label is always drawn
+            String perParameter = Format.fixed(ratio, ratio >= 10 ? 0 : ratio >= 1 ? 1 : 2);
+            assertTrue(texts.contains(perParameter), svg + " lacks " + perParameter + " tokens per parameter: " + texts);
+        }
+        for (Path png : s.plots()) {
+            assertTrue(Files.exists(png.resolveSibling(png.getFileName().toString().replace(".png", ".svg"))));
+        }
+
         String html = Files.readString(s.html());
         List<byte[]> inlined = dataUris(html);
         assertEquals(s.plots().size(), inlined.size());
@@ -181,6 +213,9 @@ class ReportWriterTest {
         assertTrue(html.contains("model.safetensors"), "the reasons are listed");
 
         for (Path png : s.plots()) {
+            if (png.getFileName().toString().startsWith("fig5")) {
+                continue; // the fine-tuning curves have steps, not tokens, along x: a failed checkpoint simply has no line
+            }
             assertTrue(pixelsNear(ImageIO.read(png.toFile()), Chart.FAILED) > 30, png + " does not mark the failed checkpoint");
         }
     }
