@@ -38,6 +38,7 @@ final class Chart {
     private static final int BOTTOM = 62;
     private static final String FONT = Font.SANS_SERIF;
     private static final int PER_PARAMETER_ROW = 30;
+    private static final int MAX_DOTS = 30;
 
     private Chart() {}
 
@@ -333,6 +334,9 @@ final class Chart {
         }
         g.draw(line);
         g.setStroke(new BasicStroke(1.5f));
+        if (pts.size() > MAX_DOTS) {
+            return; // a long curve (a fine-tune's steps) reads better as a line alone
+        }
         for (Point pt : pts) {
             dot(g, s, px.apply(pt.x()), py.apply(pt.y()));
         }

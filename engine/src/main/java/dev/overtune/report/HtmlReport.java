@@ -64,7 +64,8 @@ final class HtmlReport {
             for (Image img : images) {
                 h.append("<figure><img alt=\"").append(esc(img.figure().title())).append("\" src=\"data:image/png;base64,")
                         .append(Base64.getEncoder().encodeToString(img.png())).append("\">\n<figcaption>")
-                        .append(esc(img.figure().caption())).append("</figcaption></figure>\n");
+                        .append(esc(img.figure().caption())).append(" (<a href=\"").append(esc(img.figure().svgFile()))
+                        .append("\">SVG</a>)</figcaption></figure>\n");
             }
         }
 
