@@ -81,7 +81,7 @@ final class CompareStoresCommand implements Callable<Integer> {
             UnitResult r = u.either();
             String setting = StoreComparison.label(r).strip();
             if (u.problem().isPresent()) {
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, "", "", "", "", "", u.problem().get()));
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, "", "", "", "", "", u.problem().get()));
                 continue;
             }
             for (StoreComparison.MetricPair m : u.metrics()) {
@@ -89,7 +89,7 @@ final class CompareStoresCommand implements Callable<Integer> {
                 if (differencesOnly && within) {
                     continue;
                 }
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
                         sci(m.absolute()), sci(m.relative()), within ? "" : "BEYOND"));
             }
         }

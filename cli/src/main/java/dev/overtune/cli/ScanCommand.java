@@ -11,14 +11,14 @@ import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.ScanCheckpoints;
 import dev.overtune.scan.ScanListener;
 import dev.overtune.scan.ScanSettings;
+import dev.overtune.scan.ScanTask;
+import dev.overtune.scan.TaskScanTask;
 import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 import dev.overtune.series.CheckpointSeries;
-import dev.overtune.text.TextFiles;
-import dev.overtune.scan.ScanTask;
-import dev.overtune.scan.TaskScanTask;
 import dev.overtune.task.Task;
 import dev.overtune.text.Corpus;
+import dev.overtune.text.TextFiles;
 import dev.overtune.text.Tokenizer;
 
 import java.nio.file.Files;
@@ -174,7 +174,7 @@ final class ScanCommand implements Callable<Integer> {
                 if (!r.done()) {
                     failed.add(r);
                 }
-                bar.update(finished, pending, r.checkpoint() + " " + r.probe().label() + " " + settingLabel(r)
+                bar.update(finished, pending, r.checkpoint() + " " + r.kind().label() + " " + r.probe().describe()
                         + (r.done() ? "" : " FAILED"));
             }
         });
@@ -192,7 +192,7 @@ final class ScanCommand implements Callable<Integer> {
             System.out.println(o);
         } else {
             for (UnitResult f : failed) {
-                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.probe().label(), settingLabel(f), f.reason());
+                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.kind().label(), f.probe().describe(), f.reason());
             }
             System.out.printf("ran %d units now; the store holds %d of %d (%d failed). Next: bin/overtune report %s --out DIR%n",
                     out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storePath);
@@ -237,12 +237,6 @@ final class ScanCommand implements Callable<Integer> {
             }
             throw new CommandLine.TypeConversionException("'" + value + "': give 'all' (the whole of each set) or a positive number of batches");
         }
-    }
-
-    static String settingLabel(UnitResult r) {
-        StringBuilder b = new StringBuilder();
-        new java.util.TreeMap<>(r.setting()).forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
-        return r.probe() == dev.overtune.scan.Probe.FINETUNE || r.probe() == dev.overtune.scan.Probe.NOISE ? b + " seed=" + r.seed() : b.toString();
     }
 
     ScanSettings settings() {
