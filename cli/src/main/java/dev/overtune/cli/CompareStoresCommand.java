@@ -99,7 +99,7 @@ final class CompareStoresCommand implements Callable<Integer> {
         ArrayNode units = root.putArray("units");
         for (StoreComparison.UnitPair u : c.units()) {
             UnitResult r = u.either();
-            ObjectNode o = units.addObject().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.probe().label())
+            ObjectNode o = units.addObject().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.kind().label())
                     .put("setting", StoreComparison.label(r).strip());
             o.put("problem", u.problem().orElse(null));
             ArrayNode metrics = o.putArray("metrics");
@@ -125,7 +125,7 @@ final class CompareStoresCommand implements Callable<Integer> {
 
     private static ObjectNode difference(StoreComparison.Difference d) {
         UnitResult r = d.unit().either();
-        ObjectNode o = JSON.createObjectNode().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.probe().label());
+        ObjectNode o = JSON.createObjectNode().put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("probe", r.kind().label());
         if (d.metric() != null) {
             o.put("metric", d.metric().metric());
             number(o, "absolute_difference", d.metric().absolute());
@@ -149,7 +149,7 @@ final class CompareStoresCommand implements Callable<Integer> {
             UnitResult r = u.either();
             String setting = StoreComparison.label(r).strip();
             if (u.problem().isPresent()) {
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, "", "", "", "", "", u.problem().get()));
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, "", "", "", "", "", u.problem().get()));
                 continue;
             }
             for (StoreComparison.MetricPair m : u.metrics()) {
@@ -157,7 +157,7 @@ final class CompareStoresCommand implements Callable<Integer> {
                 if (differencesOnly && within) {
                     continue;
                 }
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
                         sci(m.absolute()), sci(m.relative()), within ? "" : "BEYOND"));
             }
         }

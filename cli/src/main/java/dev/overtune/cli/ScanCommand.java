@@ -12,14 +12,14 @@ import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.ScanCheckpoints;
 import dev.overtune.scan.ScanListener;
 import dev.overtune.scan.ScanSettings;
+import dev.overtune.scan.ScanTask;
+import dev.overtune.scan.TaskScanTask;
 import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 import dev.overtune.series.CheckpointSeries;
-import dev.overtune.text.TextFiles;
-import dev.overtune.scan.ScanTask;
-import dev.overtune.scan.TaskScanTask;
 import dev.overtune.task.Task;
 import dev.overtune.text.Corpus;
+import dev.overtune.text.TextFiles;
 import dev.overtune.text.Tokenizer;
 
 import java.nio.file.Files;
@@ -194,7 +194,7 @@ final class ScanCommand implements Callable<Integer> {
                 if (!r.done()) {
                     failed.add(r);
                 }
-                bar.update(finished, pending, r.checkpoint() + " " + r.probe().label() + " " + settingLabel(r)
+                bar.update(finished, pending, r.checkpoint() + " " + r.kind().label() + " " + r.probe().describe()
                         + (r.done() ? "" : " FAILED"));
                 if (format == OutputFormat.json) {
                     System.out.println(JsonOutput.line(unitEvent(r, finished, pending)));
@@ -216,7 +216,7 @@ final class ScanCommand implements Callable<Integer> {
             System.out.println(JsonOutput.line(o));
         } else {
             for (UnitResult f : failed) {
-                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.probe().label(), settingLabel(f), f.reason());
+                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.kind().label(), f.probe().describe(), f.reason());
             }
             System.out.printf("ran %d units now; the store holds %d of %d (%d failed). Next: bin/overtune report %s --out DIR%n",
                     out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storePath);
@@ -266,7 +266,7 @@ final class ScanCommand implements Callable<Integer> {
     /** One JSON Lines event per finished unit: what it measured and its metrics (the curve and per-window values stay in the store). */
     static ObjectNode unitEvent(UnitResult r, int finished, int pending) {
         ObjectNode o = JSON.createObjectNode().put("event", "unit").put("finished", finished).put("pending", pending)
-                .put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("tokens", r.tokens()).put("probe", r.probe().label());
+                .put("unit_id", r.unitId()).put("checkpoint", r.checkpoint()).put("tokens", r.tokens()).put("probe", r.kind().label());
         ObjectNode setting = o.putObject("setting");
         new java.util.TreeMap<>(r.setting()).forEach(setting::put);
         o.put("seed", r.seed()).put("status", r.done() ? "done" : "failed");
@@ -282,12 +282,6 @@ final class ScanCommand implements Callable<Integer> {
             o.put("reason", r.reason());
         }
         return o.put("backend", r.backend()).put("seconds", r.seconds());
-    }
-
-    static String settingLabel(UnitResult r) {
-        StringBuilder b = new StringBuilder();
-        new java.util.TreeMap<>(r.setting()).forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
-        return r.probe() == dev.overtune.scan.Probe.FINETUNE || r.probe() == dev.overtune.scan.Probe.NOISE ? b + " seed=" + r.seed() : b.toString();
     }
 
     ScanSettings settings() {

@@ -8,7 +8,7 @@ import dev.overtune.findings.NoiseDelta;
 import dev.overtune.findings.NoiseLevel;
 import dev.overtune.findings.QuantFormat;
 import dev.overtune.findings.ScanAnalysis;
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 
 import java.awt.Color;
@@ -81,7 +81,7 @@ final class Figures {
     static Optional<Figure> fineTuneCurves(ScanAnalysis a, List<UnitResult> units) {
         Map<Double, Map<Long, List<List<Double>>>> byLr = new TreeMap<>();
         for (UnitResult u : units) {
-            if (u.probe() == Probe.FINETUNE && u.done() && !u.curve().isEmpty() && u.setting().containsKey("lr")) {
+            if (u.kind() == ProbeKind.FINETUNE && u.done() && !u.curve().isEmpty() && u.setting().containsKey("lr")) {
                 byLr.computeIfAbsent(Double.parseDouble(u.setting().get("lr")), k -> new TreeMap<>())
                         .computeIfAbsent(u.tokens(), k -> new ArrayList<>()).add(u.curve());
             }
@@ -103,7 +103,7 @@ final class Figures {
                 "The training loss of every fine-tune, step by step (mean over seeds), one line per checkpoint from light "
                         + "(fewest pre-training tokens) to dark (most), a panel per learning rate.",
                 new Chart.Drawing(title, panels, "Lines: pre-training tokens of the checkpoint fine-tuned; mean over "
-                        + units.stream().filter(u -> u.probe() == Probe.FINETUNE && u.done()).map(UnitResult::seed).distinct().count()
+                        + units.stream().filter(u -> u.kind() == ProbeKind.FINETUNE && u.done()).map(UnitResult::seed).distinct().count()
                         + " seed(s).")));
     }
 

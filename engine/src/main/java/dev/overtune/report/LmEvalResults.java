@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.build.BuildInfo;
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 
 import java.io.IOException;
@@ -60,12 +60,12 @@ final class LmEvalResults {
 
     /** The checkpoint, and what was done to it: {@code tokens-1M}, {@code tokens-1M/finetune-lr0.003-seed0}. */
     static String modelName(UnitResult u) {
-        if (u.probe() == Probe.BASE) {
+        if (u.kind() == ProbeKind.BASE) {
             return u.checkpoint();
         }
-        StringBuilder s = new StringBuilder(u.checkpoint()).append('/').append(u.probe().label());
+        StringBuilder s = new StringBuilder(u.checkpoint()).append('/').append(u.kind().label());
         new TreeMap<>(u.setting()).forEach((k, v) -> s.append('-').append(k).append(v));
-        if (u.probe() != Probe.QUANT) {
+        if (u.kind() != ProbeKind.QUANT) {
             s.append("-seed").append(u.seed());
         }
         return s.toString();
@@ -130,7 +130,7 @@ final class LmEvalResults {
         JsonNode planJson = plan.json();
         ObjectNode config = root.putObject("config");
         config.put("model", "overtune");
-        config.put("model_args", "pretrained=" + checkpointDir(planJson, u.checkpoint()) + ",probe=" + u.probe().label()
+        config.put("model_args", "pretrained=" + checkpointDir(planJson, u.checkpoint()) + ",probe=" + u.kind().label()
                 + settingArgs(u));
         JsonNode eval = planJson == null ? null : planJson.path("settings").path("eval");
         if (eval != null && eval.has("batch_size")) {
@@ -150,7 +150,7 @@ final class LmEvalResults {
         overtune.put("unit_id", u.unitId());
         overtune.put("checkpoint", u.checkpoint());
         overtune.put("tokens", u.tokens());
-        overtune.put("probe", u.probe().label());
+        overtune.put("probe", u.kind().label());
         ObjectNode setting = overtune.putObject("setting");
         new TreeMap<>(u.setting()).forEach(setting::put);
         overtune.put("seed", u.seed());
@@ -242,6 +242,6 @@ final class LmEvalResults {
     private static String settingArgs(UnitResult u) {
         StringBuilder s = new StringBuilder();
         new TreeMap<>(u.setting()).forEach((k, v) -> s.append(',').append(k.toLowerCase(Locale.ROOT)).append('=').append(v));
-        return u.probe() == Probe.BASE || u.probe() == Probe.QUANT ? s.toString() : s.append(",seed=").append(u.seed()).toString();
+        return u.kind() == ProbeKind.BASE || u.kind() == ProbeKind.QUANT ? s.toString() : s.append(",seed=").append(u.seed()).toString();
     }
 }

@@ -2,6 +2,7 @@ package dev.overtune.scan;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.probe.ProbeKind;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -431,7 +432,7 @@ public final class ResultStore implements AutoCloseable {
                 q.setString(1, u.unitId());
                 q.setString(2, u.checkpoint());
                 q.setLong(3, u.tokens());
-                q.setString(4, u.probe().label());
+                q.setString(4, u.kind().label());
                 q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
                 q.setLong(6, u.seed());
                 q.setString(7, u.done() ? "done" : "failed");
@@ -534,7 +535,7 @@ public final class ResultStore implements AutoCloseable {
             Map<String, Map<String, double[]>> samples = samplesByUnit();
             try (ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) {
-                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
+                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
                             JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
                             r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
                             JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),

@@ -1,5 +1,6 @@
 package dev.overtune.scan;
 
+import dev.overtune.probe.Probe;
 import dev.overtune.probe.Quantization;
 
 import java.util.ArrayList;
@@ -22,20 +23,19 @@ public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSe
         }
         List<Unit> units = new ArrayList<>();
         for (ScanCheckpoint c : checkpoints) {
-            units.add(Unit.of(c, Probe.BASE, Map.of(), 0));
+            units.add(Unit.of(c, new Probe.Base()));
             for (double lr : s.fineTune().learningRates()) {
                 for (long seed : s.fineTune().seeds()) {
-                    units.add(Unit.of(c, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed));
+                    units.add(Unit.of(c, new Probe.FineTune(lr, seed)));
                 }
             }
             for (double gamma : s.noise().gammas()) {
                 for (int k = 0; k < s.noise().samples(); k++) {
-                    units.add(Unit.of(c, Probe.NOISE, Map.of("scale", s.noise().scale().label(), "gamma", Double.toString(gamma)),
-                            s.noise().seed() + k));
+                    units.add(Unit.of(c, new Probe.Noise(s.noise().scale(), gamma, s.noise().seed() + k)));
                 }
             }
             for (Quantization q : s.quant().formats()) {
-                units.add(Unit.of(c, Probe.QUANT, Map.of("bits", Integer.toString(q.bits()), "group", Integer.toString(q.groupSize())), 0));
+                units.add(Unit.of(c, new Probe.Quant(q)));
             }
         }
         String hash = Unit.sha256("task=" + taskName + ":" + taskHash + ";ood=" + oodHash + ";" + s.compatibilityKey()).substring(0, 16);

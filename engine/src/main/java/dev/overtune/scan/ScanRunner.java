@@ -4,19 +4,15 @@ import dev.overtune.backend.Backend;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
-import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.probe.Perturbations;
-import dev.overtune.probe.Quantization;
-import dev.overtune.train.AdamW;
+import dev.overtune.probe.Probe;
+import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
-import dev.overtune.train.LrSchedule;
-import dev.overtune.train.StepResult;
-import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -92,8 +88,9 @@ public final class ScanRunner {
             Trainer trainer = null;
             try {
                 if (needsTrainer(pending)) {
-                    trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
+                    trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
+                ProbeBench bench = new ProbeBench(base, work, perturb, model::outputAxis, trainer, ft, task::train);
                 Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
                 List<Unit> unclaimed = new ArrayList<>(pending);
                 ScanCheckpoint loaded = null;
@@ -113,7 +110,7 @@ public final class ScanRunner {
                                 store.checkLoadedWeights(unit.checkpoint(), digest(base));
                             }
                         }
-                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
                     } catch (RuntimeException e) {
@@ -137,15 +134,18 @@ public final class ScanRunner {
         return done;
     }
 
-    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+    private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
         long started = System.nanoTime();
         try {
-            return switch (unit.probe()) {
-                case BASE -> measureBase(unit, base, work, evaluator, started);
-                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-            };
+            List<Double> curve = unit.probe().prepare(bench);
+            if (fineTuned != null && unit.probe() instanceof Probe.FineTune) {
+                fineTuned.save(unit, model, bench.work(), settings.fineTune().steps());
+            }
+            Scores scores = unit.probe().measuresTask() ? taskAndOod(evaluator) : ood(evaluator);
+            if (!curve.isEmpty()) {
+                scores.put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1));
+            }
+            return done(unit, scores, curve, started);
         } catch (DivergenceException e) {
             return failed(unit, DIVERGED + e.getMessage(), started);
         } catch (StoreException e) {
@@ -174,7 +174,7 @@ public final class ScanRunner {
     }
 
     private static boolean needsTrainer(List<Unit> units) {
-        return units.stream().anyMatch(u -> u.probe() == Probe.FINETUNE);
+        return units.stream().anyMatch(u -> u.probe() instanceof Probe.FineTune);
     }
 
     /** Loads the checkpoint into base; returns why it could not be loaded, or null. */
@@ -193,57 +193,13 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
-        work.copyFrom(base);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
     /** The task's validation and test scores and the OOD loss, each with its samples. */
     private Scores taskAndOod(Evaluator evaluator) {
         return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
     }
 
     private Scores ood(Evaluator evaluator) {
-        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
-    }
-
-    private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
-        ScanSettings.FineTune ft = settings.fineTune();
-        double lr = Double.parseDouble(unit.setting().get("lr"));
-        work.copyFrom(base);
-        trainer.restart(fineTuneConfig(ft, lr));
-        trainer.anchorTo(base, ft.l2ToInit());
-        BatchSource data = task.train(unit.seed());
-        List<Double> curve = new ArrayList<>();
-        while (trainer.nextStep() < ft.steps()) {
-            StepResult r = trainer.step(data);
-            curve.add(r.loss());
-        }
-        trainer.syncToHost();
-        if (fineTuned != null) {
-            fineTuned.save(unit, model, work, ft.steps());
-        }
-        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
-    }
-
-    private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        double gamma = Double.parseDouble(unit.setting().get("gamma"));
-        NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
-        // The stream keys each (γ, sample) apart; the seed is the sample's own.
-        perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        return done(unit, ood(evaluator), List.of(), started);
-    }
-
-    private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
-        perturb.quantize(base, work, q, model::outputAxis);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
-    static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
-        AdamW.Config d = AdamW.Config.defaults();
-        return new TrainConfig(ft.batchSize(), ft.seqLen(), new LrSchedule(lr, lr / 10, ft.warmupSteps(), ft.steps()),
-                new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
+        return new Scores().sampled(MetricKeys.OOD_LOSS, TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
@@ -259,7 +215,7 @@ public final class ScanRunner {
     }
 
     private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), status,
                 scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
                 scores.samples());
     }

@@ -2,7 +2,7 @@ package dev.overtune.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +22,7 @@ class LmEvalResultsTest {
             {"schema_version":2,"plan_hash":"0123456789abcdef","task":"wordnet-pos","settings":{"eval":{"batch_size":8,"seq_len":64,
              "max_batches":0,"all":true}},"checkpoints":[{"name":"tokens-1M","dir":"/runs/s/tokens-1M","tokens":999424}]}""";
 
-    static UnitResult unit(String id, Probe probe, Map<String, String> setting, long seed, UnitResult.Status status, Map<String, Double> metrics) {
+    static UnitResult unit(String id, ProbeKind probe, Map<String, String> setting, long seed, UnitResult.Status status, Map<String, Double> metrics) {
         return new UnitResult(id, "tokens-1M", 999_424, probe, setting, seed, status, metrics, List.of(), status == UnitResult.Status.DONE ? null : "boom",
                 "onnxruntime-cpu", "0.1.0", "abc1234", 12.5, Map.of("id_test_loss", new double[] {2.0, 2.2, 2.4}));
     }
@@ -33,9 +33,9 @@ class LmEvalResultsTest {
                 "id_test_acc_norm_stderr", 0.021, "id_test_loss", 2.2, "id_test_loss_stderr", 0.115, "id_val_loss", 2.3,
                 "ood_loss", 1.9, "ood_loss_stderr", 0.003);
         List<UnitResult> units = List.of(
-                unit("u1", Probe.BASE, Map.of(), 0, UnitResult.Status.DONE, base),
-                unit("u2", Probe.FINETUNE, Map.of("lr", "0.003"), 1, UnitResult.Status.DONE, Map.of("id_test_loss", 2.0, "ood_loss", 2.1)),
-                unit("u3", Probe.NOISE, Map.of("scale", "init", "gamma", "1.0"), 0, UnitResult.Status.FAILED, Map.of()));
+                unit("u1", ProbeKind.BASE, Map.of(), 0, UnitResult.Status.DONE, base),
+                unit("u2", ProbeKind.FINETUNE, Map.of("lr", "0.003"), 1, UnitResult.Status.DONE, Map.of("id_test_loss", 2.0, "ood_loss", 2.1)),
+                unit("u3", ProbeKind.NOISE, Map.of("scale", "init", "gamma", "1.0"), 0, UnitResult.Status.FAILED, Map.of()));
         List<Path> files = LmEvalResults.write(units, PlanInfo.of(PLAN), out, Instant.parse("2026-12-05T23:59:01.5Z"));
         assertEquals(2, files.size(), "the failed unit has no results");
         assertEquals(out.resolve("lm-eval/tokens-1M/results_2026-12-05T23-59-01.500000.json"), files.get(0));
