@@ -40,7 +40,7 @@ final class PgSchema {
                             + "samples bytea NOT NULL, PRIMARY KEY (unit_id, metric))",
                     // One row per unit of the plan: the queue workers lock with FOR UPDATE SKIP LOCKED. owner/expires is the lease.
                     "CREATE TABLE work (unit_id text PRIMARY KEY, checkpoint text NOT NULL, position int NOT NULL, owner text, "
-                            + "expires timestamptz, claims int NOT NULL DEFAULT 0)",
+                            + "expires timestamptz, claimed timestamptz, claims int NOT NULL DEFAULT 0)",
                     "CREATE INDEX work_checkpoint ON work (checkpoint, position)",
                     "CREATE TABLE checkpoint_load (checkpoint text NOT NULL, owner text NOT NULL, host text NOT NULL, at timestamptz NOT NULL DEFAULT now())",
                     // A result that arrived for a unit already stored (its worker's lease had expired): kept out of unit, counted here.

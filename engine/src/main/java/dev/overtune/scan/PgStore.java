@@ -547,7 +547,7 @@ public final class PgStore implements ScanStore {
                     }
                     if (taken != null) {
                         try (PreparedStatement q = c.prepareStatement("UPDATE work SET owner = ?, expires = now() + ? * interval '1 millisecond', "
-                                + "claims = claims + 1 WHERE unit_id = ?")) {
+                                + "claimed = now(), claims = claims + 1 WHERE unit_id = ?")) {
                             q.setString(1, owner);
                             q.setLong(2, lease.toMillis());
                             q.setString(3, taken);
