@@ -515,7 +515,8 @@ public final class PgStore implements ScanStore {
                 byId.put(ids[i], candidates.get(i));
             }
             // Free (never claimed, released, or lease run out), not stored unless a failed unit to retry stored before this scan
-            // began; this worker's checkpoint first, then the checkpoints fewest other workers hold, then plan order.
+            // began; this worker's checkpoint first, then the checkpoints fewest other workers hold, then units another worker
+            // was cut off from (so the plan's tail does not wait on them), then plan order.
             String sql = """
                     SELECT w.unit_id FROM work w
                       JOIN unnest(?::text[]) WITH ORDINALITY AS c(id, ord) ON c.id = w.unit_id
@@ -525,6 +526,7 @@ public final class PgStore implements ScanStore {
                      ORDER BY (w.checkpoint = ?) DESC,
                               (SELECT count(*) FROM work o WHERE o.checkpoint = w.checkpoint AND o.owner IS NOT NULL
                                   AND o.owner <> ? AND o.expires > now()),
+                              (w.claims > 0) DESC,
                               c.ord
                      LIMIT 1
                      FOR UPDATE OF w SKIP LOCKED""";
