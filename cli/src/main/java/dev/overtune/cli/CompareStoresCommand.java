@@ -1,7 +1,7 @@
 package dev.overtune.cli;
 
-import dev.overtune.report.StoreComparison;
-import dev.overtune.report.Tolerance;
+import dev.overtune.findings.StoreComparison;
+import dev.overtune.findings.Tolerance;
 import dev.overtune.scan.ScanStore;
 import dev.overtune.scan.ScanStores;
 import dev.overtune.scan.UnitResult;

@@ -1,7 +1,7 @@
 package dev.overtune.scan;
 
-import dev.overtune.report.StoreComparison;
-import dev.overtune.report.Tolerance;
+import dev.overtune.findings.StoreComparison;
+import dev.overtune.findings.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
