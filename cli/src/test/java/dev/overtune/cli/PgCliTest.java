@@ -82,4 +82,34 @@ class PgCliTest {
         assertEquals(ExitCodes.OK, MainTest.run(scan(plain, "--shard", "1/2")).code());
         MainTest.assertOneLineError(MainTest.run(scan(plain, "--eval-batches", "2")), ExitCodes.BAD_INPUT, "different scan plan", "?schema=");
     }
+
+    /** A node whose copy of the series lacks step6: it runs step2 and leaves step6's units in the queue for a node that has it. */
+    @Test
+    void aWorkerMissingACheckpointDirectoryReleasesItsUnitsAndNamesPathAndHost(@TempDir Path tmp) throws Exception {
+        Path node = tmp.resolve("node-series");
+        Files.createDirectories(node.resolve("step2"));
+        try (var files = Files.list(series.resolve("step2"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, node.resolve("step2").resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(node.resolve("series.json"), "{\"format\": \"overtune-series/1\", \"name\": \"t\", \"checkpoints\": ["
+                + "{\"name\": \"step2\", \"path\": \"step2\", \"tokens\": 128}, {\"name\": \"step6\", \"path\": \"step6\", \"tokens\": 384}]}");
+        String url = Services.freshPgStore("cli_missing");
+        String[] args = ShardMergeTest.scanArgs(node, text, url);
+        int at = java.util.Arrays.asList(args).indexOf("--tokens-per-step");
+        java.util.List<String> list = new java.util.ArrayList<>(java.util.List.of(args));
+        list.subList(at, at + 2).clear();
+        MainTest.Run r = MainTest.run(list.toArray(String[]::new));
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        assertTrue(r.err().contains("scan: " + node.resolve("step6") + " does not exist on " + host
+                + "; its 4 units of checkpoint step6 are left to workers that have it (released, not failed)"), r.err());
+        assertTrue(r.out().contains("\"units_stored\":4") && r.out().contains("\"units_failed\":0"), r.out());
+        try (var c = Services.connect(); var s = c.createStatement();
+             var q = s.executeQuery("SELECT count(*) FROM c_cli_missing.work WHERE checkpoint = 'step6' AND owner IS NULL")) {
+            q.next();
+            assertEquals(4, q.getInt(1), "step6's units are free for another worker");
+        }
+    }
 }
