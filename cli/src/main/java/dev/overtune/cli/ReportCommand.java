@@ -7,6 +7,7 @@ import dev.overtune.report.Report;
 import dev.overtune.report.ReportSummary;
 import dev.overtune.scan.ResultStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,14 +23,14 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the report.")
     Path out;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
         try (ResultStore results = ResultStore.read(store)) {
             ReportSummary summary = Report.write(results, out);
-            if (format == OutputFormat.json) {
+            if (output.json()) {
                 ObjectNode o = new ObjectMapper().createObjectNode().put("html", summary.html().toString())
                         .put("json", summary.json().toString()).put("csv", summary.csv().toString());
                 ArrayNode plots = o.putArray("plots");
