@@ -35,12 +35,12 @@ public final class ScanRunner {
     private final ScanTask task;
     private final int[] oodTokens;
     private final ScanSettings settings;
-    private final ResultStore store;
+    private final ScanStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
-                      ResultStore store, ScanListener listener) {
+                      ScanStore store, ScanListener listener) {
         this.backend = backend;
         this.model = model;
         this.task = task;
@@ -88,12 +88,38 @@ public final class ScanRunner {
                 List<Unit> unclaimed = new ArrayList<>(pending);
                 ScanCheckpoint loaded = null;
                 String loadFailure = null;
-                Optional<Unit> next;
-                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                boolean waiting = false;
+                while (true) {
+                    Optional<Unit> next = claims.claimNext(unclaimed, retry, loaded);
+                    if (next.isEmpty()) {
+                        int held = claims.heldByOthers(unclaimed);
+                        if (held == 0) {
+                            break;
+                        }
+                        if (!store.awaitsOthers()) {
+                            listener.heldByOtherScans(held);
+                            break;
+                        }
+                        if (!waiting) {
+                            listener.waitingForOthers(held);
+                            waiting = true;
+                        }
+                        pause(store);
+                        continue;
+                    }
+                    waiting = false;
                     Unit unit = next.get();
                     unclaimed.remove(unit);
                     UnitResult result;
                     try {
+                        if (!unit.checkpoint().equals(loaded) && !java.nio.file.Files.isDirectory(unit.checkpoint().dir())) {
+                            // Not on this machine: another worker may have it, so the units go back to the queue instead of failing.
+                            claims.release(unit.id());
+                            List<Unit> dropped = unclaimed.stream().filter(u -> u.checkpoint().equals(unit.checkpoint())).toList();
+                            unclaimed.removeAll(dropped);
+                            listener.checkpointUnavailable(unit.checkpoint(), WorkerName.host(), dropped.size() + 1);
+                            continue;
+                        }
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
@@ -113,10 +139,6 @@ public final class ScanRunner {
                     }
                     listener.unitFinished(result, ++done, pending.size());
                 }
-                int held = claims.heldByOthers(pending);
-                if (held > 0) {
-                    listener.heldByOtherScans(held);
-                }
             } finally {
                 evaluator.close();
                 if (trainer != null) {
@@ -125,6 +147,17 @@ public final class ScanRunner {
             }
         }
         return done;
+    }
+
+    /** Waits a little before looking for units whose lease ran out: a tenth of the lease, between 0.1 and 2 seconds. */
+    private static void pause(ScanStore store) {
+        long ms = store instanceof PgStore pg ? Math.clamp(pg.lease().toMillis() / 10, 100, 2000) : 1000;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for other workers' units", e);
+        }
     }
 
     private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
