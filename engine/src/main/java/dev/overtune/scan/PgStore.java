@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.overtune.probe.ProbeKind;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -289,7 +290,7 @@ public final class PgStore implements ScanStore {
             try (ResultSet r = s.executeQuery("SELECT id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, "
                     + "engine_version, git_hash, seconds FROM unit ORDER BY seq")) {
                 while (r.next()) {
-                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
+                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
                             JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
                             r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
                             JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
@@ -324,7 +325,7 @@ public final class PgStore implements ScanStore {
                     q.setString(1, u.unitId());
                     q.setString(2, u.checkpoint());
                     q.setLong(3, u.tokens());
-                    q.setString(4, u.probe().label());
+                    q.setString(4, u.kind().label());
                     q.setString(5, JSON.writeValueAsString(new TreeMap<>(u.setting())));
                     q.setLong(6, u.seed());
                     q.setString(7, u.done() ? "done" : "failed");

@@ -64,7 +64,7 @@ public record StoreMerge(String planHash, String planJson, Map<String, String> m
                     units.put(u.unitId(), u);
                     unitFrom.put(u.unitId(), s.location());
                 } else if (had.done() && u.done() && !sameMeasurement(had, u)) {
-                    conflicts.add("unit " + u.unitId() + " (" + u.checkpoint() + " " + u.probe().label() + " " + u.setting()
+                    conflicts.add("unit " + u.unitId() + " (" + u.checkpoint() + " " + u.kind().label() + " " + u.setting()
                             + (u.seed() != 0 ? " seed " + u.seed() : "") + ") differs between " + unitFrom.get(u.unitId()) + " and " + s.location()
                             + firstDifference(had, u));
                 }

@@ -161,7 +161,7 @@ class PgStoreTest {
         Map<String, UnitResult> out = new java.util.TreeMap<>();
         for (UnitResult r : results) {
             // seconds and backend differ between runs; the measurement must not
-            out.put(r.unitId(), new UnitResult(r.unitId(), r.checkpoint(), r.tokens(), r.probe(), r.setting(), r.seed(), r.status(),
+            out.put(r.unitId(), new UnitResult(r.unitId(), r.checkpoint(), r.tokens(), r.kind(), r.setting(), r.seed(), r.status(),
                     r.metrics(), r.curve(), r.reason(), r.backend(), r.engineVersion(), r.gitHash(), 0, r.samples()));
         }
         return out;
