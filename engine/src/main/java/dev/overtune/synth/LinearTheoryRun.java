@@ -37,10 +37,10 @@ public final class LinearTheoryRun {
     public static final int HELD_OUT_TOKENS = 65_536;
     public static final int TASK_TOKENS = 250_000;
     /**
-     * Noise of fixed size, as the theory has it: N(0, γ²) on every weight whatever its init. Small enough that the
-     * loss increase is in its quadratic regime, where it follows the learned weights' norms: at γ = 0.3 the noise's
-     * own product (E2 applied to E1) moves the logits about as much as the learned map does, and the increase stays
-     * flat over the series (the reference's 0.106 → 0.122 from 10 to 1,280 steps, against 0.0056 → 0.0097 at 0.1).
+     * Noise of fixed size, as the theory has it: N(0, γ²) on every weight whatever its init. Small enough for the
+     * loss increase's quadratic regime, ½γ²·E[tr(H·(‖h‖²I + W2ᵀW2))] with H the softmax's curvature and h = W1's row
+     * for the token, which grows with the learned weights' norms. At γ = 0.3 the increase saturates and stays flat
+     * (the numpy reference, 200 × 50 tokens a step, 10 to 1,280 steps: 0.106 → 0.122, against 0.0056 → 0.0097 at 0.1).
      */
     public static final double NOISE_GAMMA = 0.1;
 
@@ -60,12 +60,10 @@ public final class LinearTheoryRun {
                        int noiseSamples) {
         /**
          * 15 checkpoints: 10 to 160 steps by doublings, then every quarter-doubling (×2^¼, rounded) to 1,280 steps,
-         * so that a rise past a turn spans several checkpoints (the permutation test needs that). Gradient descent at
-         * rate 2 on 200 × 50 tokens a step: batches that large make the run close to the theory's full-batch gradient
-         * flow. With 20 × 50 a step the minibatch noise held the noise sensitivity flat (SGD's pull toward flat
-         * regions: the reference's numpy run of that setting stays at 0.124 → 0.126 from 100 to 12,800 steps while
-         * the weights' nuclear norm grows 42 → 200), and the first checkpoint came after the singular directions had
-         * been learned, which is when the theory's sensitivity grows. 100-step fine-tunes × 3 seeds over one grid for
+         * so that a rise past a turn spans several checkpoints (the permutation test needs that), and the first
+         * checkpoints fall while A's directions are being learned, which is when the theory's sensitivity grows.
+         * Gradient descent at rate 2 on 200 × 50 tokens a step, close to the theory's full-batch flow: 20 × 50 a step
+         * shows the same trends with more wobble from step to step. 100-step fine-tunes × 3 seeds over one grid for
          * both tasks, ×4 apart: the misaligned task's ID loss is lowest at 0.064, the aligned task's at 0.016–0.064,
          * so the tuned protocol's choice is inside the grid on both.
          */
