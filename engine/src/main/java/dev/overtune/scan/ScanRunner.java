@@ -4,19 +4,15 @@ import dev.overtune.backend.Backend;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
-import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.probe.Perturbations;
-import dev.overtune.probe.Quantization;
-import dev.overtune.train.AdamW;
+import dev.overtune.probe.Probe;
+import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
-import dev.overtune.train.LrSchedule;
-import dev.overtune.train.StepResult;
-import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -39,12 +35,12 @@ public final class ScanRunner {
     private final ScanTask task;
     private final int[] oodTokens;
     private final ScanSettings settings;
-    private final ResultStore store;
+    private final ScanStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
-                      ResultStore store, ScanListener listener) {
+                      ScanStore store, ScanListener listener) {
         this.backend = backend;
         this.model = model;
         this.task = task;
@@ -85,18 +81,45 @@ public final class ScanRunner {
             Trainer trainer = null;
             try {
                 if (needsTrainer(pending)) {
-                    trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
+                    trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
+                ProbeBench bench = new ProbeBench(base, work, perturb, model::outputAxis, trainer, ft, task::train);
                 Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
                 List<Unit> unclaimed = new ArrayList<>(pending);
                 ScanCheckpoint loaded = null;
                 String loadFailure = null;
-                Optional<Unit> next;
-                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                boolean waiting = false;
+                while (true) {
+                    Optional<Unit> next = claims.claimNext(unclaimed, retry, loaded);
+                    if (next.isEmpty()) {
+                        int held = claims.heldByOthers(unclaimed);
+                        if (held == 0) {
+                            break;
+                        }
+                        if (!store.awaitsOthers()) {
+                            listener.heldByOtherScans(held);
+                            break;
+                        }
+                        if (!waiting) {
+                            listener.waitingForOthers(held);
+                            waiting = true;
+                        }
+                        pause(store);
+                        continue;
+                    }
+                    waiting = false;
                     Unit unit = next.get();
                     unclaimed.remove(unit);
                     UnitResult result;
                     try {
+                        if (!unit.checkpoint().equals(loaded) && !java.nio.file.Files.isDirectory(unit.checkpoint().dir())) {
+                            // Not on this machine: another worker may have it, so the units go back to the queue instead of failing.
+                            claims.release(unit.id());
+                            List<Unit> dropped = unclaimed.stream().filter(u -> u.checkpoint().equals(unit.checkpoint())).toList();
+                            unclaimed.removeAll(dropped);
+                            listener.checkpointUnavailable(unit.checkpoint(), WorkerName.host(), dropped.size() + 1);
+                            continue;
+                        }
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
@@ -106,7 +129,7 @@ public final class ScanRunner {
                                 store.checkLoadedWeights(unit.checkpoint(), digest(base));
                             }
                         }
-                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
                     } catch (RuntimeException e) {
@@ -115,10 +138,6 @@ public final class ScanRunner {
                         throw e;
                     }
                     listener.unitFinished(result, ++done, pending.size());
-                }
-                int held = claims.heldByOthers(pending);
-                if (held > 0) {
-                    listener.heldByOtherScans(held);
                 }
             } finally {
                 evaluator.close();
@@ -130,15 +149,26 @@ public final class ScanRunner {
         return done;
     }
 
-    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+    /** Waits a little before looking for units whose lease ran out: a tenth of the lease, between 0.1 and 2 seconds. */
+    private static void pause(ScanStore store) {
+        long ms = store instanceof PgStore pg ? Math.clamp(pg.lease().toMillis() / 10, 100, 2000) : 1000;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for other workers' units", e);
+        }
+    }
+
+    private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
         long started = System.nanoTime();
         try {
-            return switch (unit.probe()) {
-                case BASE -> measureBase(unit, base, work, evaluator, started);
-                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-            };
+            List<Double> curve = unit.probe().prepare(bench);
+            Scores scores = unit.probe().measuresTask() ? taskAndOod(evaluator) : ood(evaluator);
+            if (!curve.isEmpty()) {
+                scores.put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1));
+            }
+            return done(unit, scores, curve, started);
         } catch (DivergenceException e) {
             return failed(unit, DIVERGED + e.getMessage(), started);
         } catch (StoreException e) {
@@ -167,7 +197,7 @@ public final class ScanRunner {
     }
 
     private static boolean needsTrainer(List<Unit> units) {
-        return units.stream().anyMatch(u -> u.probe() == Probe.FINETUNE);
+        return units.stream().anyMatch(u -> u.probe() instanceof Probe.FineTune);
     }
 
     /** Loads the checkpoint into base; returns why it could not be loaded, or null. */
@@ -186,54 +216,13 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
-        work.copyFrom(base);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
     /** The task's validation and test scores and the OOD loss, each with its samples. */
     private Scores taskAndOod(Evaluator evaluator) {
         return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
     }
 
     private Scores ood(Evaluator evaluator) {
-        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
-    }
-
-    private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
-        ScanSettings.FineTune ft = settings.fineTune();
-        double lr = Double.parseDouble(unit.setting().get("lr"));
-        work.copyFrom(base);
-        trainer.restart(fineTuneConfig(ft, lr));
-        trainer.anchorTo(base, ft.l2ToInit());
-        BatchSource data = task.train(unit.seed());
-        List<Double> curve = new ArrayList<>();
-        while (trainer.nextStep() < ft.steps()) {
-            StepResult r = trainer.step(data);
-            curve.add(r.loss());
-        }
-        trainer.syncToHost();
-        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
-    }
-
-    private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        double gamma = Double.parseDouble(unit.setting().get("gamma"));
-        NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
-        // The stream keys each (γ, sample) apart; the seed is the sample's own.
-        perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        return done(unit, ood(evaluator), List.of(), started);
-    }
-
-    private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
-        perturb.quantize(base, work, q, model::outputAxis);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
-    static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
-        AdamW.Config d = AdamW.Config.defaults();
-        return new TrainConfig(ft.batchSize(), ft.seqLen(), new LrSchedule(lr, lr / 10, ft.warmupSteps(), ft.steps()),
-                new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
+        return new Scores().sampled(MetricKeys.OOD_LOSS, TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
@@ -249,7 +238,7 @@ public final class ScanRunner {
     }
 
     private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), status,
                 scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
                 scores.samples());
     }
