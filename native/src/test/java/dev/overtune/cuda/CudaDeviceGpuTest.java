@@ -1,6 +1,11 @@
 package dev.overtune.cuda;
 
 import dev.overtune.backend.HostTensor;
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.train.AdamWScalars;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Shape;
 import dev.overtune.model.ParamSpec;

@@ -2,6 +2,12 @@ package dev.overtune.cuda;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.cuda.driver.CuResult;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.driver.Outcome;
 import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.cuda.exec.CudaProgram;
 import dev.overtune.graph.Graph;

@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Outcome;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;

@@ -1,6 +1,8 @@
 package dev.overtune.cuda;
 
 import dev.overtune.backend.HostTensor;
+import dev.overtune.cuda.train.AdamWScalars;
+import dev.overtune.cuda.train.NormReduction;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Shape;
 import dev.overtune.model.ParamSpec;
@@ -10,7 +12,6 @@ import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Philox;
 import dev.overtune.probe.Quantization;
-import dev.overtune.cuda.train.NormReduction;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.AnchorGradient;
 import dev.overtune.train.GradClip;

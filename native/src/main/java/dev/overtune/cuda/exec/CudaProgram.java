@@ -1,7 +1,7 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.backend.Backend;
 import dev.overtune.backend.Backend.Binding;
+import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;

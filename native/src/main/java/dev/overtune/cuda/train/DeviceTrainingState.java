@@ -2,14 +2,13 @@ package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.HostTensor;
-import dev.overtune.cuda.AdamWScalars;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.cuda.Driver;
 import dev.overtune.cuda.KernelArgs;
 import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.driver.Driver;
 import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Shape;

@@ -1,7 +1,7 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.HostTensor;
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 
