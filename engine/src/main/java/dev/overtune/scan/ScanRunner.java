@@ -1,13 +1,14 @@
 package dev.overtune.scan;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.NoiseScale;
-import dev.overtune.probe.Perturbations;
+import dev.overtune.probe.Perturber;
 import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.BatchSource;
@@ -27,9 +28,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once, every
- * graph is compiled once for the whole scan, and each finished unit is stored before the next
- * starts. A checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored
+ * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once and handed
+ * to the backend once (one upload on a GPU), every graph is compiled once for the whole scan, and each
+ * finished unit is stored before the next starts. The base parameters and the unit's working copy live
+ * where the backend computes: fine-tuning, noise, quantisation and evaluation all work on them there. A checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored
  * as a failed unit with its reason, and the scan goes on.
  */
 public final class ScanRunner {
@@ -77,9 +79,9 @@ public final class ScanRunner {
         UnitClaims claims = store.claims();
         int done = 0;
         try (Arena arena = Arena.ofShared();
-             Perturbations perturb = new Perturbations(settings.threads())) {
-            ParamStore base = ParamStore.allocate(arena, model.params());
-            ParamStore work = ParamStore.allocate(arena, model.params());
+             Parameters base = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Parameters work = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Perturber perturb = Perturber.on(backend, settings.threads())) {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
             try {
@@ -99,10 +101,11 @@ public final class ScanRunner {
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
-                            loadFailure = load(unit.checkpoint(), base);
+                            loadFailure = load(unit.checkpoint(), base.host());
                             loaded = unit.checkpoint();
                             if (loadFailure == null) {
-                                store.checkLoadedWeights(unit.checkpoint(), digest(base));
+                                store.checkLoadedWeights(unit.checkpoint(), digest(base.host()));
+                                base.syncFromHost();
                             }
                         }
                         result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
@@ -129,7 +132,7 @@ public final class ScanRunner {
         return done;
     }
 
-    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+    private UnitResult measure(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Trainer trainer, Perturber perturb) {
         long started = System.nanoTime();
         try {
             return switch (unit.probe()) {
@@ -185,7 +188,7 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
+    private UnitResult measureBase(Unit unit, Parameters base, Parameters work, Evaluator evaluator, long started) {
         work.copyFrom(base);
         return done(unit, taskAndOod(evaluator), List.of(), started);
     }
@@ -199,7 +202,7 @@ public final class ScanRunner {
         return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
-    private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
+    private UnitResult fineTune(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Trainer trainer, long started) {
         ScanSettings.FineTune ft = settings.fineTune();
         double lr = Double.parseDouble(unit.setting().get("lr"));
         work.copyFrom(base);
@@ -211,11 +214,10 @@ public final class ScanRunner {
             StepResult r = trainer.step(data);
             curve.add(r.loss());
         }
-        trainer.syncToHost();
         return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
     }
 
-    private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
+    private UnitResult noise(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Perturber perturb, long started) {
         double gamma = Double.parseDouble(unit.setting().get("gamma"));
         NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
         // The stream keys each (γ, sample) apart; the seed is the sample's own.
@@ -223,7 +225,7 @@ public final class ScanRunner {
         return done(unit, ood(evaluator), List.of(), started);
     }
 
-    private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
+    private UnitResult quant(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Perturber perturb, long started) {
         Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
         perturb.quantize(base, work, q, model::outputAxis);
         return done(unit, taskAndOod(evaluator), List.of(), started);

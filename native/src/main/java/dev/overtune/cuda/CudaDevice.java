@@ -170,6 +170,18 @@ public final class CudaDevice implements AutoCloseable {
         driver.streamSynchronize(stream);
     }
 
+    /** Enqueues a copy of bytes from source to target, both on this device, on the stream; returns at once. */
+    public void copyOnDevice(long target, long source, long bytes) {
+        makeCurrent();
+        driver.copyOnDeviceAsync(target, source, bytes, stream);
+    }
+
+    /** Enqueues zero-filling of bytes at pointer on the stream; returns at once. */
+    public void zero(long pointer, long bytes) {
+        makeCurrent();
+        driver.memsetAsync(pointer, (byte) 0, bytes, stream);
+    }
+
     public void synchronize() {
         makeCurrent();
         driver.streamSynchronize(stream);

@@ -60,6 +60,7 @@ public final class Driver {
         static final Downcall cuMemsetD8Async = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS), "cuMemsetD8Async");
         static final Downcall cuMemcpyHtoDAsync = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS), "cuMemcpyHtoDAsync_v2");
         static final Downcall cuMemcpyDtoHAsync = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), "cuMemcpyDtoHAsync_v2");
+        static final Downcall cuMemcpyDtoDAsync = Downcall.of(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), "cuMemcpyDtoDAsync_v2");
         static final Downcall cuStreamCreate = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
         static final Downcall cuStreamDestroy = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
         static final Downcall cuStreamSynchronize = Downcall.of(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuStreamSynchronize");
@@ -97,6 +98,7 @@ public final class Driver {
     private static final MethodHandle cuMemsetD8Async = BIND.bind(Downcalls.cuMemsetD8Async);
     private static final MethodHandle cuMemcpyHtoDAsync = BIND.bind(Downcalls.cuMemcpyHtoDAsync);
     private static final MethodHandle cuMemcpyDtoHAsync = BIND.bind(Downcalls.cuMemcpyDtoHAsync);
+    private static final MethodHandle cuMemcpyDtoDAsync = BIND.bind(Downcalls.cuMemcpyDtoDAsync);
     private static final MethodHandle cuStreamCreate = BIND.bind(Downcalls.cuStreamCreate);
     private static final MethodHandle cuStreamDestroy = BIND.bind(Downcalls.cuStreamDestroy);
     private static final MethodHandle cuStreamSynchronize = BIND.bind(Downcalls.cuStreamSynchronize);
@@ -279,6 +281,14 @@ public final class Driver {
     public void copyToHostAsync(MemorySegment host, long device, long bytes, MemorySegment stream) {
         try {
             check("cuMemcpyDtoHAsync_v2", (int) cuMemcpyDtoHAsync.invokeExact(host, device, bytes, stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public void copyOnDeviceAsync(long target, long source, long bytes, MemorySegment stream) {
+        try {
+            check("cuMemcpyDtoDAsync_v2", (int) cuMemcpyDtoDAsync.invokeExact(target, source, bytes, stream));
         } catch (Throwable t) {
             throw rethrow(t);
         }

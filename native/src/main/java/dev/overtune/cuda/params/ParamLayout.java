@@ -1,4 +1,4 @@
-package dev.overtune.cuda.train;
+package dev.overtune.cuda.params;
 
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.graph.DType;
@@ -42,6 +42,15 @@ public final class ParamLayout {
         }
         this.size = at;
         this.runs = Collections.unmodifiableList(merged);
+    }
+
+    public List<ParamSpec> specs() {
+        return specs;
+    }
+
+    /** Where parameter k (in spec order) starts, in elements from the start of the block. */
+    public long offset(int k) {
+        return offsets[k];
     }
 
     /** Elements in the whole block. */

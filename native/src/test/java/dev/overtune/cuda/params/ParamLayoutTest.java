@@ -1,4 +1,4 @@
-package dev.overtune.cuda.train;
+package dev.overtune.cuda.params;
 
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.graph.DType;
@@ -39,13 +39,5 @@ class ParamLayoutTest {
         assertEquals(List.of(new ParamLayout.Run(0, 56, true), new ParamLayout.Run(56, 8, false),
                         new ParamLayout.Run(64, 16, true), new ParamLayout.Run(80, 4, false)),
                 new ParamLayout(SPECS).decayRuns());
-    }
-
-    @Test
-    void normBlocksDependOnTheSizeAlone() {
-        assertEquals(1, NormReduction.blocks(1));
-        assertEquals(1, NormReduction.blocks(4096));
-        assertEquals(2, NormReduction.blocks(4097));
-        assertEquals(NormReduction.MAX_BLOCKS, NormReduction.blocks(124_439_808L));
     }
 }
