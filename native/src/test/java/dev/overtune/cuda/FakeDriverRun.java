@@ -235,7 +235,7 @@ public final class FakeDriverRun {
 
     private static void checks(Stats stats) throws Throwable {
         try (CudaDevice gpu = CudaBackends.open().orElseThrow(); Arena a = Arena.ofConfined();
-             CudaModule elementwise = gpu.load(KernelModule.ELEMENTWISE);
+             CudaModule elementwise = TestKernels.ELEMENTWISE.load(gpu);
              DeviceMemory small = gpu.allocate(1024, "planted"); DeviceMemory other = gpu.allocate(4096, "planted")) {
             MemorySegment add = elementwise.function("overtune_add");
             stats.expectNone("a correct launch", () -> {

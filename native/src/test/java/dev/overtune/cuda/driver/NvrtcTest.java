@@ -1,6 +1,7 @@
 package dev.overtune.cuda.driver;
 
 import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.TestKernels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,16 @@ class NvrtcTest {
             assertTrue(ptx.contains(".target sm_80"), m.fileName());
             for (String kernel : m.kernels()) {
                 assertTrue(ptx.contains(".visible .entry " + kernel + "("), m.fileName() + " lacks " + kernel);
+            }
+        }
+    }
+
+    @Test
+    void theTestKernelsCompileAtRunTime() {
+        for (TestKernels k : TestKernels.values()) {
+            String ptx = nvrtc.compileToPtx(k.fileName(), k.source(), KernelModule.headers(), List.of(Nvrtc.architectureOption(80), "--std=c++17"));
+            for (String kernel : k.kernels()) {
+                assertTrue(ptx.contains(".visible .entry " + kernel + "("), k.fileName() + " lacks " + kernel);
             }
         }
     }
