@@ -2,6 +2,7 @@ package dev.overtune.backend;
 
 import dev.overtune.graph.Graph;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 
 import java.util.HashMap;
 import java.util.Map;

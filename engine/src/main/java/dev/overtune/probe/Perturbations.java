@@ -1,9 +1,9 @@
 package dev.overtune.probe;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.Parameters;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 
 import java.util.ArrayList;
 import java.util.List;

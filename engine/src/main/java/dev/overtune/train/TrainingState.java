@@ -1,6 +1,7 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Parameters;
+import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 

@@ -1,13 +1,10 @@
 package dev.overtune.cuda;
 
 import dev.overtune.backend.HostParameters;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.params.DevicePerturber;
 import dev.overtune.cuda.params.ParamLayout;
 import dev.overtune.cuda.train.AdamWScalars;
 import dev.overtune.cuda.train.NormReduction;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamSpec;
@@ -17,6 +14,9 @@ import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Philox;
 import dev.overtune.probe.Quantization;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.AnchorGradient;
 import dev.overtune.train.GradClip;

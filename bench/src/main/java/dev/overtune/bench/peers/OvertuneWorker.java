@@ -1,9 +1,9 @@
 package dev.overtune.bench.peers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
-import dev.overtune.onnx.Versions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -69,7 +69,7 @@ public final class OvertuneWorker {
 
     private static WorkerConfig hello(String preset, LanguageModel model, OvertuneJobs jobs) {
         Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("overtune", Versions.engine());
+        versions.put("overtune", BuildInfo.engineVersion());
         versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         versions.put("java", Runtime.version().toString());
         versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));

@@ -4,8 +4,8 @@ import dev.overtune.backend.Parameters;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.graph.DType;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.DType;
 
 import java.util.Map;
 

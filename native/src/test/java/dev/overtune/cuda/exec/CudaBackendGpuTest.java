@@ -2,7 +2,6 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
@@ -11,6 +10,7 @@ import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.HostTensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
