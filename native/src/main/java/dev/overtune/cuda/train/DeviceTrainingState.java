@@ -11,7 +11,6 @@ import dev.overtune.cuda.KernelModule;
 import dev.overtune.cuda.driver.Driver;
 import dev.overtune.cuda.params.DeviceParameters;
 import dev.overtune.cuda.params.ParamLayout;
-import dev.overtune.cuda.train.AdamWScalars;
 import dev.overtune.data.Batch;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
