@@ -5,19 +5,15 @@ import dev.overtune.backend.Parameters;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
-import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.probe.Perturber;
-import dev.overtune.probe.Quantization;
-import dev.overtune.train.AdamW;
+import dev.overtune.probe.Probe;
+import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
-import dev.overtune.train.LrSchedule;
-import dev.overtune.train.StepResult;
-import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -32,8 +28,9 @@ import java.util.stream.Collectors;
  * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once and handed
  * to the backend once (one upload on a GPU), every graph is compiled once for the whole scan, and each
  * finished unit is stored before the next starts. The base parameters and the unit's working copy live
- * where the backend computes: fine-tuning, noise, quantisation and evaluation all work on them there. A checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored
- * as a failed unit with its reason, and the scan goes on.
+ * where the backend computes: fine-tuning, noise, quantisation and evaluation all work on them there. A
+ * checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored as a failed unit with
+ * its reason, and the scan goes on.
  */
 public final class ScanRunner {
     private final Backend backend;
@@ -41,12 +38,12 @@ public final class ScanRunner {
     private final ScanTask task;
     private final int[] oodTokens;
     private final ScanSettings settings;
-    private final ResultStore store;
+    private final ScanStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
-                      ResultStore store, ScanListener listener) {
+                      ScanStore store, ScanListener listener) {
         this.backend = backend;
         this.model = model;
         this.task = task;
@@ -87,18 +84,45 @@ public final class ScanRunner {
             Trainer trainer = null;
             try {
                 if (needsTrainer(pending)) {
-                    trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
+                    trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
+                ProbeBench bench = new ProbeBench(base, work, perturb, model::outputAxis, trainer, ft, task::train);
                 Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
                 List<Unit> unclaimed = new ArrayList<>(pending);
                 ScanCheckpoint loaded = null;
                 String loadFailure = null;
-                Optional<Unit> next;
-                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                boolean waiting = false;
+                while (true) {
+                    Optional<Unit> next = claims.claimNext(unclaimed, retry, loaded);
+                    if (next.isEmpty()) {
+                        int held = claims.heldByOthers(unclaimed);
+                        if (held == 0) {
+                            break;
+                        }
+                        if (!store.awaitsOthers()) {
+                            listener.heldByOtherScans(held);
+                            break;
+                        }
+                        if (!waiting) {
+                            listener.waitingForOthers(held);
+                            waiting = true;
+                        }
+                        pause(store);
+                        continue;
+                    }
+                    waiting = false;
                     Unit unit = next.get();
                     unclaimed.remove(unit);
                     UnitResult result;
                     try {
+                        if (!unit.checkpoint().equals(loaded) && !java.nio.file.Files.isDirectory(unit.checkpoint().dir())) {
+                            // Not on this machine: another worker may have it, so the units go back to the queue instead of failing.
+                            claims.release(unit.id());
+                            List<Unit> dropped = unclaimed.stream().filter(u -> u.checkpoint().equals(unit.checkpoint())).toList();
+                            unclaimed.removeAll(dropped);
+                            listener.checkpointUnavailable(unit.checkpoint(), WorkerName.host(), dropped.size() + 1);
+                            continue;
+                        }
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
@@ -109,7 +133,7 @@ public final class ScanRunner {
                                 base.syncFromHost();
                             }
                         }
-                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
                     } catch (RuntimeException e) {
@@ -118,10 +142,6 @@ public final class ScanRunner {
                         throw e;
                     }
                     listener.unitFinished(result, ++done, pending.size());
-                }
-                int held = claims.heldByOthers(pending);
-                if (held > 0) {
-                    listener.heldByOtherScans(held);
                 }
             } finally {
                 evaluator.close();
@@ -133,15 +153,26 @@ public final class ScanRunner {
         return done;
     }
 
-    private UnitResult measure(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Trainer trainer, Perturber perturb) {
+    /** Waits a little before looking for units whose lease ran out: a tenth of the lease, between 0.1 and 2 seconds. */
+    private static void pause(ScanStore store) {
+        long ms = store instanceof PgStore pg ? Math.clamp(pg.lease().toMillis() / 10, 100, 2000) : 1000;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for other workers' units", e);
+        }
+    }
+
+    private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
         long started = System.nanoTime();
         try {
-            return switch (unit.probe()) {
-                case BASE -> measureBase(unit, base, work, evaluator, started);
-                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-            };
+            List<Double> curve = unit.probe().prepare(bench);
+            Scores scores = unit.probe().measuresTask() ? taskAndOod(evaluator) : ood(evaluator);
+            if (!curve.isEmpty()) {
+                scores.put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1));
+            }
+            return done(unit, scores, curve, started);
         } catch (DivergenceException e) {
             return failed(unit, DIVERGED + e.getMessage(), started);
         } catch (StoreException e) {
@@ -170,7 +201,7 @@ public final class ScanRunner {
     }
 
     private static boolean needsTrainer(List<Unit> units) {
-        return units.stream().anyMatch(u -> u.probe() == Probe.FINETUNE);
+        return units.stream().anyMatch(u -> u.probe() instanceof Probe.FineTune);
     }
 
     /** Loads the checkpoint into base; returns why it could not be loaded, or null. */
@@ -189,53 +220,13 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measureBase(Unit unit, Parameters base, Parameters work, Evaluator evaluator, long started) {
-        work.copyFrom(base);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
     /** The task's validation and test scores and the OOD loss, each with its samples. */
     private Scores taskAndOod(Evaluator evaluator) {
         return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
     }
 
     private Scores ood(Evaluator evaluator) {
-        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
-    }
-
-    private UnitResult fineTune(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Trainer trainer, long started) {
-        ScanSettings.FineTune ft = settings.fineTune();
-        double lr = Double.parseDouble(unit.setting().get("lr"));
-        work.copyFrom(base);
-        trainer.restart(fineTuneConfig(ft, lr));
-        trainer.anchorTo(base, ft.l2ToInit());
-        BatchSource data = task.train(unit.seed());
-        List<Double> curve = new ArrayList<>();
-        while (trainer.nextStep() < ft.steps()) {
-            StepResult r = trainer.step(data);
-            curve.add(r.loss());
-        }
-        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
-    }
-
-    private UnitResult noise(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Perturber perturb, long started) {
-        double gamma = Double.parseDouble(unit.setting().get("gamma"));
-        NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
-        // The stream keys each (γ, sample) apart; the seed is the sample's own.
-        perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        return done(unit, ood(evaluator), List.of(), started);
-    }
-
-    private UnitResult quant(Unit unit, Parameters base, Parameters work, Evaluator evaluator, Perturber perturb, long started) {
-        Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
-        perturb.quantize(base, work, q, model::outputAxis);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
-    static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
-        AdamW.Config d = AdamW.Config.defaults();
-        return new TrainConfig(ft.batchSize(), ft.seqLen(), new LrSchedule(lr, lr / 10, ft.warmupSteps(), ft.steps()),
-                new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
+        return new Scores().sampled(MetricKeys.OOD_LOSS, TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
@@ -251,7 +242,7 @@ public final class ScanRunner {
     }
 
     private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), status,
                 scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
                 scores.samples());
     }
