@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.overtune.probe.ProbeKind;
 
+import dev.overtune.probe.ProbeKind;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
