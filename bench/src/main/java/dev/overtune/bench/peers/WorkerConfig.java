@@ -80,7 +80,7 @@ public record WorkerConfig(String side, String model, String modelType, JsonNode
         if (v == null) {
             return "(absent)";
         }
-        return v.isNumber() ? (Object) v.decimalValue().stripTrailingZeros() : v.toString();
+        return v.isNumber() ? (Object) v.decimalValue().stripTrailingZeros().toPlainString() : v.toString();
     }
 
     private static String text(JsonNode json, String field) {
