@@ -1,10 +1,10 @@
 package dev.overtune.bench;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.lang.foreign.Arena;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package dev.overtune.bench;
 
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.data.Batch;
+import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
-import dev.overtune.train.BatchSource;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.StepResult;
 import dev.overtune.train.TrainConfig;

@@ -1,7 +1,7 @@
 package dev.overtune.cli;
 
-import dev.overtune.report.StoreComparison;
-import dev.overtune.report.Tolerance;
+import dev.overtune.findings.StoreComparison;
+import dev.overtune.findings.Tolerance;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.UnitResult;
 import picocli.CommandLine.Command;

@@ -94,7 +94,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"overtune " + dev.overtune.onnx.Versions.engine(), "Java " + Runtime.version()};
+            return new String[] {"overtune " + dev.overtune.build.BuildInfo.engineVersion(), "Java " + Runtime.version()};
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.overtune.autodiff;
 import dev.overtune.graph.GraphBuilder;
 import dev.overtune.graph.GraphException;
 import dev.overtune.graph.Node;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.Shape;
 
 import dev.overtune.graph.Op;
 

@@ -1,12 +1,12 @@
 package dev.overtune.autodiff;
 
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
 import dev.overtune.graph.Node;
 import dev.overtune.graph.Op;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,7 @@
 package dev.overtune.backend;
 
 import dev.overtune.graph.Graph;
+import dev.overtune.tensor.HostTensor;
 
 import java.util.Map;
 

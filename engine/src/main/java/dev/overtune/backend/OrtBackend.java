@@ -6,9 +6,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.overtune.graph.Graph;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 import dev.overtune.onnx.OnnxEmitter;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,7 +144,7 @@ public final class OrtBackend implements Backend {
             }
         }
 
-        private void check(String what, String name, dev.overtune.graph.DType dtype, Shape shape, HostTensor t) {
+        private void check(String what, String name, dev.overtune.tensor.DType dtype, Shape shape, HostTensor t) {
             if (t.dtype() != dtype || !t.shape().equals(shape)) {
                 throw new BackendException("graph '" + graph.name() + "' " + what + " '" + name + "' is " + dtype + shape + ", got " + t.dtype() + t.shape());
             }

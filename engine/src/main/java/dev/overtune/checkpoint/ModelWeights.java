@@ -1,10 +1,10 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
-import dev.overtune.onnx.Versions;
+import dev.overtune.tensor.HostTensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,7 +71,7 @@ public final class ModelWeights {
         }
         Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
         meta.put("format", "pt");
-        meta.put("producer", "overtune " + Versions.engine());
+        meta.put("producer", "overtune " + BuildInfo.engineVersion());
         SafetensorsWriter.write(dir.resolve(WEIGHTS), params.tensors(), meta);
     }
 }

@@ -1,6 +1,6 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.graph.DType;
+import dev.overtune.tensor.DType;
 
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

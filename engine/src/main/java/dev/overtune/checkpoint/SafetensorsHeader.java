@@ -171,7 +171,7 @@ record SafetensorsHeader(SortedMap<String, TensorInfo> tensors, Map<String, Stri
             if (shape[i] < 0) {
                 throw CheckpointException.of(file, name, "shape " + show(shape) + " has a negative dimension", CheckpointException.REEXPORT);
             }
-            // dev.overtune.graph.Shape holds int dimensions.
+            // dev.overtune.tensor.Shape holds int dimensions.
             if (shape[i] > Integer.MAX_VALUE) {
                 throw CheckpointException.of(file, name, "dimension " + shape[i] + " exceeds " + Integer.MAX_VALUE
                         + ", the largest overtune supports", CheckpointException.REEXPORT);

@@ -3,7 +3,7 @@ package dev.overtune.checkpoint;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

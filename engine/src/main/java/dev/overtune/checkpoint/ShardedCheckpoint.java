@@ -1,6 +1,6 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package dev.overtune.graph;
 
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
+
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,8 @@
 package dev.overtune.graph;
 
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
+
 /**
  * A tensor flowing through a graph: a graph input, a constant, or the output of one node.
  * Identity is by object; {@link #id()} orders values by creation.

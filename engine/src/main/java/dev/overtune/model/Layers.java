@@ -1,10 +1,10 @@
 package dev.overtune.model;
 
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 /** The transformer pieces the model families share, each written in the IR's primitive ops. */
 final class Layers {

@@ -1,6 +1,6 @@
 package dev.overtune.model;
 
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.Shape;
 
 /**
  * One trainable tensor: its Hugging Face name, shape, and how it is initialised. The init std is

@@ -1,8 +1,8 @@
 package dev.overtune.model;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,10 +1,10 @@
 package dev.overtune.model;
 
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 /**
  * Rotary position embedding as Hugging Face applies it ({@code rotate_half}): in the first

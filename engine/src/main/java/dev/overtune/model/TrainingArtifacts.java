@@ -3,10 +3,10 @@ package dev.overtune.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 import dev.overtune.onnx.OnnxEmitter;
-import dev.overtune.onnx.Versions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +50,7 @@ public final class TrainingArtifacts {
     private static ObjectNode manifest(LanguageModel model, int batch, int seq, Graph train, Graph eval, byte[] trainBytes, byte[] evalBytes) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode m = json.createObjectNode();
-        m.put("producer", "overtune " + Versions.engine());
+        m.put("producer", "overtune " + BuildInfo.engineVersion());
         m.put("model_type", model.family());
         try {
             m.set("config", json.readTree(model.configJson()));

@@ -2,11 +2,11 @@ package dev.overtune.model;
 
 import dev.overtune.autodiff.Autodiff;
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 import java.util.LinkedHashMap;
 import java.util.List;

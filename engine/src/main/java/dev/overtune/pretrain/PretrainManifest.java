@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.model.LanguageModel;
-import dev.overtune.onnx.Versions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,7 +101,7 @@ public final class PretrainManifest {
         }
         d.put("ood_tokens", data.heldOut().length);
         d.put("ood_sha256", data.heldOutSha256());
-        o.put("producer", "overtune " + Versions.engine());
+        o.put("producer", "overtune " + BuildInfo.engineVersion());
         o.put("complete", false);
         o.putArray("checkpoints");
         return new PretrainManifest(reparsed(o));

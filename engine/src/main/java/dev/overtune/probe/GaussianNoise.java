@@ -1,6 +1,6 @@
 package dev.overtune.probe;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 /**
  * Standard normal numbers addressed by (seed, stream, parameter, element): Philox4x32-10 gives four

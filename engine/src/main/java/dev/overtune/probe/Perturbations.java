@@ -1,8 +1,8 @@
 package dev.overtune.probe;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 
 import java.util.ArrayList;
 import java.util.List;

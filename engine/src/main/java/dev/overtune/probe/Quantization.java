@@ -1,6 +1,6 @@
 package dev.overtune.probe;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 /**
  * Round-to-nearest post-training quantisation onto a symmetric grid of {@code bits} bits

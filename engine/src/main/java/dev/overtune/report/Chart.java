@@ -1,5 +1,7 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.Format;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,5 +1,13 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.CheckpointSummary;
+import dev.overtune.findings.Format;
+import dev.overtune.findings.NoiseDelta;
+import dev.overtune.findings.NoiseLevel;
+import dev.overtune.findings.QuantDelta;
+import dev.overtune.findings.QuantFormat;
+import dev.overtune.findings.ScanAnalysis;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,14 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.CheckpointSummary;
+import dev.overtune.findings.FineTuneOutcome;
+import dev.overtune.findings.Format;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.NoiseDelta;
+import dev.overtune.findings.NoiseLevel;
+import dev.overtune.findings.QuantFormat;
+import dev.overtune.findings.ScanAnalysis;
+
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;

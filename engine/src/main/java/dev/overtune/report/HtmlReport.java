@@ -1,5 +1,12 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.CheckpointSummary;
+import dev.overtune.findings.Findings;
+import dev.overtune.findings.Format;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.ScanAnalysis;
+import dev.overtune.findings.Trend;
+import dev.overtune.findings.Verdicts;
 import dev.overtune.scan.UnitResult;
 
 import java.time.Instant;

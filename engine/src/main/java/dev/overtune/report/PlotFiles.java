@@ -1,11 +1,13 @@
 package dev.overtune.report;
 
-import javax.imageio.ImageIO;
+import dev.overtune.findings.ScanAnalysis;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * The report's figures as PNG files. Kept apart from {@link Report} because it links Java2D: a runtime

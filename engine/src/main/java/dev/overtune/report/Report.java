@@ -1,5 +1,6 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.ScanAnalysis;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.UnitResult;
 

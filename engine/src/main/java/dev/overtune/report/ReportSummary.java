@@ -1,5 +1,7 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.ScanAnalysis;
+
 import java.nio.file.Path;
 import java.util.List;
 

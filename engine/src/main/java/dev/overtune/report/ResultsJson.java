@@ -5,7 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.analysis.PermutationTest;
-import dev.overtune.scan.BuildInfo;
+import dev.overtune.build.BuildInfo;
+import dev.overtune.findings.CheckpointSummary;
+import dev.overtune.findings.Findings;
+import dev.overtune.findings.FineTuneOutcome;
+import dev.overtune.findings.Format;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.MinimumOverTokens;
+import dev.overtune.findings.ScanAnalysis;
+import dev.overtune.findings.Trend;
+import dev.overtune.findings.Verdicts;
 import dev.overtune.scan.UnitResult;
 
 import java.time.Instant;

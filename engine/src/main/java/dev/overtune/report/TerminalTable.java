@@ -1,5 +1,9 @@
 package dev.overtune.report;
 
+import dev.overtune.findings.Findings;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.MinimumOverTokens;
+import dev.overtune.findings.ScanAnalysis;
 import dev.overtune.scan.UnitResult;
 
 import java.util.LinkedHashMap;

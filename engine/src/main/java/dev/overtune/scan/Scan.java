@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 

@@ -1,8 +1,10 @@
 package dev.overtune.scan;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
+import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
@@ -10,7 +12,6 @@ import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Quantization;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.BatchSource;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.MemberEvaluator;

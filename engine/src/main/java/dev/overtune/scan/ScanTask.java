@@ -1,6 +1,6 @@
 package dev.overtune.scan;
 
-import dev.overtune.train.BatchSource;
+import dev.overtune.data.BatchSource;
 import dev.overtune.train.Evaluator;
 
 import java.util.Map;

@@ -1,14 +1,14 @@
 package dev.overtune.scan;
 
+import dev.overtune.data.BatchSource;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.task.Example;
 import dev.overtune.task.Split;
 import dev.overtune.task.Task;
-import dev.overtune.task.TaskEvaluator;
 import dev.overtune.task.TaskKind;
-import dev.overtune.text.TokenWindows;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.TaskEvaluator;
 
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package dev.overtune.scan;
 
-import dev.overtune.text.TokenWindows;
-import dev.overtune.train.BatchSource;
+import dev.overtune.data.BatchSource;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.StreamLoss;

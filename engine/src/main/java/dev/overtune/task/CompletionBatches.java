@@ -1,8 +1,8 @@
 package dev.overtune.task;
 
+import dev.overtune.data.Batch;
+import dev.overtune.data.BatchSource;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.train.Batch;
-import dev.overtune.train.BatchSource;
 
 import java.util.ArrayList;
 import java.util.List;

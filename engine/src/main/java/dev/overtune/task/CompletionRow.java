@@ -1,8 +1,8 @@
 package dev.overtune.task;
 
+import dev.overtune.data.Batch;
 import dev.overtune.model.TrainingGraphs;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.train.Batch;
 
 /**
  * A context and one continuation as a batch row: the tokens of each, encoded separately and

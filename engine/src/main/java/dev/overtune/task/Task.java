@@ -2,9 +2,9 @@ package dev.overtune.task;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.overtune.text.TokenWindows;
+import dev.overtune.data.BatchSource;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.text.Tokenizer;
-import dev.overtune.train.BatchSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package dev.overtune.train;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 
 import java.lang.foreign.Arena;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.overtune.train;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 /** The gradient of {@code strength/2 ‖θ - anchor‖²}, added to the gradients in float as the CPU path computes it. */
 public final class AnchorGradient {

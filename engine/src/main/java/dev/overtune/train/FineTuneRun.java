@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.backend.Backend;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
-import dev.overtune.text.TokenWindows;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Fine-tunes a model on one token stream: the last part of the stream is held out, evaluated

@@ -1,6 +1,6 @@
 package dev.overtune.train;
 
-import dev.overtune.backend.HostTensor;
+import dev.overtune.tensor.HostTensor;
 
 /** Global-norm gradient clipping, as {@code torch.nn.utils.clip_grad_norm_} does it. */
 public final class GradClip {

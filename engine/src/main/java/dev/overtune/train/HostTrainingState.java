@@ -1,13 +1,14 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
+import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.lang.foreign.Arena;
 import java.util.HashMap;

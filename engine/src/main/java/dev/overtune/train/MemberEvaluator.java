@@ -1,10 +1,11 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
+import dev.overtune.data.Batch;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.DType;
 import dev.overtune.graph.MemberAxis;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.Shape;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;

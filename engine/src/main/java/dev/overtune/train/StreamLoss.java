@@ -1,7 +1,9 @@
 package dev.overtune.train;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.text.TokenWindows;
+import dev.overtune.data.Batch;
+import dev.overtune.data.BatchSource;
+import dev.overtune.data.TokenWindows;
+import dev.overtune.tensor.HostTensor;
 
 /**
  * Language-model loss on a token stream, measured one way by every command ({@code pretrain}'s

@@ -1,7 +1,9 @@
 package dev.overtune.train;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.text.TokenWindows;
+import dev.overtune.data.Batch;
+import dev.overtune.data.BatchSource;
+import dev.overtune.data.TokenWindows;
+import dev.overtune.tensor.HostTensor;
 
 /**
  * How well a model predicts one token stream: the log-likelihood of every token after the first,

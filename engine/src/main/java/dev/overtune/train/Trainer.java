@@ -1,6 +1,8 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.data.Batch;
+import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 

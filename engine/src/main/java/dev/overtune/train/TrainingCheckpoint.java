@@ -3,7 +3,6 @@ package dev.overtune.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.checkpoint.CheckpointException;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.SafetensorsFile;
@@ -11,6 +10,7 @@ import dev.overtune.checkpoint.SafetensorsWriter;
 import dev.overtune.checkpoint.ShardedCheckpoint;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.overtune.train;
 
+import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 

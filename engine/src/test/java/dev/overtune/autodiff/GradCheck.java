@@ -1,13 +1,13 @@
 package dev.overtune.autodiff;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;

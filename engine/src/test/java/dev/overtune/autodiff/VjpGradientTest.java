@@ -1,9 +1,9 @@
 package dev.overtune.autodiff;
 
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 /** One finite-difference check per op's vector-Jacobian product. */

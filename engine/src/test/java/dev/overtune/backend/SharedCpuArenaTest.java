@@ -1,9 +1,10 @@
 package dev.overtune.backend;
 
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -1,9 +1,9 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,8 +1,8 @@
 package dev.overtune.checkpoint;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,7 @@
 package dev.overtune.graph;
 
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

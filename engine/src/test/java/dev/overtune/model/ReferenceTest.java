@@ -2,13 +2,13 @@ package dev.overtune.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.SafetensorsFile;
 import dev.overtune.checkpoint.ShardedCheckpoint;
+import dev.overtune.data.Batch;
+import dev.overtune.tensor.HostTensor;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.StepResult;

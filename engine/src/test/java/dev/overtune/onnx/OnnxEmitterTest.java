@@ -2,12 +2,12 @@ package dev.overtune.onnx;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

@@ -1,12 +1,12 @@
 package dev.overtune.probe;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

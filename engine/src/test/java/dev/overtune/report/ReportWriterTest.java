@@ -2,6 +2,11 @@ package dev.overtune.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.findings.CheckpointSummary;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.ScanAnalysis;
+import dev.overtune.findings.SyntheticScan;
+import dev.overtune.findings.Units;
 import dev.overtune.scan.Probe;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.ScanCheckpoint;
@@ -11,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +29,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

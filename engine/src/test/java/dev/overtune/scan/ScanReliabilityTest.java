@@ -1,10 +1,10 @@
 package dev.overtune.scan;
 
 import dev.overtune.checkpoint.ModelWeights;
+import dev.overtune.findings.ScanAnalysis;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.report.ScanAnalysis;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -7,11 +7,11 @@ import dev.overtune.model.ParamStore;
 import dev.overtune.task.Example;
 import dev.overtune.task.Split;
 import dev.overtune.task.Task;
-import dev.overtune.task.TaskEvaluator;
 import dev.overtune.task.TaskKind;
 import dev.overtune.text.ByteTokenizer;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.SampleStats;
+import dev.overtune.train.TaskEvaluator;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -2,13 +2,13 @@ package dev.overtune.scan;
 
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.checkpoint.ModelWeights;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Quantization;
 import dev.overtune.text.ByteTokenizer;
-import dev.overtune.text.TokenWindows;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;

@@ -43,8 +43,8 @@ final class TinyCheckpoints {
             params.initialize(seed);
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(ModelWeights.CONFIG), MODEL.configJson());
-            var first = new java.util.TreeMap<String, dev.overtune.backend.HostTensor>();
-            var second = new java.util.TreeMap<String, dev.overtune.backend.HostTensor>();
+            var first = new java.util.TreeMap<String, dev.overtune.tensor.HostTensor>();
+            var second = new java.util.TreeMap<String, dev.overtune.tensor.HostTensor>();
             StringBuilder weightMap = new StringBuilder();
             params.tensors().forEach((name, t) -> {
                 boolean inFirst = name.contains(".h.0.") || name.contains("wte");

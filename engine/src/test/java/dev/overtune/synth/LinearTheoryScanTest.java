@@ -1,14 +1,14 @@
 package dev.overtune.synth;
 
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.findings.Inflection;
+import dev.overtune.findings.ScanAnalysis;
+import dev.overtune.findings.Trend;
 import dev.overtune.pretrain.Budgets;
 import dev.overtune.pretrain.PretrainListener;
 import dev.overtune.pretrain.PretrainManifest;
 import dev.overtune.pretrain.PretrainedCheckpoint;
-import dev.overtune.report.Inflection;
 import dev.overtune.report.Report;
-import dev.overtune.report.ScanAnalysis;
-import dev.overtune.report.Trend;
 import dev.overtune.scan.ScanListener;
 import dev.overtune.synth.LinearTheory.Alignment;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,8 @@
 package dev.overtune.task;
 
+import dev.overtune.data.Batch;
 import dev.overtune.model.TrainingGraphs;
 import dev.overtune.text.ByteTokenizer;
-import dev.overtune.train.Batch;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -1,14 +1,15 @@
 package dev.overtune.task;
 
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.text.ByteTokenizer;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.BatchSource;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
+import dev.overtune.train.TaskEvaluator;
 import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.text.TokenWindows;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -1,6 +1,7 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.data.Batch;
 import dev.overtune.model.Gpt2;
 import dev.overtune.model.Gpt2Config;
 import dev.overtune.model.LanguageModel;

@@ -1,7 +1,7 @@
 package dev.overtune.cuda;
 
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 /**
  * A tensor in device memory: a CUdeviceptr with its element type and shape. It owns nothing; the

@@ -1,8 +1,5 @@
 package dev.overtune.cuda;
 
-import dev.overtune.backend.HostTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.GaussianNoise;
@@ -10,6 +7,9 @@ import dev.overtune.probe.NoiseScale;
 import dev.overtune.probe.Perturbations;
 import dev.overtune.probe.Philox;
 import dev.overtune.probe.Quantization;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import dev.overtune.train.AdamW;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

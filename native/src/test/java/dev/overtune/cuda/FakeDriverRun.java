@@ -1,16 +1,16 @@
 package dev.overtune.cuda;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.cuda.exec.CudaProgram;
+import dev.overtune.data.Batch;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.HostTensor;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;

@@ -1,11 +1,11 @@
 package dev.overtune.cuda;
 
 import dev.overtune.cuda.exec.CudaBackend;
+import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;

@@ -1,6 +1,6 @@
 package dev.overtune.bench.peers;
 
-import dev.overtune.train.Batch;
+import dev.overtune.data.Batch;
 
 /**
  * The batch both sides run, computed rather than shipped: over the flattened [B, T] positions

@@ -1,9 +1,9 @@
 package dev.overtune.bench.peers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.build.BuildInfo;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
-import dev.overtune.onnx.Versions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -104,7 +104,7 @@ public final class OvertuneWorker {
 
     private static Map<String, String> versions(int threads, String arena) {
         Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("overtune", Versions.engine());
+        versions.put("overtune", BuildInfo.engineVersion());
         versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         versions.put("java", Runtime.version().toString());
         versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));

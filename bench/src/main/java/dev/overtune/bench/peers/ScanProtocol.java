@@ -14,9 +14,9 @@ import dev.overtune.scan.ScanSettings;
 import dev.overtune.scan.Unit;
 import dev.overtune.text.ByteTokenizer;
 import dev.overtune.text.Corpus;
-import dev.overtune.text.TokenWindows;
+import dev.overtune.data.TokenWindows;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
+import dev.overtune.data.Batch;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.StreamLoss;
 

@@ -2,8 +2,8 @@ package dev.overtune.bench.peers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overtune.text.TokenWindows;
-import dev.overtune.train.Batch;
+import dev.overtune.data.TokenWindows;
+import dev.overtune.data.Batch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,10 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.BackendException;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.graph.DType;
+import dev.overtune.tensor.DType;
 
 /** How an IR element type is spelt in the generated CUDA C, and its math functions and literals. */
 final class CType {

@@ -2,7 +2,6 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.Backend.Binding;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
@@ -11,6 +10,7 @@ import dev.overtune.cuda.Release;
 import dev.overtune.cuda.train.DeviceProgram;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.HostTensor;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;

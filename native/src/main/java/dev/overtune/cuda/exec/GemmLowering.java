@@ -1,7 +1,7 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;

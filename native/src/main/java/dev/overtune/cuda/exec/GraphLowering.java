@@ -4,11 +4,11 @@ import dev.overtune.backend.BackendException;
 import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.KernelModule;
 import dev.overtune.graph.Constant;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Node;
 import dev.overtune.graph.Op;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,10 +1,10 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Node;
 import dev.overtune.graph.Op;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 /**
  * The CUDA C of one IR node that is not MatMul or Reshape. Elementwise and indexing ops are one

@@ -1,7 +1,7 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Node;
+import dev.overtune.tensor.DType;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Node;
-import dev.overtune.graph.Shape;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 
 /**
  * Softmax, LogSoftmax, LayerNorm and SoftmaxCrossEntropy: one thread block per row, the row's

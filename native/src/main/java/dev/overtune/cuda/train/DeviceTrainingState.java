@@ -1,7 +1,6 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.AdamWScalars;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
@@ -10,14 +9,15 @@ import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.Driver;
 import dev.overtune.cuda.KernelArgs;
 import dev.overtune.cuda.KernelModule;
-import dev.overtune.graph.DType;
+import dev.overtune.data.Batch;
 import dev.overtune.graph.Graph;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import dev.overtune.train.AdamW;
-import dev.overtune.train.Batch;
 import dev.overtune.train.GradClip;
 import dev.overtune.train.TrainingState;
 

@@ -1,8 +1,8 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.graph.DType;
 import dev.overtune.model.ParamSpec;
+import dev.overtune.tensor.DType;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -2,13 +2,13 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

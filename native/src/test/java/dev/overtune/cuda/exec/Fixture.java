@@ -1,6 +1,5 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.SafetensorsFile;
 import dev.overtune.checkpoint.ShardedCheckpoint;
@@ -9,6 +8,7 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.HostTensor;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.Cublas;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

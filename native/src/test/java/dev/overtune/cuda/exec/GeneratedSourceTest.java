@@ -3,11 +3,11 @@ package dev.overtune.cuda.exec;
 import dev.overtune.cuda.KernelModule;
 import dev.overtune.cuda.Nvrtc;
 import dev.overtune.cuda.Outcome;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.cuda.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

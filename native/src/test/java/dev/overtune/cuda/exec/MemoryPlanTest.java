@@ -1,9 +1,9 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.graph.DType;
 import dev.overtune.graph.GraphBuilder;
-import dev.overtune.graph.Shape;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

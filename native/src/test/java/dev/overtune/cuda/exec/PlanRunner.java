@@ -1,11 +1,11 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
 
 import java.lang.foreign.Arena;
 import java.util.LinkedHashMap;

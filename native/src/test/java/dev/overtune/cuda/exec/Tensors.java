@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.backend.HostTensor;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
+import dev.overtune.tensor.HostTensor;
 
 import java.lang.foreign.Arena;
 import java.util.LinkedHashMap;

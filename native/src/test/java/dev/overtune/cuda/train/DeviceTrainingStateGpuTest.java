@@ -1,17 +1,17 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.backend.HostTensor;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.GpuTests;
-import dev.overtune.graph.DType;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.HostTensor;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.LrSchedule;

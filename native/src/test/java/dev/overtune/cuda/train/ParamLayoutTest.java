@@ -1,9 +1,9 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.graph.DType;
-import dev.overtune.graph.Shape;
 import dev.overtune.model.ParamSpec;
+import dev.overtune.tensor.DType;
+import dev.overtune.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,7 +1,0 @@
-package dev.overtune.report;
-
-/**
- * Noise at one γ on one checkpoint: mean over samples of (noisy OOD loss − base OOD loss), with its 95% measurement
- * interval from the samples and, where stored, the evaluation windows paired with the base model's.
- */
-public record NoiseDelta(double meanDeltaOod, Interval ci, int samples) {}
