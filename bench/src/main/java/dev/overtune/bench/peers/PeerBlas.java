@@ -27,6 +27,8 @@ import java.util.function.Function;
 public record PeerBlas(String coretype, String core, String reason, List<String> tried) {
     static final String VARIABLE = "OPENBLAS_CORETYPE";
     static final String UNSET = "unset";
+    /** What the peer reports when the BLAS it loaded has no openblas_get_corename (bench/peers/torch_worker.py). */
+    static final String NOT_OPENBLAS = "not OpenBLAS";
 
     /** The environment the peer's workers get for this choice. */
     public Map<String, String> env() {
@@ -108,6 +110,12 @@ public record PeerBlas(String coretype, String core, String reason, List<String>
         Trial best = null;
         for (String candidate : candidates) {
             Trial t = trial.apply(candidate);
+            if (t.core().equals(NOT_OPENBLAS)) {
+                String warning = String.format(Locale.ROOT, "THE PEER IS NOT AT ITS BEST: its BLAS is not OpenBLAS (1024³ matmul %.1f GFLOP/s);"
+                        + " install it (sudo apt-get install libopenblas0-pthread) and rerun", t.matmulGflops());
+                progress.accept("peer OpenBLAS: " + warning);
+                return new PeerBlas(null, NOT_OPENBLAS, warning, List.of(warning));
+            }
             String name = candidate.equals(UNSET) ? VARIABLE + " unset" : VARIABLE + "=" + candidate;
             if (!candidate.equals(UNSET) && !t.core().equalsIgnoreCase(candidate)) {
                 tried.add(String.format(Locale.ROOT, "%-32s OpenBLAS does not accept it and ran %s", name, t.core()));

@@ -69,4 +69,15 @@ class PeerBlasTest {
         assertTrue(e.getMessage().startsWith("no OpenBLAS core type gave the peer an eval loss that agrees with overtune's 3.0"), e.getMessage());
         assertTrue(e.getMessage().contains("DISAGREES"), e.getMessage());
     }
+
+    @Test
+    void aPeerWithoutOpenBlasIsReportedAsNotAtItsBest() {
+        List<String> asked = new ArrayList<>();
+        PeerBlas chosen = PeerBlas.choose(List.of("unset", "Haswell"), 3.0, 1e-4, c -> {
+            asked.add(c);
+            return new PeerBlas.Trial(c, PeerBlas.NOT_OPENBLAS, 3.0, 0.5, 3.8);
+        }, line -> { });
+        assertEquals(List.of("unset"), asked);
+        assertTrue(chosen.reason().startsWith("THE PEER IS NOT AT ITS BEST: its BLAS is not OpenBLAS (1024³ matmul 3.8 GFLOP/s)"), chosen.reason());
+    }
 }
