@@ -28,8 +28,13 @@ import java.util.OptionalLong;
 final class ScanBench {
     /** Work that is the same on every side (base, quantisations, fine-tunes) must give these losses. */
     static final double SAME_WORK_AGREEMENT = 1e-5;
-    /** Fine-tunes: 40 AdamW steps in float32 on two engines drift apart by reassociation; this bounds it. */
-    static final double FINETUNE_AGREEMENT = 1e-3;
+    /**
+     * Fine-tunes: the median over the fine-tune units of each unit's largest relative difference. Forty float32 AdamW
+     * steps on two engines drift apart by reassociation, and at the highest rates AdamW amplifies the drift in a few
+     * units (it divides near-zero gradients by their near-zero second moments) to 1e-3 or more; the median stays near
+     * 1e-7 when the work is the same, and moves to the size of the loss change when it is not.
+     */
+    static final double FINETUNE_AGREEMENT = 1e-4;
     private static final List<String> METRICS = List.of("id_val_loss", "id_test_loss", "ood_loss", "train_loss_last");
 
     private ScanBench() {}
@@ -203,11 +208,12 @@ final class ScanBench {
     static String agreement(Map<String, JsonNode> results) {
         List<String> names = new ArrayList<>(results.keySet());
         JsonNode ot = results.get(names.get(0));
-        StringBuilder out = new StringBuilder("agreement with overtune, unit by unit (largest relative difference of id_val_loss,"
-                + " id_test_loss, ood_loss, train_loss_last):\n");
+        StringBuilder out = new StringBuilder("agreement with overtune, unit by unit (relative difference of id_val_loss, id_test_loss,"
+                + " ood_loss, train_loss_last: the largest per probe; for fine-tunes the median over units of each unit's largest):\n");
         for (String peer : names.subList(1, names.size())) {
             JsonNode pt = results.get(peer);
             Map<String, double[]> byProbe = new LinkedHashMap<>();
+            Map<String, Double> finetunes = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();
             ot.fieldNames().forEachRemaining(key -> {
                 String probe = key.split(" ")[0];
@@ -226,7 +232,11 @@ final class ScanBench {
                     if (a.has(m) && b.has(m)) {
                         double x = a.get(m).asDouble();
                         double y = b.get(m).asDouble();
-                        acc[0] = Math.max(acc[0], Math.abs(x - y) / Math.max(1e-12, Math.abs(x)));
+                        double relative = Math.abs(x - y) / Math.max(1e-12, Math.abs(x));
+                        acc[0] = Math.max(acc[0], relative);
+                        if (probe.equals("finetune")) {
+                            finetunes.merge(key, relative, Math::max);
+                        }
                         if (m.equals("ood_loss")) {
                             acc[1] += x;
                             acc[2] += y;
@@ -243,9 +253,16 @@ final class ScanBench {
                             acc[2] / count(ot, "noise")));
                     continue;
                 }
-                double limit = e.getKey().equals("finetune") ? FINETUNE_AGREEMENT : SAME_WORK_AGREEMENT;
-                agrees &= acc[0] <= limit;
-                parts.add(String.format(Locale.ROOT, "%s %.1e%s", e.getKey(), acc[0], acc[0] <= limit ? "" : " (ABOVE " + limit + ")"));
+                if (e.getKey().equals("finetune")) {
+                    double median = Stats.median(finetunes.values().stream().mapToDouble(Double::doubleValue).toArray());
+                    String worst = finetunes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
+                    agrees &= median <= FINETUNE_AGREEMENT;
+                    parts.add(String.format(Locale.ROOT, "finetune median %.1e%s, largest %.1e (%s)", median,
+                            median <= FINETUNE_AGREEMENT ? "" : " (ABOVE " + FINETUNE_AGREEMENT + ")", acc[0], worst));
+                    continue;
+                }
+                agrees &= acc[0] <= SAME_WORK_AGREEMENT;
+                parts.add(String.format(Locale.ROOT, "%s %.1e%s", e.getKey(), acc[0], acc[0] <= SAME_WORK_AGREEMENT ? "" : " (ABOVE " + SAME_WORK_AGREEMENT + ")"));
             }
             out.append(String.format(Locale.ROOT, "  %-18s %s%s%n", peer + ":", String.join("; ", parts),
                     agrees ? "" : " -- THE SIDES DISAGREE: they are not doing the same work"));
