@@ -2,7 +2,8 @@ package dev.overtune.cli;
 
 import dev.overtune.findings.StoreComparison;
 import dev.overtune.findings.Tolerance;
-import dev.overtune.scan.ResultStore;
+import dev.overtune.scan.ScanStore;
+import dev.overtune.scan.ScanStores;
 import dev.overtune.scan.UnitResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,11 +23,11 @@ import java.util.concurrent.Callable;
                 "Exit 0 when every unit is in both stores, finished alike, and every metric agrees within "
                         + "|a - b| <= ATOL + RTOL * max(|a|, |b|); exit 3 otherwise, naming each unit and metric."})
 final class CompareStoresCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "STORE_A", description = "A result store (SQLite) a scan wrote.")
-    Path storeA;
+    @Parameters(index = "0", paramLabel = "STORE_A", description = "A result store a scan wrote: a SQLite file or postgresql://HOST[:PORT]/DB.")
+    String storeA;
 
     @Parameters(index = "1", paramLabel = "STORE_B", description = "Another store of the same plan.")
-    Path storeB;
+    String storeB;
 
     @Option(names = "--rtol", defaultValue = "1e-5", description = "Relative tolerance (default: ${DEFAULT-VALUE}).")
     double rtol;
@@ -46,9 +47,9 @@ final class CompareStoresCommand implements Callable<Integer> {
         List<UnitResult> b;
         String backendsA;
         String backendsB;
-        try (ResultStore sa = ResultStore.read(storeA); ResultStore sb = ResultStore.read(storeB)) {
+        try (ScanStore sa = ScanStores.read(storeA); ScanStore sb = ScanStores.read(storeB)) {
             if (!sa.planHash().equals(sb.planHash())) {
-                throw new IllegalArgumentException(storeA + " and " + storeB + " were made by different scan plans (" + sa.planHash() + " vs "
+                throw new IllegalArgumentException(shown(storeA) + " and " + shown(storeB) + " were made by different scan plans (" + sa.planHash() + " vs "
                         + sb.planHash() + "); compare stores of one plan: the same series names, task, held-out text and settings");
             }
             a = sa.results();
@@ -58,7 +59,7 @@ final class CompareStoresCommand implements Callable<Integer> {
         backendsB = backends(b);
         StoreComparison c = StoreComparison.of(a, b, tolerance);
         PrintStream out = System.out;
-        out.printf("A: %s (%d units, %s)%nB: %s (%d units, %s)%n%n", storeA, a.size(), backendsA, storeB, b.size(), backendsB);
+        out.printf("A: %s (%d units, %s)%nB: %s (%d units, %s)%n%n", shown(storeA), a.size(), backendsA, shown(storeB), b.size(), backendsB);
         printTable(out, c);
         c.largestAbsolute().ifPresent(d -> out.printf("%nlargest absolute difference %s: %s%n", sci(d.metric().absolute()), d.describe()));
         c.largestRelative().ifPresent(d -> out.printf("largest relative difference %s: %s%n", sci(d.metric().relative()), d.describe()));
@@ -69,7 +70,7 @@ final class CompareStoresCommand implements Callable<Integer> {
         }
         out.printf("%d difference%s beyond --atol %s --rtol %s:%n", beyond.size(), beyond.size() == 1 ? "" : "s", atol, rtol);
         beyond.forEach(d -> out.println("  " + d.describe()));
-        System.err.printf("overtune: %s and %s differ: %s%s%n", storeA, storeB, beyond.getFirst().describe(),
+        System.err.printf("overtune: %s and %s differ: %s%s%n", shown(storeA), shown(storeB), beyond.getFirst().describe(),
                 beyond.size() > 1 ? " (and " + (beyond.size() - 1) + " more on stdout)" : "");
         return ExitCodes.BAD_INPUT;
     }
@@ -81,7 +82,7 @@ final class CompareStoresCommand implements Callable<Integer> {
             UnitResult r = u.either();
             String setting = StoreComparison.label(r).strip();
             if (u.problem().isPresent()) {
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, "", "", "", "", "", u.problem().get()));
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, "", "", "", "", "", u.problem().get()));
                 continue;
             }
             for (StoreComparison.MetricPair m : u.metrics()) {
@@ -89,7 +90,7 @@ final class CompareStoresCommand implements Callable<Integer> {
                 if (differencesOnly && within) {
                     continue;
                 }
-                rows.add(List.of(r.checkpoint(), r.probe().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
+                rows.add(List.of(r.checkpoint(), r.kind().label(), setting, m.metric(), fixed(m.a()), fixed(m.b()),
                         sci(m.absolute()), sci(m.relative()), within ? "" : "BEYOND"));
             }
         }
@@ -106,6 +107,11 @@ final class CompareStoresCommand implements Callable<Integer> {
             }
             out.println(line.toString().stripTrailing());
         }
+    }
+
+    /** A store as messages name it: a PostgreSQL URL without its password. */
+    static String shown(String store) {
+        return dev.overtune.scan.PgLocation.isUrl(store) ? store.replaceFirst("(://[^:/@]*):[^@/]*@", "$1@") : store;
     }
 
     private static String backends(List<UnitResult> units) {

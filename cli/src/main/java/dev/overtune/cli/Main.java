@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 /** The {@code overtune} command: thin wrappers over the engine's API. */
 @Command(name = "overtune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Scans pre-training checkpoints for how well they fine-tune and how sensitive their weights are.",
-        subcommands = {DemoCommand.class, LinearTheoryCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, SeriesCommand.class, ArtifactsCommand.class, CompareStoresCommand.class, CalibrateCommand.class,
+        subcommands = {DemoCommand.class, LinearTheoryCommand.class, ScanCommand.class, ReportCommand.class, PretrainCommand.class, FinetuneCommand.class, EvalCommand.class, VerifyCommand.class, SeriesCommand.class, ArtifactsCommand.class, CompareStoresCommand.class, MergeStoresCommand.class, CalibrateCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (please report)", "2:wrong flags or arguments",
@@ -63,7 +63,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, linear-theory, pretrain, scan, report, finetune, eval, verify, series, artifacts, compare-stores, calibrate");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, linear-theory, pretrain, scan, report, finetune, eval, verify, series, artifacts, compare-stores, merge-stores, calibrate");
     }
 
     static int exitCode(Exception e) {

@@ -5,19 +5,25 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.report.Report;
 import dev.overtune.report.ReportSummary;
-import dev.overtune.scan.ResultStore;
+import dev.overtune.scan.PlanCoverage;
+import dev.overtune.scan.ScanStore;
+import dev.overtune.scan.ScanStores;
+import dev.overtune.scan.StoreMerge;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Analyses a scan store: prints the table and findings, writes results.csv, results.json, PNG plots and report.html.")
+        description = {"Analyses a scan store: prints the table and findings, writes results.csv, results.json, PNG plots and report.html.",
+                "Several stores of one plan (shard stores) are reported as one; every report says how much of the plan it covers."})
 final class ReportCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "STORE", description = "The SQLite store a scan wrote.")
-    Path store;
+    @Parameters(arity = "1..*", paramLabel = "STORE", description = "The store a scan wrote (a SQLite file or postgresql://HOST[:PORT]/DB), or several stores of one plan.")
+    List<String> stores;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the report.")
     Path out;
@@ -27,20 +33,35 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ResultStore results = ResultStore.read(store)) {
-            ReportSummary summary = Report.write(results, out);
+        List<ScanStore> open = new ArrayList<>();
+        try {
+            for (String s : stores) {
+                open.add(ScanStores.read(s));
+            }
+            StoreMerge merged = StoreMerge.of(open);
+            PlanCoverage coverage = PlanCoverage.of(merged.planJson(), merged.meta(), merged.units());
+            String source = String.join(" + ", stores.stream().map(CompareStoresCommand::shown).toList())
+                    + (coverage.complete() ? "" : " (partial: " + coverage.describe() + ")");
+            if (!coverage.complete()) {
+                System.err.println("report: partial plan: " + coverage.describe() + "; the findings are drawn from these units only");
+            }
+            ReportSummary summary = Report.write(merged.units(), merged.planJson(), source, out);
             if (format == OutputFormat.json) {
                 ObjectNode o = new ObjectMapper().createObjectNode().put("html", summary.html().toString())
-                        .put("json", summary.json().toString()).put("csv", summary.csv().toString());
+                        .put("json", summary.json().toString()).put("csv", summary.csv().toString())
+                        .put("units_stored", coverage.stored()).put("units_in_plan", coverage.planned()).put("coverage", coverage.describe());
                 ArrayNode plots = o.putArray("plots");
                 summary.plots().forEach(p -> plots.add(p.toString()));
                 System.out.println(o);
             } else {
+                System.out.println((coverage.complete() ? "" : "PARTIAL PLAN: ") + source.replaceFirst(" \\(partial: .*", "") + ": " + coverage.describe());
                 System.out.print(Report.table(summary.analysis()));
                 System.out.printf("%nwrote %s (open it in a browser), %s, %s and %d plots%n", summary.html(), summary.json().getFileName(),
                         summary.csv().getFileName(), summary.plots().size());
                 Report.plotsUnavailable().ifPresent(why -> System.err.println("overtune: " + why));
             }
+        } finally {
+            open.forEach(ScanStore::close);
         }
         return ExitCodes.OK;
     }

@@ -11,14 +11,14 @@ import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.ScanCheckpoints;
 import dev.overtune.scan.ScanListener;
 import dev.overtune.scan.ScanSettings;
+import dev.overtune.scan.ScanTask;
+import dev.overtune.scan.TaskScanTask;
 import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 import dev.overtune.series.CheckpointSeries;
-import dev.overtune.text.TextFiles;
-import dev.overtune.scan.ScanTask;
-import dev.overtune.scan.TaskScanTask;
 import dev.overtune.task.Task;
 import dev.overtune.text.Corpus;
+import dev.overtune.text.TextFiles;
 import dev.overtune.text.Tokenizer;
 
 import java.nio.file.Files;
@@ -49,13 +49,19 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--ood", paramLabel = "FILE", description = "Held-out UTF-8 text of the pre-training distribution (default: the shipped wordnet-ood).")
     Path ood;
 
-    @Option(names = "--store", paramLabel = "FILE", description = "The SQLite result store (default: SERIES/scan.db).")
-    Path store;
+    @Option(names = "--store", paramLabel = "FILE|URL", description = "The result store: a SQLite file (default: SERIES/scan.db), or "
+            + "postgresql://[USER@]HOST[:PORT]/DB[?schema=NAME] shared by many workers (password from PGPASSWORD or ~/.pgpass).")
+    String store;
+
+    @Option(names = "--lease", paramLabel = "SECONDS", defaultValue = "300", description = "How long a worker's claim on a unit lasts "
+            + "unless renewed (every third of it while the unit runs); a killed worker's unit is taken over after it (default: ${DEFAULT-VALUE}).")
+    double leaseSeconds;
 
     @Option(names = "--tokens-per-step", description = "Tokens per step, for series named stepN.")
     Long tokensPerStep;
 
-    @Option(names = "--shard", paramLabel = "I/N", description = "Run only shard I of N (0-based); shards are disjoint and cover the plan.")
+    @Option(names = "--shard", paramLabel = "I/N", description = "Run only shard I of N (0-based): the checkpoints whose name hashes to I, "
+            + "so each checkpoint is loaded by one shard and keeps its shard when checkpoints are added; merge the shard stores with merge-stores.")
     String shard;
 
     @Option(names = "--lrs", split = ",", description = "Fine-tune learning rates (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3,3e-3,1e-2")
@@ -127,6 +133,7 @@ final class ScanCommand implements Callable<Integer> {
     public Integer call() {
         int[] shardOf = Options.flags(() -> parseShard(shard));
         ScanSettings settings = Options.flags(this::settings);
+        Options.requirePositive("--lease", leaseSeconds);
         if (tokensPerStep != null) {
             Options.requirePositive("--tokens-per-step", tokensPerStep);
         }
@@ -134,7 +141,8 @@ final class ScanCommand implements Callable<Integer> {
         List<ScanCheckpoint> checkpoints = ScanCheckpoints.of(discovered);
         LanguageModel model = Models.resolve(checkpoints.get(0).dir().toString());
         Tokenizer tokenizer = tokenizerOption.resolve(checkpoints.get(0).dir(), model.vocabSize());
-        Path storePath = store != null ? store : series.resolve("scan.db");
+        String storePath = store != null ? store : series.resolve("scan.db").toString();
+        String storeShown = CompareStoresCommand.shown(storePath);
         Scan.Builder scan = Scan.builder()
                 .series(checkpoints)
                 .model(model)
@@ -143,6 +151,7 @@ final class ScanCommand implements Callable<Integer> {
                 .settings(settings)
                 .store(storePath)
                 .shard(shardOf[0], shardOf[1])
+                .claimLease(java.time.Duration.ofMillis(Math.round(leaseSeconds * 1000)))
                 .retryFailed(retryFailed);
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
@@ -152,7 +161,7 @@ final class ScanCommand implements Callable<Integer> {
                 if (format == OutputFormat.text) {
                     System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run (%d failed in the store), store %s%n",
                             series, checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, failedStored,
-                            storePath);
+                            storeShown);
                 }
                 // Said whenever a scan starts, on stderr so that --format json stays one object.
                 if (retrying > 0) {
@@ -166,7 +175,19 @@ final class ScanCommand implements Callable<Integer> {
             @Override
             public void heldByOtherScans(int units) {
                 System.err.printf("scan: %d unit%s of this plan %s being run by another scan on %s; it stores them%n",
-                        units, units == 1 ? "" : "s", units == 1 ? "is" : "are", storePath);
+                        units, units == 1 ? "" : "s", units == 1 ? "is" : "are", storeShown);
+            }
+
+            @Override
+            public void waitingForOthers(int units) {
+                System.err.printf("scan: nothing left to claim; %d unit%s held by other workers, waiting to take over any whose lease runs out%n",
+                        units, units == 1 ? "" : "s");
+            }
+
+            @Override
+            public void checkpointUnavailable(ScanCheckpoint c, String host, int units) {
+                System.err.printf("scan: %s does not exist on %s; its %d unit%s of checkpoint %s %s left to workers that have it (released, not failed)%n",
+                        c.dir(), host, units, units == 1 ? "" : "s", c.name(), units == 1 ? "is" : "are");
             }
 
             @Override
@@ -174,7 +195,7 @@ final class ScanCommand implements Callable<Integer> {
                 if (!r.done()) {
                     failed.add(r);
                 }
-                bar.update(finished, pending, r.checkpoint() + " " + r.probe().label() + " " + settingLabel(r)
+                bar.update(finished, pending, r.checkpoint() + " " + r.kind().label() + " " + r.probe().describe()
                         + (r.done() ? "" : " FAILED"));
             }
         });
@@ -186,16 +207,16 @@ final class ScanCommand implements Callable<Integer> {
         }
         long failedTotal = out.results().stream().filter(r -> !r.done()).count();
         if (format == OutputFormat.json) {
-            ObjectNode o = new ObjectMapper().createObjectNode().put("store", storePath.toString()).put("plan_hash", out.plan().planHash())
+            ObjectNode o = new ObjectMapper().createObjectNode().put("store", storeShown).put("plan_hash", out.plan().planHash())
                     .put("units_in_plan", out.plan().units().size()).put("units_run_now", out.unitsRunNow())
                     .put("units_stored", out.results().size()).put("units_failed", failedTotal);
             System.out.println(o);
         } else {
             for (UnitResult f : failed) {
-                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.probe().label(), settingLabel(f), f.reason());
+                System.out.printf("failed: %s %s %s: %s%n", f.checkpoint(), f.kind().label(), f.probe().describe(), f.reason());
             }
             System.out.printf("ran %d units now; the store holds %d of %d (%d failed). Next: bin/overtune report %s --out DIR%n",
-                    out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storePath);
+                    out.unitsRunNow(), out.results().size(), out.plan().units().size(), failedTotal, storeShown);
         }
         return ExitCodes.OK;
     }
@@ -237,12 +258,6 @@ final class ScanCommand implements Callable<Integer> {
             }
             throw new CommandLine.TypeConversionException("'" + value + "': give 'all' (the whole of each set) or a positive number of batches");
         }
-    }
-
-    static String settingLabel(UnitResult r) {
-        StringBuilder b = new StringBuilder();
-        new java.util.TreeMap<>(r.setting()).forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
-        return r.probe() == dev.overtune.scan.Probe.FINETUNE || r.probe() == dev.overtune.scan.Probe.NOISE ? b + " seed=" + r.seed() : b.toString();
     }
 
     ScanSettings settings() {

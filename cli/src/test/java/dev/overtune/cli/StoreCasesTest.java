@@ -77,11 +77,11 @@ class StoreCasesTest {
         Path copy = tmp.resolve("series");
         copyTree(series, copy);
         Path store = tmp.resolve("scan.db");
-        String[] half = scan(store, "--shard", "0/2");
+        String[] half = scan(store);
         half[1] = copy.toString();
         assertEquals(ExitCodes.OK, MainTest.run(half).code());
         TinyCheckpoint.write(copy.resolve("step2"), 99); // new weights, series.json left as it was
-        String[] rest = scan(store);
+        String[] rest = scan(store, "--gammas", "1,2"); // the grid grew: step2 has units left to run on the edited files
         rest[1] = copy.toString();
         MainTest.Run r = MainTest.run(rest);
         show("weights edited in place, series.json stale, half-finished scan rerun", r);

@@ -1,6 +1,8 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.MetricKeys;
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Probe;
 import dev.overtune.scan.UnitResult;
 
 import java.util.ArrayList;
@@ -152,7 +154,7 @@ public final class Calibration {
 
     /** One synthetic scan as the units a store would hold: checkpoints at 1M, 2M, 4M, ... tokens. */
     public static List<UnitResult> scan(Scenario scenario, int seeds, int checkpoints, SplittableRandom rng) {
-        String[] metrics = {"id_val_loss", "id_test_loss", "ood_loss"};
+        String[] metrics = {MetricKeys.ID_VAL_LOSS, MetricKeys.ID_TEST_LOSS, MetricKeys.OOD_LOSS};
         double[] level = {2.5, 2.52, 3.0};
         double[][] window = new double[metrics.length][WINDOWS];
         for (double[] w : window) {
@@ -186,7 +188,7 @@ public final class Calibration {
             double baseOffset = -0.2 * c / (checkpoints - 1) + wobble;
             double[] baseShift = {baseOffset + 1.0, baseOffset + 1.0, baseOffset};
             Map<String, double[]> baseWindows = windows(level, baseShift, window, windowByCheckpoint, rng);
-            out.add(unit(tokens, Probe.BASE, Map.of(), 0, baseWindows));
+            out.add(unit(tokens, new Probe.Base(), baseWindows));
             double curve = scenario.curve(c, checkpoints) + wobble;
             for (int l = 0; l < LRS.length; l++) {
                 for (int s = 0; s < seeds; s++) {
@@ -195,17 +197,17 @@ public final class Calibration {
                     for (int m = 0; m < metrics.length; m++) {
                         shift[m] = curve + 0.01 * l + seedShared[s][m] + interaction;
                     }
-                    out.add(unit(tokens, Probe.FINETUNE, Map.of("lr", Double.toString(LRS[l])), s,
+                    out.add(unit(tokens, new Probe.FineTune(LRS[l], s),
                             windows(level, shift, window, windowByCheckpoint, rng)));
                 }
             }
             for (int k = 0; k < NOISE_SAMPLES; k++) {
                 double delta = 0.3 + deltaWobble + sampleShared[k] + 0.02 * rng.nextGaussian();
-                double[] ood = baseWindows.get("ood_loss").clone();
+                double[] ood = baseWindows.get(MetricKeys.OOD_LOSS).clone();
                 for (int i = 0; i < WINDOWS; i++) {
                     ood[i] += delta + 0.05 * rng.nextGaussian();
                 }
-                out.add(unit(tokens, Probe.NOISE, Map.of("scale", "init", "gamma", Double.toString(GAMMA)), k, Map.of("ood_loss", ood)));
+                out.add(unit(tokens, new Probe.Noise(NoiseScale.INIT, GAMMA, k), Map.of(MetricKeys.OOD_LOSS, ood)));
             }
         }
         return out;
@@ -213,7 +215,7 @@ public final class Calibration {
 
     private static Map<String, double[]> windows(double[] level, double[] shift, double[][] window, double[][] windowByCheckpoint,
                                                  SplittableRandom rng) {
-        String[] metrics = {"id_val_loss", "id_test_loss", "ood_loss"};
+        String[] metrics = {MetricKeys.ID_VAL_LOSS, MetricKeys.ID_TEST_LOSS, MetricKeys.OOD_LOSS};
         Map<String, double[]> out = new HashMap<>();
         for (int m = 0; m < metrics.length; m++) {
             double[] w = new double[WINDOWS];
@@ -225,7 +227,7 @@ public final class Calibration {
         return out;
     }
 
-    private static UnitResult unit(long tokens, Probe probe, Map<String, String> setting, long seed, Map<String, double[]> samples) {
+    private static UnitResult unit(long tokens, Probe probe, Map<String, double[]> samples) {
         Map<String, Double> metrics = new HashMap<>();
         samples.forEach((name, w) -> {
             double sum = 0;
@@ -234,8 +236,8 @@ public final class Calibration {
             }
             metrics.put(name, sum / w.length);
         });
-        String id = probe + "-" + tokens + "-" + setting + "-" + seed;
-        return new UnitResult(id, "tokens-" + Format.tokens(tokens), tokens, probe, setting, seed, UnitResult.Status.DONE, metrics,
+        String id = probe.kind() + "-" + tokens + "-" + probe.fields() + "-" + probe.seed();
+        return new UnitResult(id, "tokens-" + Format.tokens(tokens), tokens, probe, UnitResult.Status.DONE, metrics,
                 List.of(), null, "synthetic", "calibration", "none", 0, samples);
     }
 

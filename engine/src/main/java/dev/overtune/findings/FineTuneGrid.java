@@ -1,5 +1,7 @@
 package dev.overtune.findings;
 
+import dev.overtune.probe.MetricKeys;
+import dev.overtune.probe.Probe;
 import dev.overtune.scan.UnitResult;
 
 import java.util.Collection;
@@ -19,7 +21,9 @@ final class FineTuneGrid {
     static FineTuneGrid of(Collection<UnitResult> fineTunes) {
         SortedMap<Double, SortedMap<Long, UnitResult>> runs = new TreeMap<>();
         for (UnitResult u : fineTunes) {
-            runs.computeIfAbsent(Double.parseDouble(u.setting().get("lr")), k -> new TreeMap<>()).put(u.seed(), u);
+            if (u.probe() instanceof Probe.FineTune f) {
+                runs.computeIfAbsent(f.lr(), k -> new TreeMap<>()).put(f.seed(), u);
+            }
         }
         return new FineTuneGrid(runs);
     }
@@ -48,7 +52,7 @@ final class FineTuneGrid {
         if (bySeed == null || bySeed.isEmpty()) {
             return null;
         }
-        return new FineTuneOutcome(lr, mean(lr, "id_val_loss"), mean(lr, "id_test_loss"), mean(lr, "ood_loss"), bySeed.size());
+        return new FineTuneOutcome(lr, mean(lr, MetricKeys.ID_VAL_LOSS), mean(lr, MetricKeys.ID_TEST_LOSS), mean(lr, MetricKeys.OOD_LOSS), bySeed.size());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.UnitResult;
+
+import dev.overtune.probe.Probe;
 
 import java.util.Comparator;
 
@@ -8,8 +9,8 @@ import java.util.Comparator;
 public record NoiseLevel(String scale, double gamma) implements Comparable<NoiseLevel> {
     private static final Comparator<NoiseLevel> ORDER = Comparator.comparing(NoiseLevel::scale).thenComparingDouble(NoiseLevel::gamma);
 
-    static NoiseLevel of(UnitResult u) {
-        return new NoiseLevel(u.setting().getOrDefault("scale", "init"), Double.parseDouble(u.setting().get("gamma")));
+    static NoiseLevel of(Probe.Noise p) {
+        return new NoiseLevel(p.scale().label(), p.gamma());
     }
 
     public String label() {

@@ -1,7 +1,7 @@
 package dev.overtune.findings;
 
+import dev.overtune.probe.Probe;
 import dev.overtune.probe.Quantization;
-import dev.overtune.scan.UnitResult;
 
 import java.util.Comparator;
 
@@ -10,8 +10,8 @@ public record QuantFormat(int bits, int group) implements Comparable<QuantFormat
     private static final Comparator<QuantFormat> ORDER =
             Comparator.comparingInt(QuantFormat::bits).reversed().thenComparingInt(QuantFormat::group);
 
-    static QuantFormat of(UnitResult u) {
-        return new QuantFormat(Integer.parseInt(u.setting().get("bits")), Integer.parseInt(u.setting().getOrDefault("group", "0")));
+    static QuantFormat of(Probe.Quant p) {
+        return new QuantFormat(p.format().bits(), p.format().groupSize());
     }
 
     public String label() {

@@ -7,7 +7,8 @@ import dev.overtune.analysis.Orderings;
 import dev.overtune.analysis.PermutationTest;
 import dev.overtune.analysis.Ranks;
 import dev.overtune.analysis.TrendStatistics;
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.MetricKeys;
+import dev.overtune.probe.Probe;
 import dev.overtune.scan.UnitResult;
 
 import java.util.ArrayList;
@@ -104,15 +105,15 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
             // Settings planned but failed everywhere still deserve a column, so take them from every unit.
             for (UnitResult u : units) {
                 switch (u.probe()) {
-                    case FINETUNE -> lrs.add(Double.parseDouble(u.setting().get("lr")));
-                    case NOISE -> noise.add(NoiseLevel.of(u));
-                    case QUANT -> quant.add(QuantFormat.of(u));
-                    case BASE -> { }
+                    case Probe.FineTune f -> lrs.add(f.lr());
+                    case Probe.Noise n -> noise.add(NoiseLevel.of(n));
+                    case Probe.Quant q -> quant.add(QuantFormat.of(q));
+                    case Probe.Base b -> { }
                 }
             }
             for (UnitResult u : done) {
                 windows |= !u.samples().isEmpty();
-                if (u.probe() == Probe.FINETUNE) {
+                if (u.probe() instanceof Probe.FineTune) {
                     u.metrics().keySet().stream().filter(ScanAnalysis::isAccuracy).forEach(accuracies::add);
                 }
             }
@@ -139,12 +140,12 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
         for (NoiseLevel n : noise) {
             perturbed.add(minimum("noise." + n.scale() + ".gamma=" + Format.number(n.gamma()) + ".ood_loss",
                     "OOD loss of the perturbed model, " + n.label() + " (" + n.scale() + " scale)", data,
-                    c -> c.noise().getOrDefault(n, new TreeMap<>()), "ood_loss"));
+                    c -> c.noise().getOrDefault(n, new TreeMap<>()), MetricKeys.OOD_LOSS));
         }
         List<MinimumOverTokens> fineTuned = new ArrayList<>();
         for (double lr : lrList) {
             fineTuned.add(minimum("finetune.lr=" + Format.number(lr) + ".ood_loss", "OOD loss after fine-tuning at LR " + Format.number(lr),
-                    data, c -> c.grid().units(lr), "ood_loss"));
+                    data, c -> c.grid().units(lr), MetricKeys.OOD_LOSS));
         }
         List<String> orderings = new ArrayList<>();
         ordering("larger γ", noise.stream().map(NoiseLevel::label).toList(), perturbed, "§3.3").ifPresent(orderings::add);
@@ -211,8 +212,8 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
     /** The tuned-protocol metrics first (losses, then accuracies), then the losses at each fixed learning rate. */
     static List<FineTuneMetric> fineTuneMetrics(List<Double> learningRates, SortedSet<String> accuracies) {
         List<FineTuneMetric> out = new ArrayList<>();
-        out.add(new FineTuneMetric("finetune.tuned.id_test_loss", "ID test loss after fine-tuning (best LR)", "id_test_loss", Double.NaN, false));
-        out.add(new FineTuneMetric("finetune.tuned.ood_loss", "OOD loss after fine-tuning (best LR)", "ood_loss", Double.NaN, false));
+        out.add(new FineTuneMetric("finetune.tuned.id_test_loss", "ID test loss after fine-tuning (best LR)", MetricKeys.ID_TEST_LOSS, Double.NaN, false));
+        out.add(new FineTuneMetric("finetune.tuned.ood_loss", "OOD loss after fine-tuning (best LR)", MetricKeys.OOD_LOSS, Double.NaN, false));
         for (String acc : accuracies) {
             out.add(new FineTuneMetric("finetune.tuned." + acc, "ID test " + acc.substring("id_test_".length()).replace('_', ' ')
                     + " after fine-tuning (best LR)", acc, Double.NaN, true));
@@ -220,23 +221,23 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
         for (double lr : learningRates) {
             String name = "lr=" + Format.number(lr);
             out.add(new FineTuneMetric("finetune." + name + ".id_test_loss", "ID test loss after fine-tuning at LR " + Format.number(lr),
-                    "id_test_loss", lr, false));
+                    MetricKeys.ID_TEST_LOSS, lr, false));
             out.add(new FineTuneMetric("finetune." + name + ".ood_loss", "OOD loss after fine-tuning at LR " + Format.number(lr),
-                    "ood_loss", lr, false));
+                    MetricKeys.OOD_LOSS, lr, false));
         }
         return out;
     }
 
     private static CheckpointUnits group(CheckpointKey key, List<UnitResult> done) {
-        FineTuneGrid grid = FineTuneGrid.of(done.stream().filter(u -> u.probe() == Probe.FINETUNE).toList());
-        UnitResult base = done.stream().filter(u -> u.probe() == Probe.BASE).findFirst().orElse(null);
+        FineTuneGrid grid = FineTuneGrid.of(done.stream().filter(u -> u.probe() instanceof Probe.FineTune).toList());
+        UnitResult base = done.stream().filter(u -> u.probe() instanceof Probe.Base).findFirst().orElse(null);
         Map<NoiseLevel, SortedMap<Long, UnitResult>> noise = new TreeMap<>();
         Map<QuantFormat, UnitResult> quant = new TreeMap<>();
         for (UnitResult u : done) {
-            if (u.probe() == Probe.NOISE) {
-                noise.computeIfAbsent(NoiseLevel.of(u), k -> new TreeMap<>()).put(u.seed(), u);
-            } else if (u.probe() == Probe.QUANT) {
-                quant.put(QuantFormat.of(u), u);
+            if (u.probe() instanceof Probe.Noise n) {
+                noise.computeIfAbsent(NoiseLevel.of(n), k -> new TreeMap<>()).put(n.seed(), u);
+            } else if (u.probe() instanceof Probe.Quant q) {
+                quant.put(QuantFormat.of(q), u);
             }
         }
         return new CheckpointUnits(key.name(), key.tokens(), grid, base, noise, quant);
@@ -244,19 +245,19 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
 
     private static CheckpointSummary summarise(CheckpointUnits c, int unitCount, int doneCount) {
         UnitResult base = c.base();
-        double baseTest = base == null ? Double.NaN : base.metric("id_test_loss");
+        double baseTest = base == null ? Double.NaN : base.metric(MetricKeys.ID_TEST_LOSS);
         SortedMap<NoiseLevel, NoiseDelta> noise = new TreeMap<>();
         c.noise().forEach((level, samples) -> {
-            Measurement m = base == null ? Measurement.NONE : Paired.againstOne(base, samples, "ood_loss");
+            Measurement m = base == null ? Measurement.NONE : Paired.againstOne(base, samples, MetricKeys.OOD_LOSS);
             noise.put(level, new NoiseDelta(m.estimate(), Paired.ci95(m), samples.size()));
         });
         SortedMap<QuantFormat, QuantDelta> quant = new TreeMap<>();
         c.quant().forEach((format, u) -> {
-            Measurement m = base == null ? Measurement.NONE : Paired.againstOne(base, Map.of(0L, u), "ood_loss");
-            quant.put(format, new QuantDelta(m.estimate(), u.metric("id_test_loss") - baseTest, Paired.ci95(m)));
+            Measurement m = base == null ? Measurement.NONE : Paired.againstOne(base, Map.of(0L, u), MetricKeys.OOD_LOSS);
+            quant.put(format, new QuantDelta(m.estimate(), u.metric(MetricKeys.ID_TEST_LOSS) - baseTest, Paired.ci95(m)));
         });
         return new CheckpointSummary(c.name(), c.tokens(), unitCount, unitCount - doneCount,
-                base == null ? Double.NaN : base.metric("id_val_loss"), baseTest, base == null ? Double.NaN : base.metric("ood_loss"),
+                base == null ? Double.NaN : base.metric(MetricKeys.ID_VAL_LOSS), baseTest, base == null ? Double.NaN : base.metric(MetricKeys.OOD_LOSS),
                 c.grid().tuned(), c.grid().byLearningRate(), noise, quant);
     }
 

@@ -51,7 +51,7 @@ public record StoreComparison(List<UnitPair> units, Tolerance tolerance) {
     public record Difference(UnitPair unit, MetricPair metric) {
         public String describe() {
             UnitResult u = unit.either();
-            String what = u.checkpoint() + " " + u.probe().label() + label(u);
+            String what = u.checkpoint() + " " + u.kind().label() + label(u);
             return metric == null ? what + ": " + unit.problem().orElseThrow()
                     : what + " " + metric.metric() + ": " + metric.a() + " vs " + metric.b();
         }
@@ -107,11 +107,7 @@ public record StoreComparison(List<UnitPair> units, Tolerance tolerance) {
 
     /** The unit's setting and, where it has one that matters, its seed: " lr=0.003 seed=1". */
     public static String label(UnitResult u) {
-        StringBuilder b = new StringBuilder();
-        new java.util.TreeMap<>(u.setting()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
-        return switch (u.probe()) {
-            case FINETUNE, NOISE -> b + " seed=" + u.seed();
-            default -> b.toString();
-        };
+        String d = u.probe().describe();
+        return d.isEmpty() ? "" : " " + d;
     }
 }

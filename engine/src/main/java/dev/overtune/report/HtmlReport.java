@@ -144,7 +144,7 @@ final class HtmlReport {
                             + "<th>probe</th><th>setting</th><th>seed</th><th>reason</th><th>unit</th></tr>\n");
             for (UnitResult u : a.failedUnits()) {
                 h.append("<tr><td>").append(esc(u.checkpoint())).append("</td><td class=\"n\">").append(esc(Format.tokens(u.tokens())))
-                        .append("</td><td>").append(esc(u.probe().label())).append("</td><td>").append(esc(setting(u)))
+                        .append("</td><td>").append(esc(u.kind().label())).append("</td><td>").append(esc(u.probe().settingLabel()))
                         .append("</td><td class=\"n\">").append(u.seed()).append("</td><td>").append(esc(u.reason()))
                         .append("</td><td><code>").append(esc(u.unitId())).append("</code></td></tr>\n");
             }
@@ -154,12 +154,6 @@ final class HtmlReport {
         h.append("<h2>Scan plan</h2>\n<details><summary>The plan stored with the results</summary><pre>")
                 .append(esc(plan.pretty())).append("</pre></details>\n</body></html>\n");
         return h.toString();
-    }
-
-    private static String setting(UnitResult u) {
-        StringBuilder b = new StringBuilder();
-        new TreeMap<>(u.setting()).forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
-        return b.toString();
     }
 
     private static List<String> distinct(List<String> values) {

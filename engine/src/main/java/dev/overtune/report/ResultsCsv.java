@@ -31,7 +31,7 @@ final class ResultsCsv {
         StringBuilder out = new StringBuilder();
         row(out, header);
         for (UnitResult r : results) {
-            List<String> cells = new ArrayList<>(List.of(r.unitId(), r.checkpoint(), Long.toString(r.tokens()), r.probe().label()));
+            List<String> cells = new ArrayList<>(List.of(r.unitId(), r.checkpoint(), Long.toString(r.tokens()), r.kind().label()));
             settingKeys.forEach(k -> cells.add(r.setting().getOrDefault(k, "")));
             cells.add(Long.toString(r.seed()));
             cells.add(r.done() ? "done" : "failed");

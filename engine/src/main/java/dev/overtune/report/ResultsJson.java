@@ -64,7 +64,7 @@ final class ResultsJson {
             f.put("unit_id", u.unitId());
             f.put("checkpoint", u.checkpoint());
             f.put("tokens", u.tokens());
-            f.put("probe", u.probe().label());
+            f.put("probe", u.kind().label());
             f.set("setting", JSON.valueToTree(new TreeMap<>(u.setting())));
             f.put("seed", u.seed());
             f.put("reason", u.reason());

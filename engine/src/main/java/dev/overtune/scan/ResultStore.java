@@ -2,6 +2,7 @@ package dev.overtune.scan;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overtune.probe.ProbeKind;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +28,13 @@ import java.util.Set;
  * read-only media); a writer works in WAL mode and, closing last, leaves the store in rollback mode without
  * side files, so readers open it read-only anywhere.
  */
-public final class ResultStore implements AutoCloseable {
+public final class ResultStore implements ScanStore {
     static final int SCHEMA_VERSION = StoreFile.SCHEMA_VERSION;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String FINGERPRINT = "fingerprint:";
     private static final String WEIGHTS = "weights:";
+    static final String SHARD = "shard:";
 
     /**
      * A unit's per-window (per-example) values of each sampled metric, written with the unit. float32
@@ -146,6 +148,30 @@ public final class ResultStore implements AutoCloseable {
                         + "; the files changed in place whatever series.json says); restore the original files, or scan into another --store");
             }
         } catch (SQLException e) {
+            throw StoreFile.failure(file, e);
+        }
+    }
+
+    /**
+     * Creates a new store holding {@code meta} (the plan, its hash, checkpoint fingerprints and digests), for units
+     * gathered from other stores: {@code merge-stores}. Refuses a file that exists.
+     */
+    public static ResultStore create(Path file, Map<String, String> meta) {
+        if (Files.exists(file)) {
+            throw new StoreException(file + ": already exists; merge into a new file (or move this one away)");
+        }
+        ResultStore store = openForWriting(file);
+        try {
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(meta).entrySet()) {
+                if (!e.getKey().equals("schema_version") && !e.getKey().equals("created")) {
+                    store.putMeta(e.getKey(), e.getValue());
+                }
+            }
+            store.putMeta("schema_version", Integer.toString(SCHEMA_VERSION));
+            store.putMeta("created", Instant.now().toString());
+            return store;
+        } catch (SQLException e) {
+            store.close();
             throw StoreFile.failure(file, e);
         }
     }
@@ -350,6 +376,42 @@ public final class ResultStore implements AutoCloseable {
         return file;
     }
 
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
+    @Override
+    public synchronized Map<String, String> meta() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT key, value FROM meta")) {
+            while (r.next()) {
+                out.put(r.getString(1), r.getString(2));
+            }
+        } catch (SQLException e) {
+            throw StoreFile.failure(file, e);
+        }
+        out.putAll(deferredMeta);
+        return out;
+    }
+
+    @Override
+    public synchronized void noteShard(int index, int count) {
+        try {
+            if (meta(SHARD + index + "/" + count) == null) {
+                putMetaOnFirstWrite(SHARD + index + "/" + count, "1");
+            }
+        } catch (SQLException e) {
+            throw StoreFile.failure(file, e);
+        }
+    }
+
+    /** One machine's store: a scan ends when nothing is left to claim, and says what other scans still hold. */
+    @Override
+    public boolean awaitsOthers() {
+        return false;
+    }
+
     public synchronized String meta(String key) throws SQLException {
         if (deferredMeta.containsKey(key)) {
             return deferredMeta.get(key);
@@ -431,7 +493,7 @@ public final class ResultStore implements AutoCloseable {
                 q.setString(1, u.unitId());
                 q.setString(2, u.checkpoint());
                 q.setLong(3, u.tokens());
-                q.setString(4, u.probe().label());
+                q.setString(4, u.kind().label());
                 q.setString(5, JSON.writeValueAsString(new java.util.TreeMap<>(u.setting())));
                 q.setLong(6, u.seed());
                 q.setString(7, u.done() ? "done" : "failed");
@@ -534,7 +596,7 @@ public final class ResultStore implements AutoCloseable {
             Map<String, Map<String, double[]>> samples = samplesByUnit();
             try (ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) {
-                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), Probe.parse(r.getString(4)),
+                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
                             JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
                             r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
                             JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
@@ -591,8 +653,8 @@ public final class ResultStore implements AutoCloseable {
 
     /** Claims in the store's own {@code claim} table, taken in IMMEDIATE transactions. */
     private final class SqliteClaims implements UnitClaims {
-        private static final String HOST = hostName();
-        private final String owner = HOST + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        private static final String HOST = WorkerName.host();
+        private final String owner = WorkerName.newOwner();
         private volatile Duration lease = Duration.ofMinutes(5);
         private java.util.concurrent.ScheduledExecutorService renewer;
         private final Instant opened = Instant.now();
@@ -769,14 +831,6 @@ public final class ResultStore implements AutoCloseable {
                 return ProcessHandle.of(Long.parseLong(parts[1])).map(p -> !p.isAlive()).orElse(true);
             } catch (NumberFormatException e) {
                 return false;
-            }
-        }
-
-        private static String hostName() {
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName().replace(':', '_');
-            } catch (java.io.IOException e) {
-                return "localhost";
             }
         }
     }

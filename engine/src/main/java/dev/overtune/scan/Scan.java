@@ -44,7 +44,7 @@ public final class Scan {
         private ScanTask task;
         private int[] ood;
         private ScanSettings settings = ScanDefaults.settings();
-        private Path store;
+        private String store;
         private int shardIndex = 0;
         private int shardCount = 1;
         private Backend backend;
@@ -81,7 +81,13 @@ public final class Scan {
         }
 
         public Builder store(Path file) {
-            this.store = file;
+            this.store = file.toString();
+            return this;
+        }
+
+        /** A SQLite file, or {@code postgresql://[USER@]HOST[:PORT]/DB[?schema=NAME]} for a store shared by many workers. */
+        public Builder store(String location) {
+            this.store = location;
             return this;
         }
 
@@ -139,9 +145,12 @@ public final class Scan {
             List<Unit> units = plan.shard(shardIndex, shardCount);
             LanguageModel m = model != null ? model : ModelConfigs.resolve(series.get(0).dir().toString());
             Backend b = backend != null ? backend : new OrtBackend(settings.threads());
-            try (ResultStore results = ResultStore.open(store, plan, planJson(plan))) {
+            try (ScanStore results = ScanStores.open(store, plan, planJson(plan))) {
                 if (claimLease != null) {
                     results.claimLease(claimLease);
+                }
+                if (shardCount > 1) {
+                    results.noteShard(shardIndex, shardCount);
                 }
                 int ran = new ScanRunner(b, m, task, ood, settings, results, listener).members(members).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());

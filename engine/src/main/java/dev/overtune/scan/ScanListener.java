@@ -19,5 +19,14 @@ public interface ScanListener {
     /** The scan ends with {@code units} of its units still held by other scans' live claims on the same store. */
     default void heldByOtherScans(int units) {}
 
+    /** Nothing is left to claim but {@code units} are held by other workers: this one waits to take over any whose lease runs out. */
+    default void waitingForOthers(int units) {}
+
+    /**
+     * The directory of a checkpoint does not exist on this worker's host: its {@code units} are left to workers that
+     * have it (the claim released, nothing stored).
+     */
+    default void checkpointUnavailable(ScanCheckpoint checkpoint, String host, int units) {}
+
     ScanListener NONE = new ScanListener() {};
 }

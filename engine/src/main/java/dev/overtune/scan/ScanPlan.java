@@ -1,5 +1,6 @@
 package dev.overtune.scan;
 
+import dev.overtune.probe.Probe;
 import dev.overtune.probe.Quantization;
 
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.Map;
 
 /**
  * The units of a scan in a fixed order (checkpoint by checkpoint, then base, fine-tune, noise,
- * quant), and the deterministic subset a shard {@code i/n} runs.
+ * quant), and the checkpoints a shard {@code i/n} runs.
  */
 public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSettings settings, List<Unit> units, String planHash) {
     /**
@@ -22,36 +23,47 @@ public record ScanPlan(List<ScanCheckpoint> checkpoints, String taskName, ScanSe
         }
         List<Unit> units = new ArrayList<>();
         for (ScanCheckpoint c : checkpoints) {
-            units.add(Unit.of(c, Probe.BASE, Map.of(), 0));
+            units.add(Unit.of(c, new Probe.Base()));
             for (double lr : s.fineTune().learningRates()) {
                 for (long seed : s.fineTune().seeds()) {
-                    units.add(Unit.of(c, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed));
+                    units.add(Unit.of(c, new Probe.FineTune(lr, seed)));
                 }
             }
             for (double gamma : s.noise().gammas()) {
                 for (int k = 0; k < s.noise().samples(); k++) {
-                    units.add(Unit.of(c, Probe.NOISE, Map.of("scale", s.noise().scale().label(), "gamma", Double.toString(gamma)),
-                            s.noise().seed() + k));
+                    units.add(Unit.of(c, new Probe.Noise(s.noise().scale(), gamma, s.noise().seed() + k)));
                 }
             }
             for (Quantization q : s.quant().formats()) {
-                units.add(Unit.of(c, Probe.QUANT, Map.of("bits", Integer.toString(q.bits()), "group", Integer.toString(q.groupSize())), 0));
+                units.add(Unit.of(c, new Probe.Quant(q)));
             }
         }
         String hash = Unit.sha256("task=" + taskName + ":" + taskHash + ";ood=" + oodHash + ";" + s.compatibilityKey()).substring(0, 16);
         return new ScanPlan(List.copyOf(checkpoints), taskName, s, List.copyOf(units), hash);
     }
 
-    /** Shard {@code index} of {@code count}: every count-th unit, so shards are disjoint and cover the plan. */
+    /**
+     * Shard {@code index} of {@code count}: the units of the checkpoints whose name hashes to it, so each checkpoint is loaded
+     * by one shard only, and a checkpoint keeps its shard when others are added to the series. Shards are disjoint and
+     * cover the plan; with more shards than checkpoints some are empty.
+     */
     public List<Unit> shard(int index, int count) {
         if (count < 1 || index < 0 || index >= count) {
             throw new IllegalArgumentException("shard must be i/n with 0 <= i < n, got " + index + "/" + count);
         }
         List<Unit> out = new ArrayList<>();
-        for (int i = index; i < units.size(); i += count) {
-            out.add(units.get(i));
+        for (Unit u : units) {
+            if (shardOf(u.checkpoint().name(), count) == index) {
+                out.add(u);
+            }
         }
         return out;
+    }
+
+    /** The shard of {@code count} a checkpoint belongs to: the first 8 bytes of the SHA-256 of its name, modulo count. */
+    public static int shardOf(String checkpointName, int count) {
+        long h = Long.parseUnsignedLong(Unit.sha256(checkpointName).substring(0, 15), 16);
+        return (int) (h % count);
     }
 
     /** Units grouped by checkpoint, in plan order. */

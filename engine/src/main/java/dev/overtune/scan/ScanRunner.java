@@ -4,20 +4,16 @@ import dev.overtune.backend.Backend;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
-import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
-import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.probe.Perturbations;
-import dev.overtune.probe.Quantization;
-import dev.overtune.train.AdamW;
+import dev.overtune.probe.Probe;
+import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.MemberEvaluator;
-import dev.overtune.train.LrSchedule;
-import dev.overtune.train.StepResult;
-import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -40,17 +36,17 @@ public final class ScanRunner {
     private final ScanTask task;
     private final int[] oodTokens;
     private final ScanSettings settings;
-    private final ResultStore store;
+    private final ScanStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
     /** How often the claims of a batch's other members are renewed while it runs (the first member's renews itself). */
     private static final long MEMBER_RENEWAL_SECONDS = 20;
-    private int maxMembers = MEMBERS_FROM_MEMORY;
-    /** {@link #maxMembers}: as many as {@link MemberEvaluator#membersFor} fits in memory. */
+    /** {@link #members}: as many as {@link MemberEvaluator#membersFor} fits in memory. */
     public static final int MEMBERS_FROM_MEMORY = 0;
+    private int maxMembers = MEMBERS_FROM_MEMORY;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
-                      ResultStore store, ScanListener listener) {
+                      ScanStore store, ScanListener listener) {
         this.backend = backend;
         this.model = model;
         this.task = task;
@@ -106,18 +102,45 @@ public final class ScanRunner {
             try {
                 members = memberEvaluator(pending, arena);
                 if (needsTrainer(pending)) {
-                    trainer = new Trainer(backend, model, work, fineTuneConfig(ft, ft.learningRates().get(0)), arena);
+                    trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
+                ProbeBench bench = new ProbeBench(base, work, perturb, model::outputAxis, trainer, ft, task::train);
                 Map<ScanCheckpoint, List<Unit>> byCheckpoint = ScanPlan.byCheckpoint(pending);
                 List<Unit> unclaimed = new ArrayList<>(pending);
                 ScanCheckpoint loaded = null;
                 String loadFailure = null;
-                Optional<Unit> next;
-                while ((next = claims.claimNext(unclaimed, retry)).isPresent()) {
+                boolean waiting = false;
+                while (true) {
+                    Optional<Unit> next = claims.claimNext(unclaimed, retry, loaded);
+                    if (next.isEmpty()) {
+                        int held = claims.heldByOthers(unclaimed);
+                        if (held == 0) {
+                            break;
+                        }
+                        if (!store.awaitsOthers()) {
+                            listener.heldByOtherScans(held);
+                            break;
+                        }
+                        if (!waiting) {
+                            listener.waitingForOthers(held);
+                            waiting = true;
+                        }
+                        pause(store);
+                        continue;
+                    }
+                    waiting = false;
                     Unit unit = next.get();
                     unclaimed.remove(unit);
                     UnitResult result;
                     try {
+                        if (!unit.checkpoint().equals(loaded) && !java.nio.file.Files.isDirectory(unit.checkpoint().dir())) {
+                            // Not on this machine: another worker may have it, so the units go back to the queue instead of failing.
+                            claims.release(unit.id());
+                            List<Unit> dropped = unclaimed.stream().filter(u -> u.checkpoint().equals(unit.checkpoint())).toList();
+                            unclaimed.removeAll(dropped);
+                            listener.checkpointUnavailable(unit.checkpoint(), WorkerName.host(), dropped.size() + 1);
+                            continue;
+                        }
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
@@ -127,11 +150,11 @@ public final class ScanRunner {
                                 store.checkLoadedWeights(unit.checkpoint(), digest(base));
                             }
                         }
-                        if (loadFailure == null && members != null && unit.probe() == Probe.NOISE) {
-                            List<Unit> group = claimGroup(unit, members.members(), unclaimed, claims, retry);
+                        if (loadFailure == null && members != null && unit.probe() instanceof Probe.Noise) {
+                            List<Unit> group = claimGroup(unit, members.members(), unclaimed, claims, retry, loaded);
                             List<UnitResult> results;
                             try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
-                                results = noise(group, base, work, members, perturb);
+                                results = noise(group, bench, work, members);
                             } catch (RuntimeException e) {
                                 for (Unit u : group.subList(1, group.size())) {
                                     claims.release(u.id());
@@ -145,7 +168,7 @@ public final class ScanRunner {
                             }
                             continue;
                         }
-                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, base, work, evaluator, trainer, perturb);
+                        result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
                     } catch (RuntimeException e) {
@@ -154,10 +177,6 @@ public final class ScanRunner {
                         throw e;
                     }
                     listener.unitFinished(result, ++done, pending.size());
-                }
-                int held = claims.heldByOthers(pending);
-                if (held > 0) {
-                    listener.heldByOtherScans(held);
                 }
             } finally {
                 evaluator.close();
@@ -172,6 +191,17 @@ public final class ScanRunner {
         return done;
     }
 
+    /** Waits a little before looking for units whose lease ran out: a tenth of the lease, between 0.1 and 2 seconds. */
+    private static void pause(ScanStore store) {
+        long ms = store instanceof PgStore pg ? Math.clamp(pg.lease().toMillis() / 10, 100, 2000) : 1000;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for other workers' units", e);
+        }
+    }
+
     /**
      * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
      * 1, when no checkpoint has two draws pending, or when the backend cannot compile the member-axis graph.
@@ -179,7 +209,7 @@ public final class ScanRunner {
     private MemberEvaluator memberEvaluator(List<Unit> pending, Arena arena) {
         ScanSettings.Eval ev = settings.eval();
         int most = ScanPlan.byCheckpoint(pending).values().stream()
-                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() == Probe.NOISE).count()).max().orElse(0);
+                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
         int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
         int count = Math.min(most, fit);
         if (count < 2) {
@@ -194,11 +224,13 @@ public final class ScanRunner {
     }
 
     /** The claimed unit and up to size - 1 more noise draws of its checkpoint, each claimed in the store. */
-    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry) {
+    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
+                                         ScanCheckpoint loaded) {
         List<Unit> group = new ArrayList<>(List.of(first));
         while (group.size() < size) {
-            List<Unit> candidates = unclaimed.stream().filter(u -> u.probe() == Probe.NOISE && u.checkpoint().equals(first.checkpoint())).toList();
-            Optional<Unit> more = candidates.isEmpty() ? Optional.empty() : claims.claimNext(candidates, retry);
+            List<Unit> candidates = unclaimed.stream()
+                    .filter(u -> u.probe() instanceof Probe.Noise && u.checkpoint().equals(first.checkpoint())).toList();
+            Optional<Unit> more = candidates.isEmpty() ? Optional.empty() : claims.claimNext(candidates, retry, loaded);
             if (more.isEmpty()) {
                 break;
             }
@@ -209,30 +241,27 @@ public final class ScanRunner {
     }
 
     /**
-     * Noise draws evaluated together: each member's parameters written as the one-by-one path writes them, then the
-     * OOD windows of all members in one member-axis forward per batch. Each draw is judged on its own: a diverging
-     * member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
+     * Noise draws evaluated together: each member's parameters written as the one-by-one path writes them (the probe's
+     * own prepare), then the OOD windows of all members in one member-axis forward per batch. Each draw is judged on its
+     * own: a diverging member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
      */
-    private List<UnitResult> noise(List<Unit> group, ParamStore base, ParamStore work, MemberEvaluator members, Perturbations perturb) {
+    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, ParamStore work, MemberEvaluator members) {
         long started = System.nanoTime();
         List<String> failures = new ArrayList<>();
         for (int m = 0; m < group.size(); m++) {
-            Unit unit = group.get(m);
             try {
-                double gamma = Double.parseDouble(unit.setting().get("gamma"));
-                perturb.addNoise(base, work, NoiseScale.parse(unit.setting().get("scale")), gamma, unit.seed(), Double.hashCode(gamma));
+                group.get(m).probe().prepare(bench);
                 members.setMember(m, work);
                 failures.add(null);
             } catch (RuntimeException e) {
                 failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }
-        double[][] losses;
+        double[][] losses = null;
         String groupFailure = null;
         try {
             losses = TextTask.oodWindowLosses(members, oodTokens, settings.eval().maxBatches());
         } catch (RuntimeException e) {
-            losses = null;
             groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
         }
         long share = (System.nanoTime() - started) / group.size();
@@ -241,7 +270,7 @@ public final class ScanRunner {
             Unit unit = group.get(m);
             long from = System.nanoTime() - share;
             String why = failures.get(m) != null ? failures.get(m) : groupFailure;
-            out.add(why != null ? failed(unit, why, from) : done(unit, new Scores().sampled("ood_loss", losses[m]), List.of(), from));
+            out.add(why != null ? failed(unit, why, from) : done(unit, new Scores().sampled(MetricKeys.OOD_LOSS, losses[m]), List.of(), from));
         }
         return out;
     }
@@ -273,15 +302,15 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measure(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, Perturbations perturb) {
+    private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
         long started = System.nanoTime();
         try {
-            return switch (unit.probe()) {
-                case BASE -> measureBase(unit, base, work, evaluator, started);
-                case FINETUNE -> fineTune(unit, base, work, evaluator, trainer, started);
-                case NOISE -> noise(unit, base, work, evaluator, perturb, started);
-                case QUANT -> quant(unit, base, work, evaluator, perturb, started);
-            };
+            List<Double> curve = unit.probe().prepare(bench);
+            Scores scores = unit.probe().measuresTask() ? taskAndOod(evaluator) : ood(evaluator);
+            if (!curve.isEmpty()) {
+                scores.put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1));
+            }
+            return done(unit, scores, curve, started);
         } catch (DivergenceException e) {
             return failed(unit, DIVERGED + e.getMessage(), started);
         } catch (StoreException e) {
@@ -310,7 +339,7 @@ public final class ScanRunner {
     }
 
     private static boolean needsTrainer(List<Unit> units) {
-        return units.stream().anyMatch(u -> u.probe() == Probe.FINETUNE);
+        return units.stream().anyMatch(u -> u.probe() instanceof Probe.FineTune);
     }
 
     /** Loads the checkpoint into base; returns why it could not be loaded, or null. */
@@ -329,54 +358,13 @@ public final class ScanRunner {
         }
     }
 
-    private UnitResult measureBase(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, long started) {
-        work.copyFrom(base);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
     /** The task's validation and test scores and the OOD loss, each with its samples. */
     private Scores taskAndOod(Evaluator evaluator) {
         return task.score(evaluator, settings.eval().maxBatches()).putAll(ood(evaluator));
     }
 
     private Scores ood(Evaluator evaluator) {
-        return new Scores().sampled("ood_loss", TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
-    }
-
-    private UnitResult fineTune(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Trainer trainer, long started) {
-        ScanSettings.FineTune ft = settings.fineTune();
-        double lr = Double.parseDouble(unit.setting().get("lr"));
-        work.copyFrom(base);
-        trainer.restart(fineTuneConfig(ft, lr));
-        trainer.anchorTo(base, ft.l2ToInit());
-        BatchSource data = task.train(unit.seed());
-        List<Double> curve = new ArrayList<>();
-        while (trainer.nextStep() < ft.steps()) {
-            StepResult r = trainer.step(data);
-            curve.add(r.loss());
-        }
-        trainer.syncToHost();
-        return done(unit, taskAndOod(evaluator).put("train_loss_last", curve.get(curve.size() - 1)), curve, started);
-    }
-
-    private UnitResult noise(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        double gamma = Double.parseDouble(unit.setting().get("gamma"));
-        NoiseScale scale = NoiseScale.parse(unit.setting().get("scale"));
-        // The stream keys each (γ, sample) apart; the seed is the sample's own.
-        perturb.addNoise(base, work, scale, gamma, unit.seed(), Double.hashCode(gamma));
-        return done(unit, ood(evaluator), List.of(), started);
-    }
-
-    private UnitResult quant(Unit unit, ParamStore base, ParamStore work, Evaluator evaluator, Perturbations perturb, long started) {
-        Quantization q = new Quantization(Integer.parseInt(unit.setting().get("bits")), Integer.parseInt(unit.setting().get("group")));
-        perturb.quantize(base, work, q, model::outputAxis);
-        return done(unit, taskAndOod(evaluator), List.of(), started);
-    }
-
-    static TrainConfig fineTuneConfig(ScanSettings.FineTune ft, double lr) {
-        AdamW.Config d = AdamW.Config.defaults();
-        return new TrainConfig(ft.batchSize(), ft.seqLen(), new LrSchedule(lr, lr / 10, ft.warmupSteps(), ft.steps()),
-                new AdamW.Config(d.beta1(), d.beta2(), d.eps(), ft.weightDecay()), 1.0);
+        return new Scores().sampled(MetricKeys.OOD_LOSS, TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
     }
 
     private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {
@@ -392,7 +380,7 @@ public final class ScanRunner {
     }
 
     private UnitResult result(Unit u, UnitResult.Status status, Scores scores, List<Double> curve, String reason, long started) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(), status,
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), status,
                 scores.metrics(), curve, reason, backend.name(), BuildInfo.engineVersion(), BuildInfo.gitHash(), (System.nanoTime() - started) / 1e9,
                 scores.samples());
     }

@@ -1,7 +1,11 @@
 package dev.overtune.scan;
 
 import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.ProbeBench;
 import dev.overtune.probe.Quantization;
+import dev.overtune.train.AdamW;
+import dev.overtune.train.LrSchedule;
+import dev.overtune.train.TrainConfig;
 
 import java.util.List;
 
@@ -33,7 +37,7 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
 
     /** The fine-tuning probe: a learning-rate grid × seeds, each a fixed number of steps. */
     public record FineTune(List<Double> learningRates, List<Long> seeds, long steps, int batchSize, int seqLen,
-                           long warmupSteps, double weightDecay, double l2ToInit) {
+                           long warmupSteps, double weightDecay, double l2ToInit) implements ProbeBench.FineTuneProtocol {
         public FineTune {
             learningRates = distinct("learning rates", learningRates);
             seeds = distinct("seeds", seeds);
@@ -48,6 +52,14 @@ public record ScanSettings(Eval eval, FineTune fineTune, Noise noise, Quant quan
             if (warmupSteps < 0 || warmupSteps > steps || weightDecay < 0 || l2ToInit < 0) {
                 throw new IllegalArgumentException("fine-tune needs 0 <= warmup <= steps, weight decay >= 0, l2-to-init >= 0");
             }
+        }
+
+        /** AdamW with this protocol's weight decay; the rate warms up, then decays to a tenth of {@code lr}. */
+        @Override
+        public TrainConfig trainConfig(double lr) {
+            AdamW.Config d = AdamW.Config.defaults();
+            return new TrainConfig(batchSize, seqLen, new LrSchedule(lr, lr / 10, warmupSteps, steps),
+                    new AdamW.Config(d.beta1(), d.beta2(), d.eps(), weightDecay), 1.0);
         }
     }
 

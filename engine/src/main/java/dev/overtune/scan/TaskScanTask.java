@@ -2,6 +2,7 @@ package dev.overtune.scan;
 
 import dev.overtune.data.BatchSource;
 import dev.overtune.data.TokenWindows;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.task.Example;
 import dev.overtune.task.Split;
 import dev.overtune.task.Task;
@@ -88,8 +89,8 @@ public final class TaskScanTask implements ScanTask {
     public Scores score(Evaluator evaluator, int maxBatches) {
         Scores s = new Scores();
         if (validationStream != null) {
-            return s.sampled("id_val_loss", TextTask.windowLosses(evaluator, validationStream, maxBatches, "the validation split of task '" + task.name() + "'"))
-                    .sampled("id_test_loss", TextTask.windowLosses(evaluator, testStream, maxBatches, "the test split of task '" + task.name() + "'"));
+            return s.sampled(MetricKeys.ID_VAL_LOSS, TextTask.windowLosses(evaluator, validationStream, maxBatches, "the validation split of task '" + task.name() + "'"))
+                    .sampled(MetricKeys.ID_TEST_LOSS, TextTask.windowLosses(evaluator, testStream, maxBatches, "the test split of task '" + task.name() + "'"));
         }
         score(s, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
         score(s, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));

@@ -2,6 +2,7 @@ package dev.overtune.scan;
 
 import dev.overtune.data.BatchSource;
 import dev.overtune.data.TokenWindows;
+import dev.overtune.probe.MetricKeys;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.StreamLoss;
@@ -56,8 +57,8 @@ public final class TextTask implements ScanTask {
     @Override
     public Scores score(Evaluator evaluator, int maxBatches) {
         return new Scores()
-                .sampled("id_val_loss", windowLosses(evaluator, validation, maxBatches, "the validation split of task '" + name + "'"))
-                .sampled("id_test_loss", windowLosses(evaluator, test, maxBatches, "the test split of task '" + name + "'"));
+                .sampled(MetricKeys.ID_VAL_LOSS, windowLosses(evaluator, validation, maxBatches, "the validation split of task '" + name + "'"))
+                .sampled(MetricKeys.ID_TEST_LOSS, windowLosses(evaluator, test, maxBatches, "the test split of task '" + name + "'"));
     }
 
     /** The loss of each full window of a stream ({@link StreamLoss}): all of them, or at most {@code maxBatches} batches' worth. */

@@ -24,6 +24,20 @@ public interface UnitClaims {
      */
     Optional<Unit> claimNext(List<Unit> candidates, Set<String> retry);
 
+    /**
+     * The same, preferring units of the checkpoint this worker has loaded (null: none yet), so that each checkpoint is
+     * loaded by as few workers as possible.
+     */
+    default Optional<Unit> claimNext(List<Unit> candidates, Set<String> retry, ScanCheckpoint loaded) {
+        if (loaded == null) {
+            return claimNext(candidates, retry);
+        }
+        List<Unit> ordered = new java.util.ArrayList<>(candidates.size());
+        candidates.stream().filter(u -> u.checkpoint().equals(loaded)).forEach(ordered::add);
+        candidates.stream().filter(u -> !u.checkpoint().equals(loaded)).forEach(ordered::add);
+        return claimNext(ordered, retry);
+    }
+
     /** Extends this owner's claim on a unit; false if the claim was lost (expired and taken by another scan). */
     boolean renew(String unitId);
 

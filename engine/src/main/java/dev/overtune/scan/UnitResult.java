@@ -1,7 +1,11 @@
 package dev.overtune.scan;
 
+import dev.overtune.probe.Probe;
+import dev.overtune.probe.ProbeKind;
+
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * A finished unit as stored: its metrics (e.g. {@code ood_loss}, {@code id_val_loss}) or the reason
@@ -13,7 +17,7 @@ import java.util.Map;
  *                mean (a label task's loss: per-example loss per token, weighted by the example's tokens) has
  *                its weights under {@code <metric>}{@value #WEIGHTS}; see {@link #weights(String)}
  */
-public record UnitResult(String unitId, String checkpoint, long tokens, Probe probe, Map<String, String> setting, long seed,
+public record UnitResult(String unitId, String checkpoint, long tokens, Probe probe,
                          Status status, Map<String, Double> metrics, List<Double> curve, String reason,
                          String backend, String engineVersion, String gitHash, double seconds,
                          Map<String, double[]> samples) {
@@ -23,18 +27,38 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
     public static final String WEIGHTS = "_weights";
 
     public UnitResult {
-        setting = Map.copyOf(setting);
         metrics = Map.copyOf(metrics);
         curve = List.copyOf(curve);
         samples = Map.copyOf(samples);
     }
 
+    /** A unit as a store holds it: the probe's kind, stored setting and seed (see {@link Probe#of}). */
+    public UnitResult(String unitId, String checkpoint, long tokens, ProbeKind kind, Map<String, String> setting, long seed,
+                      Status status, Map<String, Double> metrics, List<Double> curve, String reason,
+                      String backend, String engineVersion, String gitHash, double seconds, Map<String, double[]> samples) {
+        this(unitId, checkpoint, tokens, Probe.of(kind, setting, seed), status, metrics, curve, reason, backend, engineVersion,
+                gitHash, seconds, samples);
+    }
+
     /** A unit without per-window losses (as stored before they were kept). */
-    public UnitResult(String unitId, String checkpoint, long tokens, Probe probe, Map<String, String> setting, long seed,
+    public UnitResult(String unitId, String checkpoint, long tokens, ProbeKind kind, Map<String, String> setting, long seed,
                       Status status, Map<String, Double> metrics, List<Double> curve, String reason,
                       String backend, String engineVersion, String gitHash, double seconds) {
-        this(unitId, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, engineVersion, gitHash,
+        this(unitId, checkpoint, tokens, kind, setting, seed, status, metrics, curve, reason, backend, engineVersion, gitHash,
                 seconds, Map.of());
+    }
+
+    public ProbeKind kind() {
+        return probe.kind();
+    }
+
+    /** The probe's setting as stored (see {@link Probe#fields()}). */
+    public SortedMap<String, String> setting() {
+        return probe.fields();
+    }
+
+    public long seed() {
+        return probe.seed();
     }
 
     /** The per-window or per-example losses behind a metric, or null when the unit has none for it. */
@@ -52,7 +76,7 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
     @Override
     public boolean equals(Object o) {
         return o instanceof UnitResult u && unitId.equals(u.unitId) && checkpoint.equals(u.checkpoint) && tokens == u.tokens
-                && probe == u.probe && setting.equals(u.setting) && seed == u.seed && status == u.status && metrics.equals(u.metrics)
+                && probe.equals(u.probe) && status == u.status && metrics.equals(u.metrics)
                 && curve.equals(u.curve) && java.util.Objects.equals(reason, u.reason) && java.util.Objects.equals(backend, u.backend)
                 && java.util.Objects.equals(engineVersion, u.engineVersion) && java.util.Objects.equals(gitHash, u.gitHash)
                 && Double.compare(seconds, u.seconds) == 0 && sameSamples(samples, u.samples);
@@ -72,7 +96,7 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
 
     @Override
     public int hashCode() {
-        int h = java.util.Objects.hash(unitId, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend,
+        int h = java.util.Objects.hash(unitId, checkpoint, tokens, probe, status, metrics, curve, reason, backend,
                 engineVersion, gitHash, seconds);
         for (Map.Entry<String, double[]> e : samples.entrySet()) {
             h += e.getKey().hashCode() ^ java.util.Arrays.hashCode(e.getValue());

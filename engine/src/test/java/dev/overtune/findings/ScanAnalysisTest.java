@@ -1,6 +1,6 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 import org.junit.jupiter.api.Test;
 
@@ -236,7 +236,7 @@ class ScanAnalysisTest {
             for (int s = 0; s < 2; s++) {
                 // Accuracy peaks where the loss U has its minimum.
                 double acc = 0.9 - (U[c] - 2.7) + s * 0.001;
-                units.add(new UnitResult("ft" + c + s, Units.ckpt(t), t, Probe.FINETUNE, Map.of("lr", "0.003"), s, UnitResult.Status.DONE,
+                units.add(new UnitResult("ft" + c + s, Units.ckpt(t), t, ProbeKind.FINETUNE, Map.of("lr", "0.003"), s, UnitResult.Status.DONE,
                         Map.of("id_val_loss", U[c], "id_test_loss", U[c], "ood_loss", 3.0, "id_test_acc", acc), List.of(), null,
                         "test", "0", "abc", 0));
             }
@@ -304,15 +304,15 @@ class ScanAnalysisTest {
         List<UnitResult> units = new ArrayList<>(series(U, FALLING, SEED_OFFSETS));
         // Seed 0 at HIGH_LR on the first checkpoint diverged; the mean must come from seeds 1 and 2 only.
         UnitResult diverged = units.stream()
-                .filter(u -> u.tokens() == TOKENS[0] && u.probe() == Probe.FINETUNE && u.seed() == 0 && u.setting().get("lr").equals("0.003"))
+                .filter(u -> u.tokens() == TOKENS[0] && u.kind() == ProbeKind.FINETUNE && u.seed() == 0 && u.setting().get("lr").equals("0.003"))
                 .findFirst().orElseThrow();
         units.remove(diverged);
-        units.add(Units.failed(TOKENS[0], Probe.FINETUNE, diverged.setting(), 0, "diverged: loss is NaN at step 12"));
+        units.add(Units.failed(TOKENS[0], ProbeKind.FINETUNE, diverged.setting(), 0, "diverged: loss is NaN at step 12"));
         // A checkpoint whose weights were unreadable: every unit failed.
         long broken = 3_000_000;
-        units.add(Units.failed(broken, Probe.BASE, Map.of(), 0, "model.safetensors: truncated"));
-        units.add(Units.failed(broken, Probe.FINETUNE, Map.of("lr", "0.003"), 0, "model.safetensors: truncated"));
-        units.add(Units.failed(broken, Probe.NOISE, Map.of("scale", "init", "gamma", "2.0"), 7, "model.safetensors: truncated"));
+        units.add(Units.failed(broken, ProbeKind.BASE, Map.of(), 0, "model.safetensors: truncated"));
+        units.add(Units.failed(broken, ProbeKind.FINETUNE, Map.of("lr", "0.003"), 0, "model.safetensors: truncated"));
+        units.add(Units.failed(broken, ProbeKind.NOISE, Map.of("scale", "init", "gamma", "2.0"), 7, "model.safetensors: truncated"));
 
         ScanAnalysis a = ScanAnalysis.of(units);
         assertEquals(4, a.failedUnits().size());

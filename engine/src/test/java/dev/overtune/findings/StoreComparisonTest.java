@@ -1,6 +1,6 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +40,7 @@ class StoreComparisonTest {
 
     @Test
     void missingUnitsFailuresOnOneSideAndMissingMetricsAreDifferences() {
-        UnitResult failedFt = Units.failed(1000, Probe.FINETUNE, Map.of("lr", Double.toString(3e-3)), 0, "diverged at step 3");
+        UnitResult failedFt = Units.failed(1000, ProbeKind.FINETUNE, Map.of("lr", Double.toString(3e-3)), 0, "diverged at step 3");
         UnitResult quant = Units.quant(1000, 8, 0, 3.0, 3.1, 2.0);
         List<UnitResult> b = List.of(A.get(0), failedFt, quant);
         List<String> d = StoreComparison.of(A, b, new Tolerance(1, 1)).beyondTolerance().stream()
@@ -49,7 +49,7 @@ class StoreComparisonTest {
                 "ckpt-1000 finetune lr=0.003 seed=0: failed in store B only: diverged at step 3",
                 "ckpt-1000 quant bits=8 group=0: only in store B"), d);
 
-        UnitResult fewerMetrics = new UnitResult(A.get(1).unitId(), A.get(1).checkpoint(), A.get(1).tokens(), Probe.NOISE, A.get(1).setting(),
+        UnitResult fewerMetrics = new UnitResult(A.get(1).unitId(), A.get(1).checkpoint(), A.get(1).tokens(), ProbeKind.NOISE, A.get(1).setting(),
                 7, UnitResult.Status.DONE, Map.of(), List.of(), null, "cuda", "x", "y", 1);
         List<StoreComparison.Difference> missing = StoreComparison.of(List.of(A.get(1)), List.of(fewerMetrics), new Tolerance(1, 1)).beyondTolerance();
         assertEquals(1, missing.size());

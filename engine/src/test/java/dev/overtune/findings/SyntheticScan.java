@@ -1,6 +1,6 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class SyntheticScan {
                 double idAfter = 2.6 + 0.03 * (x + shift) * (x + shift) + 0.05 * Math.abs(l - 1);
                 for (long seed = 0; seed < 3; seed++) {
                     if (l == 2 && c == 6 && seed == 1) {
-                        out.add(Units.failed(t, Probe.FINETUNE, Map.of("lr", Double.toString(LRS[l])), seed,
+                        out.add(Units.failed(t, ProbeKind.FINETUNE, Map.of("lr", Double.toString(LRS[l])), seed,
                                 "fine-tune diverged: loss is NaN at step 31"));
                         continue;
                     }
@@ -58,10 +58,10 @@ public final class SyntheticScan {
             out.add(Units.quant(t, 4, 32, baseId, baseId + 0.02 + 0.02 * Math.pow(1.3, c), baseOod + 0.015 * Math.pow(1.3, c)));
         }
         String reason = "model.safetensors: file is 4096 bytes, header says 81920";
-        out.add(Units.failed(BROKEN_TOKENS, Probe.BASE, Map.of(), 0, reason));
+        out.add(Units.failed(BROKEN_TOKENS, ProbeKind.BASE, Map.of(), 0, reason));
         for (double lr : LRS) {
             for (long seed = 0; seed < 3; seed++) {
-                out.add(Units.failed(BROKEN_TOKENS, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed, reason));
+                out.add(Units.failed(BROKEN_TOKENS, ProbeKind.FINETUNE, Map.of("lr", Double.toString(lr)), seed, reason));
             }
         }
         return out;

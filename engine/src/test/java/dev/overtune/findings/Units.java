@@ -1,6 +1,6 @@
 package dev.overtune.findings;
 
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.UnitResult;
 
 import java.util.List;
@@ -15,26 +15,26 @@ public final class Units {
     }
 
     static UnitResult base(long tokens, double idVal, double idTest, double ood) {
-        return done(tokens, Probe.BASE, Map.of(), 0, Map.of("id_val_loss", idVal, "id_test_loss", idTest, "ood_loss", ood), List.of());
+        return done(tokens, ProbeKind.BASE, Map.of(), 0, Map.of("id_val_loss", idVal, "id_test_loss", idTest, "ood_loss", ood), List.of());
     }
 
     static UnitResult fineTune(long tokens, double lr, long seed, double idVal, double idTest, double ood) {
-        return done(tokens, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed,
+        return done(tokens, ProbeKind.FINETUNE, Map.of("lr", Double.toString(lr)), seed,
                 Map.of("id_val_loss", idVal, "id_test_loss", idTest, "ood_loss", ood, "train_loss_last", idVal - 0.1),
                 List.of(idVal + 1, idVal + 0.5, idVal - 0.1));
     }
 
     /** A base unit with per-window losses: each metric is the mean of its windows. */
     static UnitResult base(long tokens, Map<String, double[]> windows) {
-        return withWindows(tokens, Probe.BASE, Map.of(), 0, windows);
+        return withWindows(tokens, ProbeKind.BASE, Map.of(), 0, windows);
     }
 
     static UnitResult fineTune(long tokens, double lr, long seed, Map<String, double[]> windows) {
-        return withWindows(tokens, Probe.FINETUNE, Map.of("lr", Double.toString(lr)), seed, windows);
+        return withWindows(tokens, ProbeKind.FINETUNE, Map.of("lr", Double.toString(lr)), seed, windows);
     }
 
     static UnitResult noise(long tokens, double gamma, long sample, double[] oodWindows) {
-        return withWindows(tokens, Probe.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", oodWindows));
+        return withWindows(tokens, ProbeKind.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", oodWindows));
     }
 
     /** Windows around a mean: mean + offsets[i], with offsets that sum to zero so the metric is the mean. */
@@ -46,7 +46,7 @@ public final class Units {
         return w;
     }
 
-    private static UnitResult withWindows(long tokens, Probe probe, Map<String, String> setting, long seed, Map<String, double[]> windows) {
+    private static UnitResult withWindows(long tokens, ProbeKind probe, Map<String, String> setting, long seed, Map<String, double[]> windows) {
         Map<String, Double> metrics = new java.util.HashMap<>();
         windows.forEach((name, w) -> metrics.put(name, java.util.Arrays.stream(w).average().orElseThrow()));
         return new UnitResult(id(tokens, probe, setting, seed), ckpt(tokens), tokens, probe, setting, seed, UnitResult.Status.DONE,
@@ -54,26 +54,26 @@ public final class Units {
     }
 
     static UnitResult noise(long tokens, double gamma, long sample, double ood) {
-        return done(tokens, Probe.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", ood), List.of());
+        return done(tokens, ProbeKind.NOISE, Map.of("scale", "init", "gamma", Double.toString(gamma)), sample, Map.of("ood_loss", ood), List.of());
     }
 
     static UnitResult quant(long tokens, int bits, int group, double idVal, double idTest, double ood) {
-        return done(tokens, Probe.QUANT, Map.of("bits", Integer.toString(bits), "group", Integer.toString(group)), 0,
+        return done(tokens, ProbeKind.QUANT, Map.of("bits", Integer.toString(bits), "group", Integer.toString(group)), 0,
                 Map.of("id_val_loss", idVal, "id_test_loss", idTest, "ood_loss", ood), List.of());
     }
 
-    public static UnitResult failed(long tokens, Probe probe, Map<String, String> setting, long seed, String reason) {
+    public static UnitResult failed(long tokens, ProbeKind probe, Map<String, String> setting, long seed, String reason) {
         return new UnitResult(id(tokens, probe, setting, seed), ckpt(tokens), tokens, probe, setting, seed, UnitResult.Status.FAILED,
                 Map.of(), List.of(), reason, "test", "0.0-test", "abc1234", 0.1);
     }
 
-    private static UnitResult done(long tokens, Probe probe, Map<String, String> setting, long seed, Map<String, Double> metrics,
+    private static UnitResult done(long tokens, ProbeKind probe, Map<String, String> setting, long seed, Map<String, Double> metrics,
                                    List<Double> curve) {
         return new UnitResult(id(tokens, probe, setting, seed), ckpt(tokens), tokens, probe, setting, seed, UnitResult.Status.DONE,
                 metrics, curve, null, "test", "0.0-test", "abc1234", 0.5);
     }
 
-    private static String id(long tokens, Probe probe, Map<String, String> setting, long seed) {
+    private static String id(long tokens, ProbeKind probe, Map<String, String> setting, long seed) {
         return Integer.toHexString((tokens + "|" + probe + "|" + new java.util.TreeMap<>(setting) + "|" + seed).hashCode());
     }
 }

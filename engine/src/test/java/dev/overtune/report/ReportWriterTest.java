@@ -7,7 +7,7 @@ import dev.overtune.findings.Inflection;
 import dev.overtune.findings.ScanAnalysis;
 import dev.overtune.findings.SyntheticScan;
 import dev.overtune.findings.Units;
-import dev.overtune.scan.Probe;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.TinyScans;
@@ -182,7 +182,7 @@ class ReportWriterTest {
     void writesFromUnitsHeldElsewhereAndEscapesWhatItQuotes(@TempDir Path out) throws Exception {
         List<UnitResult> units = new ArrayList<>(SyntheticScan.units());
         String hostile = "<script>alert(1)</script>, \"quoted\"";
-        units.add(Units.failed(SyntheticScan.TOKENS[0], Probe.NOISE, Map.of("scale", "init", "gamma", "9.0"), 3, hostile));
+        units.add(Units.failed(SyntheticScan.TOKENS[0], ProbeKind.NOISE, Map.of("scale", "init", "gamma", "9.0"), 3, hostile));
         ReportSummary s = Report.write(units, null, "in memory", out);
 
         Inflection id = s.analysis().inflection("finetune.tuned.id_test_loss").orElseThrow();

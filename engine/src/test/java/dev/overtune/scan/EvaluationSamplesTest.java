@@ -6,6 +6,7 @@ import dev.overtune.checkpoint.ShardedCheckpoint;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.SampleStats;
 import dev.overtune.train.StreamLoss;
@@ -62,7 +63,7 @@ class EvaluationSamplesTest {
     @Test
     void everySampledMetricIsTheMeanOfItsSamplesWithItsStderrBeside() {
         for (UnitResult r : results) {
-            List<String> sampled = r.probe() == Probe.NOISE ? List.of("ood_loss") : List.of("id_val_loss", "id_test_loss", "ood_loss");
+            List<String> sampled = r.kind() == ProbeKind.NOISE ? List.of("ood_loss") : List.of("id_val_loss", "id_test_loss", "ood_loss");
             assertEquals(sampled.stream().sorted().toList(), r.samples().keySet().stream().sorted().toList(), r.unitId());
             for (String m : sampled) {
                 double[] s = r.samples(m);
@@ -78,7 +79,7 @@ class EvaluationSamplesTest {
     @Test
     void wholeSetsAreEvaluatedWindowByWindow() {
         int seq = 32;
-        UnitResult base = unit(series.get(0).name(), Probe.BASE);
+        UnitResult base = unit(series.get(0).name(), ProbeKind.BASE);
         assertEquals(StreamLoss.fullWindows(TinySeries.oodTokens().length, seq), base.samples("ood_loss").length, "every full OOD window");
         int[] task = new dev.overtune.text.ByteTokenizer().encode(reversedWords());
         int validation = (int) (task.length * 0.9) - (int) (task.length * 0.8);
@@ -93,7 +94,7 @@ class EvaluationSamplesTest {
         LanguageModel model = ModelConfigs.resolve("tiny");
         double[] previous = null;
         for (ScanCheckpoint c : series) {
-            double[] stored = unit(c.name(), Probe.BASE).samples("ood_loss");
+            double[] stored = unit(c.name(), ProbeKind.BASE).samples("ood_loss");
             // Each window scored alone, in a batch of one, on this checkpoint's weights.
             double[] alone = new double[stored.length];
             try (Arena arena = Arena.ofConfined(); OrtBackend backend = new OrtBackend(2)) {
@@ -128,7 +129,7 @@ class EvaluationSamplesTest {
         samples.put("id_val_loss", new double[] {2.5, (float) 1.1, (float) Math.PI});
         samples.put("id_val_loss" + UnitResult.WEIGHTS, new double[] {3, 7, 1});
         samples.put("id_val_acc", new double[] {1, 0, 1});
-        UnitResult u = new UnitResult("u1", "step4", 512, Probe.BASE, Map.of(), 0, UnitResult.Status.DONE,
+        UnitResult u = new UnitResult("u1", "step4", 512, ProbeKind.BASE, Map.of(), 0, UnitResult.Status.DONE,
                 Map.of("id_val_loss", 1.0), List.of(), null, "cpu", "v", "g", 0.5, samples);
         try (ResultStore store = ResultStore.open(file, plan, Scan.planJson(plan))) {
             assertTrue(store.record(u));
@@ -203,18 +204,18 @@ class EvaluationSamplesTest {
 
     @Test
     void aCappedEvaluationKeepsTheFirstWindows() {
-        UnitResult whole = unit(series.get(1).name(), Probe.BASE);
+        UnitResult whole = unit(series.get(1).name(), ProbeKind.BASE);
         ScanSettings s = TinySeries.settings(); // 2 batches of 4 windows
         Scan.Outcome capped = Scan.builder().series(List.of(series.get(1))).task(TinySeries.task()).ood(TinySeries.oodTokens())
                 .settings(s).store(dir.resolve("capped.db")).run();
-        UnitResult base = capped.results().stream().filter(r -> r.probe() == Probe.BASE).findFirst().orElseThrow();
+        UnitResult base = capped.results().stream().filter(r -> r.kind() == ProbeKind.BASE).findFirst().orElseThrow();
         assertEquals(8, base.samples("ood_loss").length);
         assertArrayEquals(Arrays.copyOf(whole.samples("ood_loss"), 8), base.samples("ood_loss"), 1e-6);
         assertNotEquals(whole.metric("ood_loss"), base.metric("ood_loss"));
     }
 
-    private static UnitResult unit(String checkpoint, Probe probe) {
-        return results.stream().filter(r -> r.checkpoint().equals(checkpoint) && r.probe() == probe).findFirst().orElseThrow();
+    private static UnitResult unit(String checkpoint, ProbeKind probe) {
+        return results.stream().filter(r -> r.checkpoint().equals(checkpoint) && r.kind() == probe).findFirst().orElseThrow();
     }
 
     private static String reversedWords() {

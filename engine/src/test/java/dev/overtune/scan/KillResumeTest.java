@@ -49,7 +49,7 @@ class KillResumeTest {
                 UnitResult e = expected.get(r.unitId());
                 assertTrue(e != null, "unexpected unit " + r.unitId());
                 assertTrue(r.done(), r.reason());
-                assertEquals(e.metrics(), r.metrics(), "metrics of " + r.probe() + " " + r.setting() + " on " + r.checkpoint());
+                assertEquals(e.metrics(), r.metrics(), "metrics of " + r.kind() + " " + r.setting() + " on " + r.checkpoint());
                 assertEquals(e.curve(), r.curve());
             }
         }

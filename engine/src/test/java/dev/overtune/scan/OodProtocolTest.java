@@ -12,6 +12,7 @@ import dev.overtune.pretrain.PretrainedCheckpoint;
 import dev.overtune.pretrain.ScheduleKind;
 import dev.overtune.pretrain.SeriesPlan;
 import dev.overtune.pretrain.TextCorpus;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.series.CheckpointSeries;
 import dev.overtune.text.ByteTokenizer;
 import dev.overtune.train.AdamW;
@@ -55,7 +56,7 @@ class OodProtocolTest {
 
         assertEquals(2, manifest.checkpoints().size());
         for (PretrainedCheckpoint c : manifest.checkpoints()) {
-            UnitResult base = out.results().stream().filter(r -> r.checkpoint().equals(c.name()) && r.probe() == Probe.BASE).findFirst().orElseThrow();
+            UnitResult base = out.results().stream().filter(r -> r.checkpoint().equals(c.name()) && r.kind() == ProbeKind.BASE).findFirst().orElseThrow();
             assertEquals(c.oodLoss(), base.metric("ood_loss"), 1e-6, c.name());
             long windows = StreamLoss.fullWindows(data.heldOut().length, 32);
             assertEquals(windows, base.samples("ood_loss").length, "every full window of the held-out text");

@@ -1,5 +1,6 @@
 package dev.overtune.scan;
 
+import dev.overtune.probe.ProbeKind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,11 +46,11 @@ class ScanApiTest {
             assertTrue(r.done(), r.unitId() + " failed: " + r.reason());
             assertTrue(r.metric("ood_loss") > 0, r.toString());
         }
-        UnitResult ft = first.results().stream().filter(r -> r.probe() == Probe.FINETUNE).findFirst().orElseThrow();
+        UnitResult ft = first.results().stream().filter(r -> r.kind() == ProbeKind.FINETUNE).findFirst().orElseThrow();
         assertEquals(4, ft.curve().size());
         assertTrue(ft.metrics().containsKey("id_val_loss") && ft.metrics().containsKey("id_test_loss"));
         // Fine-tuning on the task lowers the task loss below the base checkpoint's.
-        UnitResult base = first.results().stream().filter(r -> r.probe() == Probe.BASE && r.checkpoint().equals(ft.checkpoint())).findFirst().orElseThrow();
+        UnitResult base = first.results().stream().filter(r -> r.kind() == ProbeKind.BASE && r.checkpoint().equals(ft.checkpoint())).findFirst().orElseThrow();
         assertTrue(ft.metric("id_val_loss") < base.metric("id_val_loss"), ft.metric("id_val_loss") + " vs " + base.metric("id_val_loss"));
 
         Scan.Outcome again = scan(store).run();
@@ -150,12 +151,12 @@ class ScanApiTest {
         List<UnitResult> failed = out.results().stream().filter(r -> !r.done()).toList();
         assertEquals(series.size(), failed.size(), "one diverging fine-tune per checkpoint");
         for (UnitResult f : failed) {
-            assertEquals(Probe.FINETUNE, f.probe());
+            assertEquals(ProbeKind.FINETUNE, f.kind());
             assertEquals("1.0E30", f.setting().get("lr"));
             assertTrue(f.reason().contains("diverged") || f.reason().contains("is NaN") || f.reason().contains("Infinity"), f.reason());
         }
         assertEquals(out.results().size() - failed.size(), out.results().stream().filter(UnitResult::done).count());
-        assertTrue(out.results().stream().anyMatch(r -> r.done() && r.probe() == Probe.FINETUNE), "the sane learning rate still measured");
+        assertTrue(out.results().stream().anyMatch(r -> r.done() && r.kind() == ProbeKind.FINETUNE), "the sane learning rate still measured");
     }
 
     @Test

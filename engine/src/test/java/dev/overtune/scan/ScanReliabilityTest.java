@@ -5,6 +5,7 @@ import dev.overtune.findings.ScanAnalysis;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
+import dev.overtune.probe.ProbeKind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,7 +87,7 @@ class ScanReliabilityTest {
     @Test
     void aFiniteBlowUpIsAFailedUnitMarkedDivergedAndNeverANumberInTheAnalysis(@TempDir Path tmp) {
         Scan.Outcome out = scan(series, tmp.resolve("scan.db"), withFineTune(List.of(1000.0), List.of(0L))).run();
-        List<UnitResult> ft = out.results().stream().filter(r -> r.probe() == Probe.FINETUNE).toList();
+        List<UnitResult> ft = out.results().stream().filter(r -> r.kind() == ProbeKind.FINETUNE).toList();
         assertEquals(series.size(), ft.size());
         for (UnitResult r : ft) {
             assertTrue(!r.done() && Divergence.isDiverged(r), r.toString());

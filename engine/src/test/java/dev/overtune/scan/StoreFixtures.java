@@ -27,12 +27,12 @@ final class StoreFixtures {
     }
 
     static UnitResult done(Unit u, double loss) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(),
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.kind(), u.setting(), u.seed(),
                 UnitResult.Status.DONE, Map.of("ood_loss", loss), List.of(), null, "test", "0", "git", 0.1);
     }
 
     static UnitResult failed(Unit u, String reason) {
-        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.probe(), u.setting(), u.seed(),
+        return new UnitResult(u.id(), u.checkpoint().name(), u.checkpoint().tokens(), u.kind(), u.setting(), u.seed(),
                 UnitResult.Status.FAILED, Map.of(), List.of(), reason, "test", "0", "git", 0.1);
     }
 
@@ -84,7 +84,7 @@ final class StoreFixtures {
                     q.setString(1, u.unitId());
                     q.setString(2, u.checkpoint());
                     q.setLong(3, u.tokens());
-                    q.setString(4, u.probe().label());
+                    q.setString(4, u.kind().label());
                     q.setString(5, json.writeValueAsString(new java.util.TreeMap<>(u.setting())));
                     q.setLong(6, u.seed());
                     q.setString(7, u.done() ? "done" : "failed");

@@ -85,10 +85,15 @@ final class TinySeries {
     }
 
     static ScanSettings settings() {
+        return settings(2);
+    }
+
+    /** The same with {@code noiseSamples} noise units per checkpoint: 4 + noiseSamples units each. */
+    static ScanSettings settings(int noiseSamples) {
         return new ScanSettings(
                 new ScanSettings.Eval(4, 32, 2),
                 new ScanSettings.FineTune(List.of(3e-3), List.of(0L, 1L), 4, 4, 32, 1, 0.0, 0.0),
-                new ScanSettings.Noise(NoiseScale.INIT, List.of(1.0), 2, 50),
+                new ScanSettings.Noise(NoiseScale.INIT, List.of(1.0), noiseSamples, 50),
                 new ScanSettings.Quant(List.of(new Quantization(8, 0))),
                 2);
     }

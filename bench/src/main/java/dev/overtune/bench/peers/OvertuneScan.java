@@ -50,7 +50,7 @@ final class OvertuneScan implements AutoCloseable {
             last = once();
         }
         write(last);
-        return last.stream().filter(r -> r.probe() == dev.overtune.scan.Probe.BASE).findFirst()
+        return last.stream().filter(r -> r.probe().kind() == dev.overtune.probe.ProbeKind.BASE).findFirst()
                 .map(r -> r.done() ? r.metric("id_val_loss") : Double.NaN).orElse(Double.NaN);
     }
 
@@ -89,7 +89,7 @@ final class OvertuneScan implements AutoCloseable {
         ObjectNode out = json.createObjectNode().put("side", "overtune");
         ObjectNode units = out.putObject("units");
         for (UnitResult r : last) {
-            ObjectNode u = units.putObject(ScanProtocol.key(r.probe(), r.setting(), r.seed()));
+            ObjectNode u = units.putObject(ScanProtocol.key(r.probe().kind(), r.setting(), r.seed()));
             if (!r.done()) {
                 u.put("failed", r.reason());
                 continue;

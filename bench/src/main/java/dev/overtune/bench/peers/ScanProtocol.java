@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.ProbeKind;
 import dev.overtune.probe.Quantization;
-import dev.overtune.scan.Probe;
 import dev.overtune.scan.ScanCheckpoint;
 import dev.overtune.scan.ScanDefaults;
 import dev.overtune.scan.ScanPlan;
@@ -197,14 +197,14 @@ public record ScanProtocol(String model, ScanSettings settings, int[] taskTokens
 
     /** A unit's name in the results both sides write: "finetune lr=0.001 seed=2". */
     static String key(Unit u) {
-        return key(u.probe(), u.setting(), u.seed());
+        return key(u.kind(), u.setting(), u.seed());
     }
 
-    static String key(Probe probe, java.util.Map<String, String> setting, long seed) {
-        if (probe == Probe.BASE) {
+    static String key(ProbeKind kind, java.util.Map<String, String> setting, long seed) {
+        if (kind == ProbeKind.BASE) {
             return "base";
         }
-        StringBuilder b = new StringBuilder(probe.label());
+        StringBuilder b = new StringBuilder(kind.label());
         new java.util.TreeMap<>(setting).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         return b.append(" seed=").append(seed).toString();
     }

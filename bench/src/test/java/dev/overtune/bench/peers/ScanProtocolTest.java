@@ -72,7 +72,7 @@ class ScanProtocolTest {
         assertEquals("finetune lr=0.003 seed=2", units.get("finetune").get(1).get(2).asText());
         assertEquals("noise gamma=2.0 scale=init seed=1001", units.get("noise").get(2).get(1).asText());
         assertEquals("quant bits=4 group=32 seed=0", units.get("quant").get(2).asText());
-        assertEquals("finetune lr=0.01 seed=0", ScanProtocol.key(dev.overtune.scan.Probe.FINETUNE, Map.of("lr", "0.01"), 0));
+        assertEquals("finetune lr=0.01 seed=0", ScanProtocol.key(dev.overtune.probe.ProbeKind.FINETUNE, Map.of("lr", "0.01"), 0));
     }
 
     @Test

@@ -1,9 +1,9 @@
-package dev.overtune.scan;
+package dev.overtune.probe;
 
 import java.util.Locale;
 
 /** The measurements a scan makes on each checkpoint. */
-public enum Probe {
+public enum ProbeKind {
     /** The unmodified checkpoint: ID and OOD loss (and accuracy where the task has labels). */
     BASE,
     /** Fine-tune with one learning rate and seed, then ID and OOD. */
@@ -17,7 +17,7 @@ public enum Probe {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    public static Probe parse(String s) {
+    public static ProbeKind parse(String s) {
         try {
             return valueOf(s.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
