@@ -204,7 +204,10 @@ public final class ScanRunner {
 
     /**
      * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
-     * 1, when no checkpoint has two draws pending, or when the backend cannot compile the member-axis graph.
+     * 1, when no noise draw is pending, or when the backend cannot compile the member-axis graph. A single pending draw
+     * (a resumed scan's last) still takes the member path: a member's losses are bit-identical whatever the number of
+     * members beside it ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an
+     * uninterrupted one does, while the one-by-one graph would differ in the last bits.
      */
     private MemberEvaluator memberEvaluator(List<Unit> pending, Arena arena) {
         ScanSettings.Eval ev = settings.eval();
@@ -212,7 +215,7 @@ public final class ScanRunner {
                 .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
         int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
         int count = Math.min(most, fit);
-        if (count < 2) {
+        if (maxMembers == 1 || count < 1) {
             return null;
         }
         try {

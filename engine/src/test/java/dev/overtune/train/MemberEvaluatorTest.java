@@ -67,4 +67,35 @@ class MemberEvaluatorTest {
         assertTrue(Math.abs(expected - actual) <= RELATIVE * Math.max(1e-6, Math.abs(expected)),
                 what + ": one by one " + expected + ", together " + actual + " (relative " + Math.abs(expected - actual) / Math.abs(expected) + ")");
     }
+
+    /** Resumed and sharded scans batch their draws differently: a member's losses must not depend on the batch it was in. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny", "llama-tiny"})
+    void aMembersResultDoesNotDependOnHowManyMembersShareTheGraph(String preset) {
+        LanguageModel model = ModelConfigs.resolve(preset);
+        try (Arena arena = Arena.ofShared(); OrtBackend backend = new OrtBackend(2); Perturbations perturb = new Perturbations(1)) {
+            ParamStore base = ParamStore.allocate(arena, model.params());
+            base.initialize(7);
+            ParamStore member = ParamStore.allocate(arena, model.params());
+            perturb.addNoise(base, member, NoiseScale.ABSOLUTE, 0.1, 11, 0);
+            int[] tokens = new int[BATCH * SEQ * 3 + 1];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = (int) ((i * 7919L + 13) % model.vocabSize());
+            }
+            double[] first = null;
+            for (int members : new int[] {1, 2, 5}) {
+                try (MemberEvaluator all = new MemberEvaluator(backend, model, members, BATCH, SEQ, arena)) {
+                    for (int m = 0; m < members; m++) {
+                        all.setMember(m, m == members - 1 ? member : base);
+                    }
+                    double[] losses = StreamLoss.windowLosses(all, tokens, StreamLoss.fullWindows(tokens.length, SEQ))[members - 1];
+                    if (first == null) {
+                        first = losses;
+                    } else {
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(first, losses, 0.0, preset + ": member of " + members);
+                    }
+                }
+            }
+        }
+    }
 }
