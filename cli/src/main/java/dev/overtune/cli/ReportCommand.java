@@ -10,6 +10,7 @@ import dev.overtune.scan.ScanStore;
 import dev.overtune.scan.ScanStores;
 import dev.overtune.scan.StoreMerge;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,8 +29,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the report.")
     Path out;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -46,7 +47,7 @@ final class ReportCommand implements Callable<Integer> {
                 System.err.println("report: partial plan: " + coverage.describe() + "; the findings are drawn from these units only");
             }
             ReportSummary summary = Report.write(merged.units(), merged.planJson(), source, out);
-            if (format == OutputFormat.json) {
+            if (output.json()) {
                 ObjectNode o = new ObjectMapper().createObjectNode().put("html", summary.html().toString())
                         .put("json", summary.json().toString()).put("csv", summary.csv().toString())
                         .put("units_stored", coverage.stored()).put("units_in_plan", coverage.planned()).put("coverage", coverage.describe());

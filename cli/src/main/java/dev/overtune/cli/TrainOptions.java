@@ -3,6 +3,7 @@ package dev.overtune.cli;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The fine-tuning flags shared by {@code finetune} and {@code demo}. */
@@ -34,8 +35,8 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for data order and for random init of presets (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     TrainConfig toConfig() {
         Options.requirePositive("--steps", steps);
@@ -59,10 +60,6 @@ final class TrainOptions {
     }
 
     int threads() {
-        if (threads != null) {
-            Options.requirePositive("--threads", threads);
-            return threads;
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return threadsOption.resolve();
     }
 }

@@ -10,6 +10,7 @@ import dev.overtune.series.SeriesCheckpoint;
 import dev.overtune.series.SeriesVerifier;
 import dev.overtune.series.VerifyReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,8 +38,8 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Pre-training tokens per optimizer step, for series whose names give only the step (Pythia: 2097152).")
     Long tokensPerStep;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -48,7 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
         CheckpointSeries s = CheckpointSeries.discover(series, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
         PrintStream out = System.out;
         VerifyReport report;
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             report = SeriesVerifier.verify(s);
             out.println(json(report).toString());
         } else {
@@ -76,7 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         System.err.printf("overtune: %s: %s in %s (%s)%n", series, Counts.of(report.findings().size(), "finding"),
-                Counts.of(report.digests().size(), "checkpoint"), format == OutputFormat.json ? "see \"findings\" in the output" : "listed above");
+                Counts.of(report.digests().size(), "checkpoint"), output.json() ? "see \"findings\" in the output" : "listed above");
         return ExitCodes.BAD_INPUT;
     }
 

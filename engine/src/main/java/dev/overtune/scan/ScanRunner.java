@@ -1,6 +1,7 @@
 package dev.overtune.scan;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
@@ -8,7 +9,7 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.MetricKeys;
-import dev.overtune.probe.Perturbations;
+import dev.overtune.probe.Perturber;
 import dev.overtune.probe.Probe;
 import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
@@ -25,10 +26,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once, every
- * graph is compiled once for the whole scan, and each finished unit is stored before the next
- * starts. A checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored
- * as a failed unit with its reason, and the scan goes on.
+ * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once and handed
+ * to the backend once (one upload on a GPU), every graph is compiled once for the whole scan, and each
+ * finished unit is stored before the next starts. The base parameters and the unit's working copy live
+ * where the backend computes: fine-tuning, noise, quantisation and evaluation all work on them there. A
+ * checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored as a failed unit with
+ * its reason, and the scan goes on.
  */
 public final class ScanRunner {
     private final Backend backend;
@@ -93,9 +96,9 @@ public final class ScanRunner {
         UnitClaims claims = store.claims();
         int done = 0;
         try (Arena arena = Arena.ofShared();
-             Perturbations perturb = new Perturbations(settings.threads())) {
-            ParamStore base = ParamStore.allocate(arena, model.params());
-            ParamStore work = ParamStore.allocate(arena, model.params());
+             Parameters base = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Parameters work = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Perturber perturb = Perturber.on(backend, settings.threads())) {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
             MemberEvaluator members = null;
@@ -144,10 +147,11 @@ public final class ScanRunner {
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
-                            loadFailure = load(unit.checkpoint(), base);
+                            loadFailure = load(unit.checkpoint(), base.host());
                             loaded = unit.checkpoint();
                             if (loadFailure == null) {
-                                store.checkLoadedWeights(unit.checkpoint(), digest(base));
+                                store.checkLoadedWeights(unit.checkpoint(), digest(base.host()));
+                                base.syncFromHost();
                             }
                         }
                         if (loadFailure == null && members != null && unit.probe() instanceof Probe.Noise) {
@@ -248,13 +252,14 @@ public final class ScanRunner {
      * own prepare), then the OOD windows of all members in one member-axis forward per batch. Each draw is judged on its
      * own: a diverging member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
      */
-    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, ParamStore work, MemberEvaluator members) {
+    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, Parameters work, MemberEvaluator members) {
         long started = System.nanoTime();
         List<String> failures = new ArrayList<>();
         for (int m = 0; m < group.size(); m++) {
             try {
                 group.get(m).probe().prepare(bench);
-                members.setMember(m, work);
+                work.syncToHost();
+                members.setMember(m, work.host());
                 failures.add(null);
             } catch (RuntimeException e) {
                 failures.add(e.getMessage() == null ? e.toString() : e.getMessage());

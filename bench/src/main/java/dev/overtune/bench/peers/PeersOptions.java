@@ -1,5 +1,8 @@
 package dev.overtune.bench.peers;
 
+import dev.overtune.bench.BenchFlags;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Path;
 
 /**
@@ -50,53 +53,32 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
 
     /** The options the arguments give; IllegalArgumentException naming the flag for anything wrong. */
     public static PeersOptions parse(String... args) {
+        Flags f = BenchFlags.parse(new Flags(), args);
+        return new PeersOptions(f.model, f.batch, f.seq, f.threads, f.rounds, f.roundSeconds, f.json, f.python, f.job, f.coretype);
+    }
+
+    /** The flags as picocli reads them, with their defaults; {@link #USAGE} is the help. */
+    static final class Flags {
+        @Option(names = "--model")
         String model = "small";
+        @Option(names = "--batch")
         int batch = 8;
+        @Option(names = "--seq")
         int seq = 0;
+        @Option(names = "--threads")
         int threads = Runtime.getRuntime().availableProcessors();
+        @Option(names = "--rounds")
         int rounds = 5;
+        @Option(names = "--round-seconds")
         double roundSeconds = 1.0;
-        Path json = null;
+        @Option(names = "--json")
+        Path json;
+        @Option(names = "--python")
         String python = "/usr/bin/python3";
+        @Option(names = "--job")
         String job = STEPS;
-        String coretype = null;
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (i + 1 == args.length) {
-                throw new IllegalArgumentException(flag.startsWith("--") ? flag + " needs a value" : "unknown argument '" + flag + "'");
-            }
-            String v = args[++i];
-            switch (flag) {
-                case "--model" -> model = v;
-                case "--batch" -> batch = integer(flag, v);
-                case "--seq" -> seq = integer(flag, v);
-                case "--threads" -> threads = integer(flag, v);
-                case "--rounds" -> rounds = integer(flag, v);
-                case "--round-seconds" -> roundSeconds = decimal(flag, v);
-                case "--json" -> json = Path.of(v);
-                case "--python" -> python = v;
-                case "--job" -> job = v;
-                case "--openblas-coretype" -> coretype = v;
-                default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
-            }
-        }
-        return new PeersOptions(model, batch, seq, threads, rounds, roundSeconds, json, python, job, coretype);
-    }
-
-    private static int integer(String flag, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a whole number, got '" + v + "'");
-        }
-    }
-
-    private static double decimal(String flag, String v) {
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a number, got '" + v + "'");
-        }
+        @Option(names = "--openblas-coretype")
+        String coretype;
     }
 
     private static void positive(String flag, int v) {

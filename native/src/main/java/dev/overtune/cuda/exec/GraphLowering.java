@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.BackendException;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Constant;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Node;
