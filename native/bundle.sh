@@ -93,7 +93,7 @@ cat > "$out/bin/overtune-cuda-check" <<LAUNCH
 #!/usr/bin/env bash
 # Prints which CUDA driver, cuBLAS and NVRTC overtune finds, and the GPU it would use.
 here="\$(cd "\$(dirname "\${BASH_SOURCE[0]}")/.." && pwd)"
-exec "\$here/runtime/bin/java" $flags -cp "\$here/lib/*" dev.overtune.cuda.CudaCheck "\$@"
+exec "\$here/runtime/bin/java" $flags -cp "\$here/lib/*" dev.overtune.backends.CudaCheck "\$@"
 LAUNCH
 chmod +x "$out/bin/overtune" "$out/bin/overtune-cuda-check"
 

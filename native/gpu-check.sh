@@ -135,7 +135,7 @@ echo "looked for cuBLAS/NVRTC in ${#looked[@]} Python package folder(s): ${looke
 
 # --- the device: CudaCheck says what overtune finds, exit 0 when the GPU opens ---
 t0=$(date +%s)
-check="$(timeout 120 "$java" "${flags[@]}" -cp "$bundle/lib/*" dev.overtune.cuda.CudaCheck 2>&1)"
+check="$(timeout 120 "$java" "${flags[@]}" -cp "$bundle/lib/*" dev.overtune.backends.CudaCheck 2>&1)"
 cuda_status=$?
 echo "$check"
 device="$(echo "$check" | grep '^device: ' | head -n 1 | cut -c9-)"

@@ -552,6 +552,16 @@ CUresult cuMemsetD8Async(uint64_t pointer, unsigned char value, size_t bytes, vo
     RETURN(CUDA_SUCCESS);
 }
 
+/* Uploads of at least this many bytes are counted as "watched_uploads" (0: none): how many times a model's
+   whole parameter block went up, where smaller copies (batches) are not. */
+static long watched_upload_bytes;
+
+void fake_cuda_watch_uploads(long bytes) {
+    pthread_mutex_lock(&lock);
+    watched_upload_bytes = bytes;
+    pthread_mutex_unlock(&lock);
+}
+
 CUresult cuMemcpyHtoDAsync_v2(uint64_t device, const void *host, size_t bytes, void *s) {
     ENTER("cuMemcpyHtoDAsync_v2");
     NEEDS_CONTEXT("cuMemcpyHtoDAsync_v2");
@@ -560,6 +570,10 @@ CUresult cuMemcpyHtoDAsync_v2(uint64_t device, const void *host, size_t bytes, v
     if (bytes > 0 && host == NULL) { fake_cuda_finding("cuMemcpyHtoDAsync_v2: NULL host pointer"); RETURN(CUDA_ERROR_INVALID_VALUE); }
     memcpy((void *) (uintptr_t) device, host, bytes);
     fake_cuda_count("copies", 1);
+    fake_cuda_count("upload_bytes", (long) bytes);
+    if (watched_upload_bytes > 0 && (long) bytes >= watched_upload_bytes) {
+        fake_cuda_count("watched_uploads", 1);
+    }
     RETURN(CUDA_SUCCESS);
 }
 
@@ -571,6 +585,22 @@ CUresult cuMemcpyDtoHAsync_v2(void *host, uint64_t device, size_t bytes, void *s
     if (bytes > 0 && host == NULL) { fake_cuda_finding("cuMemcpyDtoHAsync_v2: NULL host pointer"); RETURN(CUDA_ERROR_INVALID_VALUE); }
     memcpy(host, (const void *) (uintptr_t) device, bytes);
     fake_cuda_count("copies", 1);
+    RETURN(CUDA_SUCCESS);
+}
+
+CUresult cuMemcpyDtoDAsync_v2(uint64_t target, uint64_t source, size_t bytes, void *s) {
+    ENTER("cuMemcpyDtoDAsync_v2");
+    NEEDS_CONTEXT("cuMemcpyDtoDAsync_v2");
+    if (!valid_stream(s)) { fake_cuda_finding("cuMemcpyDtoDAsync_v2: stream %p is not live", s); RETURN(CUDA_ERROR_INVALID_HANDLE); }
+    if (!check_device_range("cuMemcpyDtoDAsync_v2", target, bytes)) RETURN(CUDA_ERROR_INVALID_VALUE);
+    if (!check_device_range("cuMemcpyDtoDAsync_v2", source, bytes)) RETURN(CUDA_ERROR_INVALID_VALUE);
+    if (bytes > 0 && target < source + bytes && source < target + bytes) {
+        fake_cuda_finding("cuMemcpyDtoDAsync_v2: the ranges overlap (0x%llx and 0x%llx, %zu bytes)",
+                          (unsigned long long) target, (unsigned long long) source, bytes);
+        RETURN(CUDA_ERROR_INVALID_VALUE);
+    }
+    memcpy((void *) (uintptr_t) target, (const void *) (uintptr_t) source, bytes);
+    fake_cuda_count("device_copies", 1);
     RETURN(CUDA_SUCCESS);
 }
 
@@ -728,6 +758,9 @@ CUresult cuLaunchKernel(void *function, unsigned int gx, unsigned int gy, unsign
     }
     if (!k->module->live) fake_cuda_finding("cuLaunchKernel(%s): its module was unloaded", k->name);
     k->launches++;
+    /* The probes' kernels, counted apart: a scan's noise and quantisation units run on the device. */
+    if (strcmp(k->name, "overtune_add_noise") == 0) fake_cuda_count("noise_launches", 1);
+    if (strcmp(k->name, "overtune_quantize_rtn") == 0) fake_cuda_count("quantize_launches", 1);
     if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535)
         fake_cuda_finding("cuLaunchKernel(%s): grid %u x %u x %u outside 1..2^31-1 x 1..65535 x 1..65535", k->name, gx, gy, gz);
     if (bx == 0 || by == 0 || bz == 0 || bx > 1024 || by > 1024 || bz > 64 || (unsigned long) bx * by * bz > MAX_THREADS)

@@ -27,5 +27,6 @@ int fake_cuda_finding_text(long index, char *out, int capacity);
 void fake_cuda_fail(const char *symbol, int status, int after_calls);
 void fake_cuda_reset(void);
 void fake_cuda_set_driver_version(int version);
+void fake_cuda_watch_uploads(long bytes);
 
 #endif

@@ -15,6 +15,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Collection;
@@ -33,24 +34,19 @@ public final class BenchMain {
               --json FILE  also write the figures as JSON to FILE""";
 
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        Path json = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--json" -> {
-                    if (++i == args.length) {
-                        usage("--json needs a file");
-                    }
-                    json = Path.of(args[i]);
-                }
-                case "-h", "--help" -> {
-                    System.out.println(USAGE);
-                    return;
-                }
-                default -> usage("unknown argument '" + args[i] + "'");
-            }
+        Flags flags;
+        try {
+            flags = BenchFlags.parse(new Flags(), args);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return;
         }
+        if (flags.help) {
+            System.out.println(USAGE);
+            return;
+        }
+        boolean quick = flags.quick;
+        Path json = flags.json;
 
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(Pattern.quote(TrainStepBenchmark.class.getName()) + "\\.")
@@ -149,6 +145,16 @@ public final class BenchMain {
     private static String meanAndError(Result<?> r) {
         String mean = String.format("%.1f", r.getScore());
         return error(r) == null ? mean : mean + String.format(" ± %.1f", r.getScoreError());
+    }
+
+    /** The flags as picocli reads them; {@link #USAGE} is the help. */
+    static final class Flags {
+        @Option(names = "--quick")
+        boolean quick;
+        @Option(names = "--json")
+        Path json;
+        @Option(names = {"-h", "--help"})
+        boolean help;
     }
 
     private static void usage(String problem) {

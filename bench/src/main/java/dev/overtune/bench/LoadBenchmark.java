@@ -6,6 +6,7 @@ import dev.overtune.model.Gpt2;
 import dev.overtune.model.Gpt2Config;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -148,38 +149,26 @@ public final class LoadBenchmark {
     }
 
     private static Options parse(String[] args) {
-        Path dir = null;
+        Flags f = BenchFlags.parse(new Flags(), args);
+        return new Options(f.dir, positive(f.rounds, "--rounds"), positive(f.layers, "--layers"), f.keep);
+    }
+
+    /** The flags as picocli reads them, with their defaults. */
+    static final class Flags {
+        @Option(names = "--dir")
+        Path dir;
+        @Option(names = "--rounds")
         int rounds = 7;
+        @Option(names = "--layers")
         int layers = 13;
-        boolean keep = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--dir" -> dir = Path.of(value(args, ++i, "--dir"));
-                case "--rounds" -> rounds = positive(value(args, ++i, "--rounds"), "--rounds");
-                case "--layers" -> layers = positive(value(args, ++i, "--layers"), "--layers");
-                case "--keep" -> keep = true;
-                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
-            }
-        }
-        return new Options(dir, rounds, layers, keep);
+        @Option(names = "--keep")
+        boolean keep;
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+    private static int positive(int v, String option) {
+        if (v > 0) {
+            return v;
         }
-        return args[i];
-    }
-
-    private static int positive(String text, String option) {
-        try {
-            int v = Integer.parseInt(text);
-            if (v > 0) {
-                return v;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException(option + " must be a positive integer, got '" + text + "'");
+        throw new IllegalArgumentException(option + " must be a positive integer, got '" + v + "'");
     }
 }

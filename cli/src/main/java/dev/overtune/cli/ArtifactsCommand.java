@@ -5,6 +5,7 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingArtifacts;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -26,8 +27,8 @@ final class ArtifactsCommand implements Callable<Integer> {
     @Option(names = "--seq-len", description = "Sequence length baked into the graphs (default: the model's context).")
     Integer seqLen;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -36,7 +37,7 @@ final class ArtifactsCommand implements Callable<Integer> {
         Options.requirePositive("--batch", batch);
         Options.requirePositive("--seq-len", seq);
         ObjectNode manifest = TrainingArtifacts.write(m, batch, seq, out);
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             System.out.println(JsonOutput.line(manifest));
         } else {
             System.out.printf("wrote %s/{%s,%s,%s}: %s, %d parameters tensors, batch %d x seq %d, opset %d%n", out,

@@ -3,8 +3,8 @@ package dev.overtune.cli;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.cuda.Backends;
-import dev.overtune.cuda.Cublas;
+import dev.overtune.backends.Backends;
+import dev.overtune.cuda.driver.Cublas;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.findings.Calibration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -27,8 +28,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the simulation (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -37,7 +38,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         List<Calibration.Cell> cells = Calibration.run(scans, seed);
         PrintStream out = System.out;
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             out.println(json(cells));
             return ExitCodes.OK;
         }

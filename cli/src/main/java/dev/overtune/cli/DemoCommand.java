@@ -50,8 +50,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A version of well under a minute: smaller budgets and a smaller scan (for a first look or a smoke test).")
     boolean quick;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--no-report", description = "Stop after the scan (e.g. to compare the stores of two backends).")
     boolean noReport;
@@ -66,10 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Before the corpus is extracted: a backend that cannot be had leaves no output directory behind.
-        if (threads != null) {
-            Options.requirePositive("--threads", threads);
-        }
-        backendOption.requireAvailable(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        backendOption.requireAvailable(threadsOption.resolve());
         Path corpus = out.resolve("corpus");
         Path pretrainText = extract(Corpus.WORDNET_PRETRAIN, corpus);
         Path oodText = extract(Corpus.WORDNET_OOD, corpus);
@@ -91,9 +88,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         pretrain.addAll(backendOption.forwarded());
         scan.addAll(backendOption.forwarded());
-        if (threads != null) {
-            pretrain.addAll(List.of("--threads", threads.toString()));
-            scan.addAll(List.of("--threads", threads.toString()));
+        if (threadsOption.threads != null) {
+            pretrain.addAll(List.of("--threads", threadsOption.threads.toString()));
+            scan.addAll(List.of("--threads", threadsOption.threads.toString()));
         }
         List<String> reportArgs = new ArrayList<>(List.of("report", store.toString(), "--out", report.toString()));
         boolean json = format == OutputFormat.json;

@@ -57,8 +57,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--per-token", description = "With --format text, also list every token with its log-probability.")
     boolean perToken;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     @Mixin
     BackendOption backendOption;
@@ -66,8 +66,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     TokenizerOption tokenizerOption;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -78,8 +78,7 @@ final class EvalCommand implements Callable<Integer> {
         if (seq > model.contextLength()) {
             throw new IllegalArgumentException("--seq-len " + seq + " exceeds the model's context of " + model.contextLength());
         }
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Options.requirePositive("--threads", nThreads);
+        int nThreads = threadsOption.resolve();
         Optional<Tokenizer> tokenizer = input.text != null ? Optional.of(tokenizerOption.resolve(checkpoint, model.vocabSize()))
                 : tokenizerIfAny(model);
         Path inputFile = input.text != null ? input.text : input.tokenIds;
@@ -136,7 +135,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void print(PrintStream out, Path inputFile, int[] tokens, TokenScores scores, Optional<Tokenizer> tokenizer, int seq, String backendName) {
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             ObjectNode o = JSON.createObjectNode().put("checkpoint", checkpoint.toString()).put("input", inputFile.toString())
                     .put("seq_len", seq).put("batch", batch)
                     .put("loss", scores.meanLoss()).put("perplexity", scores.perplexity()).put("tokens", scores.tokens());

@@ -29,8 +29,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the state in --save DIR if there is one.")
     boolean resume;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (JSON Lines) (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Mixin
     TrainOptions options;
@@ -48,7 +48,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Options.requireNonNegative("--save-every", saveEvery);
         String content = TextFiles.readUtf8(text);
-        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), format, System.out,
+        FineTuner.run(checkpoint, content, options, backendOption, new FineTuneRun.Saving(save, saveEvery, resume), output.format, System.out,
                 tokenizerOption.tokenizer);
         return ExitCodes.OK;
     }

@@ -36,8 +36,8 @@ final class LinearTheoryCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the maps and the samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--quick", description = "A few seconds: 3 checkpoints, one seed, two rates; checks the path, concludes nothing.")
     boolean quick;
@@ -47,8 +47,7 @@ final class LinearTheoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Options.requirePositive("--threads", nThreads);
+        int nThreads = threadsOption.resolve();
         LinearTheory theory = LinearTheory.defaults(seed);
         LinearTheoryRun.Plan plan = quick ? LinearTheoryRun.Plan.QUICK : LinearTheoryRun.Plan.DEFAULT;
         System.out.printf(Locale.ROOT, "linear theory, seed %d: A has singular values %s over %d tokens; %s budgets %s%n", seed,

@@ -102,14 +102,14 @@ final class PretrainCommand implements Callable<Integer> {
             description = "Save the resumable state every this many steps, besides at every budget (default: ${DEFAULT-VALUE}).")
     long stateEvery;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     @Mixin
     BackendOption backendOption;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (JSON Lines) on stdout; progress goes to stderr (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -124,7 +124,7 @@ final class PretrainCommand implements Callable<Integer> {
                 : PretrainData.separate(TextCorpus.read(corpus), TextCorpus.read(ood), tokenizer);
         String origin = ModelConfigs.PRESETS.containsKey(model) ? "preset '" + model + "'" : model;
         try (Backend backend = backendOption.open(nThreads)) {
-            PretrainPrinter printer = PretrainPrinter.toStandardStreams(new PretrainPrinter.Run(m, origin, data, out, backend), format);
+            PretrainPrinter printer = PretrainPrinter.toStandardStreams(new PretrainPrinter.Run(m, origin, data, out, backend), output.format);
             PretrainRun.run(backend, m, plan, data, runOptions, printer);
         }
         return ExitCodes.OK;
@@ -149,11 +149,7 @@ final class PretrainCommand implements Callable<Integer> {
     }
 
     private int threadCount() {
-        if (threads == null) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        Options.requirePositive("--threads", threads);
-        return threads;
+        return threadsOption.resolve();
     }
 
     /** Runs a check of flag values: what it refuses is a usage error (exit 2), not bad input. */

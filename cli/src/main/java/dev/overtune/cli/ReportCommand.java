@@ -10,6 +10,7 @@ import dev.overtune.scan.ScanStore;
 import dev.overtune.scan.ScanStores;
 import dev.overtune.scan.StoreMerge;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,6 +29,7 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the report.")
     Path out;
 
+    // Not FormatOption: the report has a third format, lm-eval.
     @Option(names = "--format", defaultValue = "text",
             description = "text, json, or lm-eval: also write lm-evaluation-harness results files, one per model the scan "
                     + "evaluated, under DIR/lm-eval/ (default: ${DEFAULT-VALUE}).")

@@ -13,8 +13,8 @@ import dev.overtune.scan.ScanCheckpoints;
 import dev.overtune.scan.ScanListener;
 import dev.overtune.scan.ScanSettings;
 import dev.overtune.scan.ScanTask;
+import dev.overtune.scan.ScanTasks;
 import dev.overtune.scan.TaskScanTask;
-import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 import dev.overtune.series.CheckpointSeries;
 import dev.overtune.task.Task;
@@ -22,7 +22,6 @@ import dev.overtune.text.Corpus;
 import dev.overtune.text.TextFiles;
 import dev.overtune.text.Tokenizer;
 
-import java.nio.file.Files;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,8 +116,8 @@ final class ScanCommand implements Callable<Integer> {
                     + "evaluates it for series.json); N: at most N batches (N x --eval-batch windows or examples) of each (default: ${DEFAULT-VALUE}).")
     int evalBatches;
 
-    @Option(names = "--threads", description = "Threads for ONNX Runtime and the probes (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--retry-failed", description = "Run the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint).")
     boolean retryFailed;
@@ -134,9 +133,8 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     TokenizerOption tokenizerOption;
 
-    @Option(names = "--format", defaultValue = "text",
-            description = "text or json: JSON Lines, a start event, one per finished unit, a summary (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -165,12 +163,21 @@ final class ScanCommand implements Callable<Integer> {
         if (saveFineTuned != null) {
             scan.keepFineTuned(new FineTunedCheckpoints(saveFineTuned, tokenizer));
         }
+        if (shardOf[1] > 1) {
+            // On stderr, so that --format json stays one object: which checkpoints this shard has, out of the whole plan.
+            dev.overtune.scan.ScanPlan plan = scan.plan();
+            List<dev.overtune.scan.Unit> mine = plan.shard(shardOf[0], shardOf[1]);
+            List<String> names = mine.stream().map(u -> u.checkpoint().name()).distinct().toList();
+            System.err.printf("scan: shard %d/%d has %s (%d of the plan's %d units; a checkpoint's shard is the hash of its name)%n",
+                    shardOf[0], shardOf[1], names.isEmpty() ? "none of the " + checkpoints.size() + " checkpoints" : String.join(", ", names),
+                    mine.size(), plan.units().size());
+        }
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
         scan.listener(new ScanListener() {
             @Override
             public void started(int unitsInPlan, int pending, int failedStored, int retrying) {
-                if (format == OutputFormat.json) {
+                if (output.json()) {
                     ObjectNode o = JSON.createObjectNode().put("event", "start").put("series", series.toString())
                             .put("store", storeShown).put("checkpoints", checkpoints.size()).put("model_type", model.family())
                             .put("tokenizer", tokenizer.name()).put("vocab_size", tokenizer.vocabSize()).put("units_in_plan", unitsInPlan)
@@ -178,7 +185,7 @@ final class ScanCommand implements Callable<Integer> {
                     System.out.println(JsonOutput.line(o));
                     System.out.flush();
                 }
-                if (format == OutputFormat.text) {
+                if (output.format == OutputFormat.text) {
                     System.out.printf("%s: %d checkpoints of %s, tokenizer %s (%,d ids), %d units in the plan, %d to run (%d failed in the store), store %s%n",
                             series, checkpoints.size(), model.family(), tokenizer.name(), tokenizer.vocabSize(), unitsInPlan, pending, failedStored,
                             storeShown);
@@ -217,7 +224,7 @@ final class ScanCommand implements Callable<Integer> {
                 }
                 bar.update(finished, pending, r.checkpoint() + " " + r.kind().label() + " " + r.probe().describe()
                         + (r.done() ? "" : " FAILED"));
-                if (format == OutputFormat.json) {
+                if (output.json()) {
                     System.out.println(JsonOutput.line(unitEvent(r, finished, pending)));
                     System.out.flush();
                 }
@@ -230,7 +237,7 @@ final class ScanCommand implements Callable<Integer> {
             bar.close();
         }
         long failedTotal = out.results().stream().filter(r -> !r.done()).count();
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             ObjectNode o = JSON.createObjectNode().put("event", "summary").put("store", storeShown).put("plan_hash", out.plan().planHash())
                     .put("units_in_plan", out.plan().units().size()).put("units_run_now", out.unitsRunNow())
                     .put("units_stored", out.results().size()).put("units_failed", failedTotal);
@@ -247,18 +254,8 @@ final class ScanCommand implements Callable<Integer> {
 
     /** A shipped task name, a task directory, or a plain text file. */
     ScanTask scanTask(Tokenizer tokenizer) {
-        Path path = Path.of(task);
-        if (Task.shipped().contains(task)) {
-            return new TaskScanTask(Task.load(task), tokenizer, evalExamples());
-        }
-        if (Files.isDirectory(path)) {
-            return new TaskScanTask(Task.fromDirectory(path), tokenizer, evalExamples());
-        }
-        if (Files.isRegularFile(path)) {
-            return new TextTask(path.getFileName().toString(), tokenizer.encode(TextFiles.readUtf8(path)));
-        }
-        throw new IllegalArgumentException("--task '" + task + "' is neither a shipped task " + Task.shipped()
-                + " nor a task directory nor a text file");
+        return ScanTasks.resolve(task, tokenizer, evalExamples()).orElseThrow(() -> new IllegalArgumentException(
+                "--task '" + task + "' is neither a shipped task " + Task.shipped() + " nor a task directory nor a text file"));
     }
 
     private int evalExamples() {
@@ -310,8 +307,7 @@ final class ScanCommand implements Callable<Integer> {
         for (String q : quant) {
             formats.add(parseQuant(q));
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Options.requirePositive("--threads", t);
+        int t = threadsOption.resolve();
         Options.requirePositive("--ft-steps", ftSteps);
         Options.requirePositive("--ft-batch", ftBatch);
         Options.requirePositive("--ft-seq-len", ftSeq);
@@ -337,25 +333,11 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     static Quantization parseQuant(String s) {
-        var m = java.util.regex.Pattern.compile("int(\\d+)(?:-g(\\d+))?").matcher(s.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("--quant '" + s + "': use intB (per channel) or intB-gG (groups of G), e.g. int8,int4-g32");
-        }
-        int bits;
-        int group;
         try {
-            bits = Integer.parseInt(m.group(1));
-            group = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--quant '" + s + "': the numbers are too large; use intB (per channel) or intB-gG (groups of G)");
+            return Quantization.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--quant " + e.getMessage(), e);
         }
-        if (m.group(2) != null && group < 1) {
-            throw new IllegalArgumentException("--quant '" + s + "': a group size must be positive (for per-channel quantisation write int" + bits + ")");
-        }
-        if (bits < 2 || bits > 16) {
-            throw new IllegalArgumentException("--quant '" + s + "': bits must be 2..16, e.g. int8, int4-g32");
-        }
-        return new Quantization(bits, group);
     }
 
     static int[] parseShard(String s) {

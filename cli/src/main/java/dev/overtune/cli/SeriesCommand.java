@@ -9,6 +9,7 @@ import dev.overtune.series.SeriesInit;
 import dev.overtune.series.SeriesManifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -51,8 +52,8 @@ final class SeriesCommand implements Runnable {
                 description = "Pre-training tokens per optimizer step, for revisions named by step only (Pythia: 2097152, the default for Pythia).")
         Long tokensPerStep;
 
-        @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat format;
+        @Mixin
+        FormatOption output;
 
         @Override
         public Integer call() {
@@ -65,7 +66,7 @@ final class SeriesCommand implements Runnable {
             Path file = out != null ? out : cache.modelDir().resolve(SeriesManifest.FILE);
             SeriesInit.Result r = SeriesInit.write(cache, file, tokensPerStep == null ? OptionalLong.empty() : OptionalLong.of(tokensPerStep));
             PrintStream o = System.out;
-            if (format == OutputFormat.json) {
+            if (output.json()) {
                 ObjectNode json = JSON.createObjectNode().put("series_json", r.file().toString()).put("name", r.name());
                 r.tokensPerStep().ifPresent(n -> json.put("tokens_per_step", n));
                 ArrayNode list = json.putArray("checkpoints");

@@ -3,6 +3,7 @@ package dev.overtune.cli;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.LrSchedule;
 import dev.overtune.train.TrainConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.math.BigDecimal;
@@ -36,8 +37,8 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for data order and for random init of presets (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threadsOption;
 
     TrainConfig toConfig() {
         Options.requirePositive("--steps", steps);
@@ -67,10 +68,6 @@ final class TrainOptions {
     }
 
     int threads() {
-        if (threads != null) {
-            Options.requirePositive("--threads", threads);
-            return threads;
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return threadsOption.resolve();
     }
 }

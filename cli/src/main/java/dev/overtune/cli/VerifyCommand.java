@@ -10,6 +10,7 @@ import dev.overtune.series.SeriesCheckpoint;
 import dev.overtune.series.SeriesVerifier;
 import dev.overtune.series.VerifyReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,8 +38,8 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Pre-training tokens per optimizer step, for series whose names give only the step (Pythia: 2097152).")
     Long tokensPerStep;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    @Mixin
+    FormatOption output;
 
     @Override
     public Integer call() {
@@ -51,7 +52,7 @@ final class VerifyCommand implements Callable<Integer> {
         int total = s.checkpoints().size();
         ProgressBar bar = ProgressBar.afterAWhile(System.err, "verify");
         int[] done = {0};
-        if (format == OutputFormat.json) {
+        if (output.json()) {
             try {
                 report = SeriesVerifier.verify(s, (c, d) -> bar.update(++done[0], total, c.name()));
             } finally {
@@ -86,7 +87,7 @@ final class VerifyCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         System.err.printf("overtune: %s: %s in %s (%s)%n", series, Counts.of(report.findings().size(), "finding"),
-                Counts.of(report.digests().size(), "checkpoint"), format == OutputFormat.json ? "see \"findings\" in the output" : "listed above");
+                Counts.of(report.digests().size(), "checkpoint"), output.json() ? "see \"findings\" in the output" : "listed above");
         return ExitCodes.BAD_INPUT;
     }
 

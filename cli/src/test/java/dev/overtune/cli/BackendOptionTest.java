@@ -1,10 +1,10 @@
 package dev.overtune.cli;
 
-import dev.overtune.cuda.BackendsNotice;
-import dev.overtune.cuda.CudaBackends;
+import dev.overtune.backends.BackendsNotice;
+import dev.overtune.backends.CudaBackends;
 import dev.overtune.cuda.CudaDevice;
-import dev.overtune.cuda.Cublas;
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.Outcome;
 import dev.overtune.scan.ResultStore;
 import dev.overtune.scan.UnitResult;
 import org.junit.jupiter.api.Assumptions;

@@ -6,7 +6,10 @@ package dev.overtune.analysis;
  * cancels what a row or a window shares between the two measurements; what is left is a two-way crossed
  * design: d[r][w] = μ + row effect + window effect + interaction. Its variance is estimated conservatively
  * as var(row means)/R + var(window means)/W (each term also carries the interaction once, so the sum
- * overstates it by σ²/(RW)), with Welch–Satterthwaite degrees of freedom.
+ * overstates it by σ²/(RW)), with Welch–Satterthwaite degrees of freedom. When the metric is a weighted mean
+ * of its windows (a label task's loss per token, each example weighted by its tokens), the window term is
+ * the squared standard error of the weighted mean of the window differences, a ratio estimator
+ * ({@link Moments#weightedStderr}); equal weights give var(window means)/W.
  */
 public final class PairedDifference {
     private PairedDifference() {}
@@ -18,6 +21,16 @@ public final class PairedDifference {
      * @param afterWindows  the same for {@code after}
      */
     public static Measurement of(double[] before, double[] after, double[][] beforeWindows, double[][] afterWindows) {
+        return of(before, after, beforeWindows, afterWindows, null);
+    }
+
+    /**
+     * As {@link #of(double[], double[], double[][], double[][])}, for a metric that is the mean of its windows
+     * weighted by {@code windowWeights} (the same windows, so the same weights, in every row and at both
+     * measurements); null when every window weighs the same.
+     */
+    public static Measurement of(double[] before, double[] after, double[][] beforeWindows, double[][] afterWindows,
+                                 double[] windowWeights) {
         int rows = before.length;
         if (rows != after.length) {
             throw new IllegalArgumentException("paired rows differ in number: " + rows + " and " + after.length);
@@ -37,7 +50,11 @@ public final class PairedDifference {
                     : new Measurement(estimate, Double.NaN, Double.NaN, Measurement.Covers.NOTHING);
         }
         int w = windowMeans.length;
-        double windowTerm = Moments.variance(windowMeans) / w;
+        if (windowWeights != null && windowWeights.length != w) {
+            throw new IllegalArgumentException(w + " windows but " + windowWeights.length + " window weights");
+        }
+        double windowSe = Moments.stderr(windowMeans, windowWeights);
+        double windowTerm = windowSe * windowSe;
         if (rows < 2) {
             return new Measurement(estimate, Math.sqrt(windowTerm), w - 1, Measurement.Covers.EVALUATION_ONLY);
         }

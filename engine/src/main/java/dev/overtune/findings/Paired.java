@@ -5,13 +5,15 @@ import dev.overtune.analysis.PairedDifference;
 import dev.overtune.scan.UnitResult;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Measurement differences between stored units, paired by row (fine-tune seed or noise sample, the same data
- * order or draws at every checkpoint) and by evaluation window.
+ * order or draws at every checkpoint) and by evaluation window; a label task's per-example losses weighted by
+ * their tokens, as the metric is.
  */
 final class Paired {
     private Paired() {}
@@ -25,6 +27,7 @@ final class Paired {
         double[] a = new double[rows.size()];
         double[][] bw = new double[rows.size()][];
         double[][] aw = new double[rows.size()][];
+        List<double[]> weights = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             UnitResult ub = before.get(rows.get(i));
             UnitResult ua = after.get(rows.get(i));
@@ -32,8 +35,14 @@ final class Paired {
             a[i] = ua.metric(metric);
             bw[i] = ub.samples(metric);
             aw[i] = ua.samples(metric);
+            weights.add(ub.weights(metric));
+            weights.add(ua.weights(metric));
         }
-        return PairedDifference.of(b, a, bw, aw);
+        if (weights.stream().anyMatch(w -> !Arrays.equals(w, weights.get(0)))) {
+            // Different weights mean different examples: the windows cannot be paired, so the interval carries seed noise only.
+            return PairedDifference.of(b, a, null, null);
+        }
+        return PairedDifference.of(b, a, bw, aw, weights.isEmpty() ? null : weights.get(0));
     }
 
     /** Every row of {@code after} against the one unit {@code before} (e.g. noise samples against the base model). */

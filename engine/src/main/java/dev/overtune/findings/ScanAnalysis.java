@@ -433,8 +433,7 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
                 + ". Descriptive, not a test: compare the checkpoints each minimum is not significantly better than.");
     }
 
-    /** The largest sd/√W over the base units' loss metrics that have per-window losses; NaN when none has. */
-    /** The base-model loss measured least precisely: its name, window count and standard error (sd/√W). */
+    /** The base-model loss measured least precisely: its name, window count and standard error (sd/√W, or weighted). */
     private record EvaluationPrecision(String metric, int windows, double se) {}
 
     /** The least precise base-model loss over all checkpoints, or null without per-window losses. */
@@ -447,7 +446,8 @@ public record ScanAnalysis(List<CheckpointSummary> checkpoints, List<Double> lea
             for (Map.Entry<String, double[]> e : c.base().samples().entrySet()) {
                 double[] w = e.getValue();
                 if (e.getKey().endsWith("_loss") && w.length >= 2) {
-                    double se = Math.sqrt(Moments.variance(w) / w.length);
+                    // A label task's loss is per token: its examples weigh by their tokens, as in the metric itself.
+                    double se = Moments.stderr(w, c.base().weights(e.getKey()));
                     if (worst == null || se > worst.se()) {
                         worst = new EvaluationPrecision(e.getKey(), w.length, se);
                     }

@@ -12,44 +12,17 @@ import java.util.regex.Pattern;
  * GPT-2 as Hugging Face's GPT2LMHeadModel computes it: learned positions, pre-LayerNorm blocks,
  * Conv1D weights laid out [in, out], GELU, and an output head tied to the token embedding.
  */
-public final class Gpt2 implements LanguageModel {
+public final class Gpt2 extends FamilyModel<Gpt2Config> {
     private static final Pattern BUFFERS = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
 
-    private final Gpt2Config config;
-    private final List<ParamSpec> params;
 
     public Gpt2(Gpt2Config config) {
-        this.config = config;
-        this.params = buildParams(config);
-    }
-
-    public Gpt2Config config() {
-        return config;
+        super(config, buildParams(config), BUFFERS);
     }
 
     @Override
     public String family() {
         return "gpt2";
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return config.nPositions();
-    }
-
-    @Override
-    public List<ParamSpec> params() {
-        return params;
-    }
-
-    @Override
-    public boolean isBuffer(String tensorName) {
-        return BUFFERS.matcher(tensorName).matches();
     }
 
     /** GPT-2's Conv1D weights are stored [in, out]; its embeddings [vocab or positions, dim]. */
@@ -68,11 +41,6 @@ public final class Gpt2 implements LanguageModel {
     @Override
     public String parameterName(String tensorName) {
         return tensorName.startsWith("transformer.") || tensorName.startsWith("lm_head.") ? tensorName : "transformer." + tensorName;
-    }
-
-    @Override
-    public String configJson() {
-        return config.toJson();
     }
 
     private static List<ParamSpec> buildParams(Gpt2Config c) {
@@ -105,28 +73,28 @@ public final class Gpt2 implements LanguageModel {
 
     @Override
     public Value logits(GraphBuilder g, Map<String, Value> w, Value ids) {
-        Layers.requireIds(ids, family(), "n_positions", config.nPositions());
+        Layers.requireIds(ids, family(), "n_positions", config().nPositions());
         int batch = ids.shape().dim(0);
         int seq = ids.shape().dim(1);
         Value wte = w.get("transformer.wte.weight");
         Value x = g.add(g.gather(wte, ids), g.slice(w.get("transformer.wpe.weight"), 0, 0, seq));
         Value causal = Layers.causalMask(g, seq);
-        for (int i = 0; i < config.nLayer(); i++) {
+        for (int i = 0; i < config().nLayer(); i++) {
             String h = "transformer.h." + i + ".";
             try (var s = g.scope("h." + i)) {
-                Value a = g.layerNorm(x, w.get(h + "ln_1.weight"), w.get(h + "ln_1.bias"), config.layerNormEpsilon());
+                Value a = g.layerNorm(x, w.get(h + "ln_1.weight"), w.get(h + "ln_1.bias"), config().layerNormEpsilon());
                 x = g.add(x, attention(g, w, h, a, causal, batch, seq));
-                Value m = g.layerNorm(x, w.get(h + "ln_2.weight"), w.get(h + "ln_2.bias"), config.layerNormEpsilon());
-                Value up = Layers.activation(g, linear(g, m, w.get(h + "mlp.c_fc.weight"), w.get(h + "mlp.c_fc.bias")), config.activation());
+                Value m = g.layerNorm(x, w.get(h + "ln_2.weight"), w.get(h + "ln_2.bias"), config().layerNormEpsilon());
+                Value up = Layers.activation(g, linear(g, m, w.get(h + "mlp.c_fc.weight"), w.get(h + "mlp.c_fc.bias")), config().activation());
                 x = g.add(x, linear(g, up, w.get(h + "mlp.c_proj.weight"), w.get(h + "mlp.c_proj.bias")));
             }
         }
-        x = g.layerNorm(x, w.get("transformer.ln_f.weight"), w.get("transformer.ln_f.bias"), config.layerNormEpsilon());
+        x = g.layerNorm(x, w.get("transformer.ln_f.weight"), w.get("transformer.ln_f.bias"), config().layerNormEpsilon());
         return g.matmul(x, g.transpose(wte, 1, 0));
     }
 
     private Value attention(GraphBuilder g, Map<String, Value> w, String h, Value x, Value causal, int batch, int seq) {
-        int d = config.nEmbd();
+        int d = config().nEmbd();
         Value qkv = linear(g, x, w.get(h + "attn.c_attn.weight"), w.get(h + "attn.c_attn.bias"));
         Value q = heads(g, g.slice(qkv, 2, 0, d), batch, seq);
         Value k = heads(g, g.slice(qkv, 2, d, 2 * d), batch, seq);
@@ -137,7 +105,7 @@ public final class Gpt2 implements LanguageModel {
 
     /** [B,T,d] to [B,H,T,hd]. */
     private Value heads(GraphBuilder g, Value x, int batch, int seq) {
-        return g.transpose(g.reshape(x, batch, seq, config.nHead(), config.headDim()), 0, 2, 1, 3);
+        return g.transpose(g.reshape(x, batch, seq, config().nHead(), config().headDim()), 0, 2, 1, 3);
     }
 
     /** GPT-2's Conv1D: weight laid out [in, out]. */

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The GPT-2 family's hyperparameters, as Hugging Face's {@code config.json} names them. */
 public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, int nHead, double layerNormEpsilon,
-                         String activation) {
+                         String activation) implements FamilyConfig {
     public Gpt2Config {
         require(vocabSize > 0, "vocab_size must be positive");
         require(nPositions > 0, "n_positions must be positive");
@@ -43,6 +43,12 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
                 json.path("activation_function").asText("gelu_new"));
     }
 
+    @Override
+    public int contextLength() {
+        return nPositions;
+    }
+
+    @Override
     public String toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", "gpt2");

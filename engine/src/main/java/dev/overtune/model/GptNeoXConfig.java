@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** The GPT-NeoX (Pythia) family's hyperparameters, as Hugging Face's {@code config.json} names them. */
 public record GptNeoXConfig(int vocabSize, int maxPositions, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
                             double rotaryPct, double rotaryBase, boolean parallelResidual, String activation,
-                            double layerNormEps, boolean tieWordEmbeddings, double initializerRange) {
+                            double layerNormEps, boolean tieWordEmbeddings, double initializerRange) implements FamilyConfig {
     public GptNeoXConfig {
         require(vocabSize > 0, "vocab_size must be positive");
         require(maxPositions > 0, "max_position_embeddings must be positive");
@@ -61,6 +61,12 @@ public record GptNeoXConfig(int vocabSize, int maxPositions, int hiddenSize, int
                 ModelConfigs.optionalDouble(json, "initializer_range", 0.02));
     }
 
+    @Override
+    public int contextLength() {
+        return maxPositions;
+    }
+
+    @Override
     public String toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", "gpt_neox");

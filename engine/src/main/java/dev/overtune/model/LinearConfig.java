@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param initStd    the std of both layers' Gaussian init: small, so that training learns the target's
  *                   singular directions one at a time (Saxe et al. 2014)
  */
-public record LinearConfig(int vocabSize, int hiddenSize, int nPositions, double initStd) {
+public record LinearConfig(int vocabSize, int hiddenSize, int nPositions, double initStd) implements FamilyConfig {
     public LinearConfig {
         require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
         require(hiddenSize > 0, "hidden_size must be positive, got " + hiddenSize);
@@ -34,6 +34,12 @@ public record LinearConfig(int vocabSize, int hiddenSize, int nPositions, double
                 ModelConfigs.optionalDouble(json, "init_std", 1e-3));
     }
 
+    @Override
+    public int contextLength() {
+        return nPositions;
+    }
+
+    @Override
     public String toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", "linear");

@@ -13,47 +13,20 @@ import java.util.Map;
  * non-linearity, no position: it models a bigram table of rank at most {@code hidden_size}, trained by
  * the engine's next-token cross-entropy like every other family.
  */
-public final class LinearNetwork implements LanguageModel {
+public final class LinearNetwork extends FamilyModel<LinearConfig> {
     public static final String W1 = "w1.weight";
     public static final String W2 = "w2.weight";
 
-    private final LinearConfig config;
-    private final List<ParamSpec> params;
 
     public LinearNetwork(LinearConfig config) {
-        this.config = config;
-        this.params = List.of(
+        super(config, List.of(
                 ParamSpec.normal(W1, config.initStd(), config.vocabSize(), config.hiddenSize()),
-                ParamSpec.normal(W2, config.initStd(), config.hiddenSize(), config.vocabSize()));
-    }
-
-    public LinearConfig config() {
-        return config;
+                ParamSpec.normal(W2, config.initStd(), config.hiddenSize(), config.vocabSize())));
     }
 
     @Override
     public String family() {
         return "linear";
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return config.nPositions();
-    }
-
-    @Override
-    public List<ParamSpec> params() {
-        return params;
-    }
-
-    @Override
-    public boolean isBuffer(String tensorName) {
-        return false;
     }
 
     /** Both matrices are laid out [in, out]. */
@@ -64,12 +37,7 @@ public final class LinearNetwork implements LanguageModel {
 
     @Override
     public Value logits(GraphBuilder g, Map<String, Value> w, Value ids) {
-        Layers.requireIds(ids, family(), "n_positions", config.nPositions());
+        Layers.requireIds(ids, family(), "n_positions", config().nPositions());
         return g.matmul(g.gather(w.get(W1), ids), w.get(W2));
-    }
-
-    @Override
-    public String configJson() {
-        return config.toJson();
     }
 }

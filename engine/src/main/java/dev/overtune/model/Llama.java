@@ -17,61 +17,29 @@ import java.util.regex.Pattern;
  * no weight or bias (so its checkpoints hold no norm tensors) and may clamp q, k and v; OLMo-2 moves
  * the norms after each sublayer and normalises the full q and k projections before rotary.
  */
-public final class Llama implements LanguageModel {
+public final class Llama extends FamilyModel<LlamaConfig> {
     // Older exports persist the rotary frequencies, per layer or once per model.
     private static final Pattern BUFFERS = Pattern.compile("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq");
     private static final String EMBED = "model.embed_tokens.weight";
     private static final String HEAD = "lm_head.weight";
 
-    private final LlamaConfig config;
     private final boolean olmo2;
     private final boolean olmo;
-    private final List<ParamSpec> params;
 
     public Llama(LlamaConfig config) {
-        this.config = config;
-        this.olmo2 = config.variant() == LlamaConfig.Variant.OLMO2;
-        this.olmo = config.variant() == LlamaConfig.Variant.OLMO;
-        this.params = buildParams(config);
-    }
-
-    public LlamaConfig config() {
-        return config;
+        super(config, buildParams(config), BUFFERS);
+        this.olmo2 = config().variant() == LlamaConfig.Variant.OLMO2;
+        this.olmo = config().variant() == LlamaConfig.Variant.OLMO;
     }
 
     @Override
     public String family() {
-        return config.family();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public List<ParamSpec> params() {
-        return params;
-    }
-
-    @Override
-    public boolean isBuffer(String tensorName) {
-        return BUFFERS.matcher(tensorName).matches();
+        return config().family();
     }
 
     @Override
     public boolean isTiedCopy(String tensorName) {
-        return config.tieWordEmbeddings() && tensorName.equals(HEAD);
-    }
-
-    @Override
-    public String configJson() {
-        return config.toJson();
+        return config().tieWordEmbeddings() && tensorName.equals(HEAD);
     }
 
     private static List<ParamSpec> buildParams(LlamaConfig c) {
@@ -121,17 +89,17 @@ public final class Llama implements LanguageModel {
 
     @Override
     public Value logits(GraphBuilder g, Map<String, Value> w, Value ids) {
-        Layers.requireIds(ids, family(), "max_position_embeddings", config.maxPositions());
+        Layers.requireIds(ids, family(), "max_position_embeddings", config().maxPositions());
         int batch = ids.shape().dim(0);
         int seq = ids.shape().dim(1);
         Value embed = w.get(EMBED);
         Value x = g.gather(embed, ids);
-        Value causal = config.slidingWindow() > 0 && config.slidingWindow() < seq
-                ? Layers.slidingWindowMask(g, seq, config.slidingWindow())
+        Value causal = config().slidingWindow() > 0 && config().slidingWindow() < seq
+                ? Layers.slidingWindowMask(g, seq, config().slidingWindow())
                 : Layers.causalMask(g, seq);
-        Rotary rotary = Rotary.tables(g, config.headDim(), config.ropeTheta(), seq, embed.dtype());
-        double eps = config.rmsNormEps();
-        for (int i = 0; i < config.numLayers(); i++) {
+        Rotary rotary = Rotary.tables(g, config().headDim(), config().ropeTheta(), seq, embed.dtype());
+        double eps = config().rmsNormEps();
+        for (int i = 0; i < config().numLayers(); i++) {
             String l = "model.layers." + i + ".";
             try (var s = g.scope("layers." + i)) {
                 if (olmo2) {
@@ -144,37 +112,37 @@ public final class Llama implements LanguageModel {
             }
         }
         x = norm(g, w, x, "model.norm.weight");
-        return Layers.dense(g, x, config.tieWordEmbeddings() ? embed : w.get(HEAD), null);
+        return Layers.dense(g, x, config().tieWordEmbeddings() ? embed : w.get(HEAD), null);
     }
 
     /** RMSNorm with the named weight; OLMo-1's LayerNorm without weight or bias. */
     private Value norm(GraphBuilder g, Map<String, Value> w, Value x, String weight) {
-        return olmo ? Layers.plainLayerNorm(g, x, config.rmsNormEps()) : Layers.rmsNorm(g, x, w.get(weight), config.rmsNormEps());
+        return olmo ? Layers.plainLayerNorm(g, x, config().rmsNormEps()) : Layers.rmsNorm(g, x, w.get(weight), config().rmsNormEps());
     }
 
     private Value attention(GraphBuilder g, Map<String, Value> w, String l, Value x, Value causal, Rotary rotary, int batch, int seq) {
         Value q = Layers.dense(g, x, w.get(l + "self_attn.q_proj.weight"), w.get(l + "self_attn.q_proj.bias"));
         Value k = Layers.dense(g, x, w.get(l + "self_attn.k_proj.weight"), w.get(l + "self_attn.k_proj.bias"));
         Value v = Layers.dense(g, x, w.get(l + "self_attn.v_proj.weight"), w.get(l + "self_attn.v_proj.bias"));
-        if (config.clipQkv() > 0) {
-            q = Layers.clamp(g, q, config.clipQkv());
-            k = Layers.clamp(g, k, config.clipQkv());
-            v = Layers.clamp(g, v, config.clipQkv());
+        if (config().clipQkv() > 0) {
+            q = Layers.clamp(g, q, config().clipQkv());
+            k = Layers.clamp(g, k, config().clipQkv());
+            v = Layers.clamp(g, v, config().clipQkv());
         }
         if (olmo2) {
-            double eps = config.rmsNormEps();
+            double eps = config().rmsNormEps();
             q = Layers.rmsNorm(g, q, w.get(l + "self_attn.q_norm.weight"), eps);
             k = Layers.rmsNorm(g, k, w.get(l + "self_attn.k_norm.weight"), eps);
         }
-        q = rotary.apply(g, heads(g, q, batch, seq, config.numHeads()));
-        k = rotary.apply(g, heads(g, k, batch, seq, config.numKvHeads()));
-        v = heads(g, v, batch, seq, config.numKvHeads());
+        q = rotary.apply(g, heads(g, q, batch, seq, config().numHeads()));
+        k = rotary.apply(g, heads(g, k, batch, seq, config().numKvHeads()));
+        v = heads(g, v, batch, seq, config().numKvHeads());
         return Layers.dense(g, Layers.causalAttention(g, q, k, v, causal), w.get(l + "self_attn.o_proj.weight"), null);
     }
 
     /** [B,T,n*hd] to [B,n,T,hd]. */
     private Value heads(GraphBuilder g, Value x, int batch, int seq, int n) {
-        return g.transpose(g.reshape(x, batch, seq, n, config.headDim()), 0, 2, 1, 3);
+        return g.transpose(g.reshape(x, batch, seq, n, config().headDim()), 0, 2, 1, 3);
     }
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */

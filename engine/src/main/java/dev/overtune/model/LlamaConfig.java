@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record LlamaConfig(Variant variant, int vocabSize, int maxPositions, int hiddenSize, int intermediateSize, int numLayers,
                           int numHeads, int numKvHeads, int headDim, double rmsNormEps, double ropeTheta,
-                          boolean tieWordEmbeddings, double initializerRange, double clipQkv, int slidingWindow) {
+                          boolean tieWordEmbeddings, double initializerRange, double clipQkv, int slidingWindow) implements FamilyConfig {
     public enum Variant {
         /** Pre-norm blocks: x + attn(norm(x)), x + mlp(norm(x)). */
         LLAMA("llama", "LlamaForCausalLM", 1e-6),
@@ -127,6 +127,12 @@ public record LlamaConfig(Variant variant, int vocabSize, int maxPositions, int 
                 clip, window);
     }
 
+    @Override
+    public int contextLength() {
+        return maxPositions;
+    }
+
+    @Override
     public String toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", variant.modelType);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.checkpoint.CheckpointException;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.data.TokenWindows;
@@ -88,8 +89,11 @@ public final class PretrainRun {
         long evalWindows = data.evalWindows(s.seqLen());
         try (Arena arena = Arena.ofShared()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
-            try (Trainer trainer = new Trainer(backend, model, params, config, arena);
-                 Evaluator evaluator = new Evaluator(backend, model, params, s.batchSize(), s.seqLen(), arena)) {
+            // One set where the backend computes, trained and evaluated in place; the host copy meets it at
+            // initialisation and restores (syncFromHost) and before each checkpoint is written (syncToHost).
+            try (Parameters resident = backend.parameters(params);
+                 Trainer trainer = new Trainer(backend, model, resident, config, arena);
+                 Evaluator evaluator = new Evaluator(backend, model, resident, s.batchSize(), s.seqLen(), arena)) {
                 Position from = restore(trainer);
                 long done = plan.stepsBefore(from.leg())
                         + (from.midLeg() ? trainer.nextStep() - plan.legs().get(from.leg()).startStep() : 0);

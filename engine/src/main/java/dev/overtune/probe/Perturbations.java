@@ -1,5 +1,6 @@
 package dev.overtune.probe;
 
+import dev.overtune.backend.Parameters;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.tensor.HostTensor;
@@ -16,13 +17,24 @@ import java.util.stream.IntStream;
  * address, so the result is the same for any thread count. Stores it touches must live in shared
  * arenas ({@code Arena.ofShared()}), since pool threads write them.
  */
-public final class Perturbations implements AutoCloseable {
+public final class Perturbations implements Perturber {
     private static final int CHUNK = 1 << 14;
 
     private final ForkJoinPool pool;
 
     public Perturbations(int threads) {
         this.pool = new ForkJoinPool(threads);
+    }
+
+    /** The host stores of both sets: on the host they are where the parameters live. */
+    @Override
+    public void addNoise(Parameters base, Parameters out, NoiseScale scale, double gamma, long seed, int stream) {
+        addNoise(base.host(), out.host(), scale, gamma, seed, stream);
+    }
+
+    @Override
+    public void quantize(Parameters base, Parameters out, Quantization q, OutputAxes axes) {
+        quantize(base.host(), out.host(), q, axes);
     }
 
     /** out = base + ε, ε sized by the scale and γ; parameters with zero scale are copied unchanged. */
@@ -33,11 +45,7 @@ public final class Perturbations implements AutoCloseable {
         for (int p = 0; p < specs.size(); p++) {
             ParamSpec spec = specs.get(p);
             HostTensor src = base.tensor(spec.name());
-            double sigma = switch (scale) {
-                case INIT -> gamma * spec.initStd();
-                case ABSOLUTE -> gamma;
-                case RELATIVE -> gamma * rms(src);
-            };
+            double sigma = sigma(spec, src, scale, gamma);
             for (long from = 0; from < src.size(); from += CHUNK) {
                 chunks.add(new Chunk(p, spec.name(), from, Math.min(CHUNK, src.size() - from), sigma));
             }
@@ -87,6 +95,15 @@ public final class Perturbations implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
+    }
+
+    /** The standard deviation of parameter {@code spec}'s noise, whose base values are {@code base}; a device perturber uses it too. */
+    public static double sigma(ParamSpec spec, HostTensor base, NoiseScale scale, double gamma) {
+        return switch (scale) {
+            case INIT -> gamma * spec.initStd();
+            case ABSOLUTE -> gamma;
+            case RELATIVE -> gamma * rms(base);
+        };
     }
 
     static double rms(HostTensor t) {

@@ -127,7 +127,7 @@ public sealed interface Probe {
 
         public List<Double> prepare(ProbeBench bench) {
             // The stream keys each (γ, sample) apart; the seed is the sample's own.
-            bench.perturbations().addNoise(bench.base(), bench.work(), scale, gamma, seed, Double.hashCode(gamma));
+            bench.perturber().addNoise(bench.base(), bench.work(), scale, gamma, seed, Double.hashCode(gamma));
             return List.of();
         }
     }
@@ -143,7 +143,7 @@ public sealed interface Probe {
         }
 
         public List<Double> prepare(ProbeBench bench) {
-            bench.perturbations().quantize(bench.base(), bench.work(), format, bench.outputAxes());
+            bench.perturber().quantize(bench.base(), bench.work(), format, bench.outputAxes());
             return List.of();
         }
     }

@@ -1,7 +1,7 @@
 package dev.overtune.probe;
 
+import dev.overtune.backend.Parameters;
 import dev.overtune.data.BatchSource;
-import dev.overtune.model.ParamStore;
 import dev.overtune.train.TrainConfig;
 import dev.overtune.train.Trainer;
 
@@ -10,11 +10,12 @@ import java.util.List;
 import java.util.function.LongFunction;
 
 /**
- * Where a probe runs: the checkpoint's parameters as loaded ({@code base}), the store the probed parameters are
- * written to and measured from ({@code work}), and the tools the probes use. One bench serves a whole scan;
- * {@code trainer} is null when no unit fine-tunes.
+ * Where a probe runs: the checkpoint's parameters as loaded ({@code base}), the set the probed parameters are
+ * written to and measured from ({@code work}), and the tools the probes use. Both sets live where the backend
+ * computes (the host for ONNX Runtime, the GPU for CUDA), and the perturber and trainer work on them there.
+ * One bench serves a whole scan; {@code trainer} is null when no unit fine-tunes.
  */
-public record ProbeBench(ParamStore base, ParamStore work, Perturbations perturbations, Perturbations.OutputAxes outputAxes,
+public record ProbeBench(Parameters base, Parameters work, Perturber perturber, Perturbations.OutputAxes outputAxes,
                          Trainer trainer, FineTuneProtocol protocol, LongFunction<BatchSource> trainData) {
     /** How every fine-tune of a scan trains, whatever its learning rate and seed. */
     public interface FineTuneProtocol {
@@ -39,7 +40,7 @@ public record ProbeBench(ParamStore base, ParamStore work, Perturbations perturb
         while (trainer.nextStep() < protocol.steps()) {
             curve.add(trainer.step(data).loss());
         }
-        trainer.syncToHost();
+        // Trained in place: the evaluation that follows reads work where it lives, so nothing is synced.
         return curve;
     }
 }

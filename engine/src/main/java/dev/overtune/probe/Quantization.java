@@ -18,6 +18,34 @@ public record Quantization(int bits, int groupSize) {
         }
     }
 
+    private static final java.util.regex.Pattern FORMAT = java.util.regex.Pattern.compile("int(\\d+)(?:-g(\\d+))?");
+
+    /**
+     * A format as written on the command line: {@code intB} (one scale per output channel) or {@code intB-gG} (groups
+     * of G). What it refuses names the text: {@code 'int3x': use intB ...}.
+     */
+    public static Quantization parse(String s) {
+        var m = FORMAT.matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + s + "': use intB (per channel) or intB-gG (groups of G), e.g. int8,int4-g32");
+        }
+        int bits;
+        int group;
+        try {
+            bits = Integer.parseInt(m.group(1));
+            group = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "': the numbers are too large; use intB (per channel) or intB-gG (groups of G)");
+        }
+        if (m.group(2) != null && group < 1) {
+            throw new IllegalArgumentException("'" + s + "': a group size must be positive (for per-channel quantisation write int" + bits + ")");
+        }
+        if (bits < 2 || bits > 16) {
+            throw new IllegalArgumentException("'" + s + "': bits must be 2..16, e.g. int8, int4-g32");
+        }
+        return new Quantization(bits, group);
+    }
+
     public String label() {
         return "int" + bits + (groupSize == 0 ? "-channel" : "-g" + groupSize);
     }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.overtune.probe.ProbeKind;
 
+import dev.overtune.probe.ProbeKind;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

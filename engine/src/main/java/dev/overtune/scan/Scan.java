@@ -52,6 +52,7 @@ public final class Scan {
         private boolean retryFailed;
         private java.time.Duration claimLease;
         private FineTunedCheckpoints fineTuned;
+        private int members = ScanRunner.MEMBERS_FROM_MEMORY;
 
         public Builder series(List<ScanCheckpoint> checkpoints) {
             this.series = List.copyOf(checkpoints);
@@ -122,6 +123,16 @@ public final class Scan {
             return this;
         }
 
+        /**
+         * At most how many noise draws of a checkpoint are evaluated in one member-axis forward: 1 for one by one; by
+         * default as many as memory allows. The units and their stored results are the same either way (to float
+         * reassociation).
+         */
+        public Builder members(int max) {
+            this.members = max;
+            return this;
+        }
+
         public Builder listener(ScanListener l) {
             this.listener = l;
             return this;
@@ -148,7 +159,7 @@ public final class Scan {
                 if (shardCount > 1) {
                     results.noteShard(shardIndex, shardCount);
                 }
-                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).keepFineTuned(fineTuned).run(units, retryFailed);
+                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).members(members).keepFineTuned(fineTuned).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());
             } finally {
                 if (backend == null) {

@@ -1,6 +1,7 @@
 package dev.overtune.scan;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
@@ -8,11 +9,12 @@ import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.MetricKeys;
-import dev.overtune.probe.Perturbations;
+import dev.overtune.probe.Perturber;
 import dev.overtune.probe.Probe;
 import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -24,10 +26,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once, every
- * graph is compiled once for the whole scan, and each finished unit is stored before the next
- * starts. A checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored
- * as a failed unit with its reason, and the scan goes on.
+ * Runs the pending units of a plan checkpoint by checkpoint: each checkpoint is loaded once and handed
+ * to the backend once (one upload on a GPU), every graph is compiled once for the whole scan, and each
+ * finished unit is stored before the next starts. The base parameters and the unit's working copy live
+ * where the backend computes: fine-tuning, noise, quantisation and evaluation all work on them there. A
+ * checkpoint that fails to load, or a unit that fails (a diverging fine-tune), is stored as a failed unit with
+ * its reason, and the scan goes on.
  */
 public final class ScanRunner {
     private final Backend backend;
@@ -39,6 +43,11 @@ public final class ScanRunner {
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
     private FineTunedCheckpoints fineTuned;
+    /** How often the claims of a batch's other members are renewed while it runs (the first member's renews itself). */
+    private static final long MEMBER_RENEWAL_SECONDS = 20;
+    /** {@link #members}: as many as {@link MemberEvaluator#membersFor} fits in memory. */
+    public static final int MEMBERS_FROM_MEMORY = 0;
+    private int maxMembers = MEMBERS_FROM_MEMORY;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ScanStore store, ScanListener listener) {
@@ -54,6 +63,19 @@ public final class ScanRunner {
     /** Keeps every model this runner fine-tunes (null: none). */
     public ScanRunner keepFineTuned(FineTunedCheckpoints checkpoints) {
         this.fineTuned = checkpoints;
+        return this;
+    }
+
+    /**
+     * At most how many noise draws of a checkpoint are evaluated together in one member-axis forward
+     * ({@link MemberEvaluator}): 1 evaluates them one by one, {@link #MEMBERS_FROM_MEMORY} (the default) as many as
+     * memory allows. Each draw is still its own unit, stored on its own.
+     */
+    public ScanRunner members(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("members must be 1 or more (0: from memory), got " + max);
+        }
+        this.maxMembers = max;
         return this;
     }
 
@@ -81,12 +103,14 @@ public final class ScanRunner {
         UnitClaims claims = store.claims();
         int done = 0;
         try (Arena arena = Arena.ofShared();
-             Perturbations perturb = new Perturbations(settings.threads())) {
-            ParamStore base = ParamStore.allocate(arena, model.params());
-            ParamStore work = ParamStore.allocate(arena, model.params());
+             Parameters base = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Parameters work = backend.parameters(ParamStore.allocate(arena, model.params()));
+             Perturber perturb = Perturber.on(backend, settings.threads())) {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
+            MemberEvaluator members = null;
             try {
+                members = memberEvaluator(pending, arena);
                 if (needsTrainer(pending)) {
                     trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
@@ -130,11 +154,30 @@ public final class ScanRunner {
                         store.renewWhileRunning(unit.id());
                         if (!unit.checkpoint().equals(loaded)) {
                             listener.checkpointStarted(unit.checkpoint(), byCheckpoint.get(unit.checkpoint()).size());
-                            loadFailure = load(unit.checkpoint(), base);
+                            loadFailure = load(unit.checkpoint(), base.host());
                             loaded = unit.checkpoint();
                             if (loadFailure == null) {
-                                store.checkLoadedWeights(unit.checkpoint(), digest(base));
+                                store.checkLoadedWeights(unit.checkpoint(), digest(base.host()));
+                                base.syncFromHost();
                             }
+                        }
+                        if (loadFailure == null && members != null && unit.probe() instanceof Probe.Noise) {
+                            List<Unit> group = claimGroup(unit, members.members(), unclaimed, claims, retry, loaded);
+                            List<UnitResult> results;
+                            try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
+                                results = noise(group, bench, work, members);
+                            } catch (RuntimeException e) {
+                                for (Unit u : group.subList(1, group.size())) {
+                                    claims.release(u.id());
+                                }
+                                throw e;
+                            }
+                            store.stopRenewing();
+                            for (UnitResult r : results) {
+                                store.record(r, retry.contains(r.unitId()));
+                                listener.unitFinished(r, ++done, pending.size());
+                            }
+                            continue;
                         }
                         result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
@@ -148,6 +191,9 @@ public final class ScanRunner {
                 }
             } finally {
                 evaluator.close();
+                if (members != null) {
+                    members.close();
+                }
                 if (trainer != null) {
                     trainer.close();
                 }
@@ -167,12 +213,117 @@ public final class ScanRunner {
         }
     }
 
+    /**
+     * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
+     * 1, when no noise draw is pending, or when the backend cannot compile the member-axis graph. A single pending draw
+     * (a resumed scan's last) still takes the member path: a member's losses are bit-identical whatever the number of
+     * members beside it ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an
+     * uninterrupted one does, while the one-by-one graph would differ in the last bits.
+     */
+    private MemberEvaluator memberEvaluator(List<Unit> pending, Arena arena) {
+        ScanSettings.Eval ev = settings.eval();
+        int most = ScanPlan.byCheckpoint(pending).values().stream()
+                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
+        int count = Math.min(most, fit);
+        if (maxMembers == 1 || count < 1) {
+            return null;
+        }
+        try {
+            return new MemberEvaluator(backend, model, count, ev.batchSize(), ev.seqLen(), arena);
+        } catch (RuntimeException e) {
+            // The one-by-one path measures the same units; a backend without every op of the member-axis graph takes it.
+            return null;
+        }
+    }
+
+    /** The claimed unit and up to size - 1 more noise draws of its checkpoint, each claimed in the store. */
+    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
+                                         ScanCheckpoint loaded) {
+        List<Unit> group = new ArrayList<>(List.of(first));
+        while (group.size() < size) {
+            List<Unit> candidates = unclaimed.stream()
+                    .filter(u -> u.probe() instanceof Probe.Noise && u.checkpoint().equals(first.checkpoint())).toList();
+            Optional<Unit> more = candidates.isEmpty() ? Optional.empty() : claims.claimNext(candidates, retry, loaded);
+            if (more.isEmpty()) {
+                break;
+            }
+            group.add(more.get());
+            unclaimed.remove(more.get());
+        }
+        return group;
+    }
+
+    /**
+     * Noise draws evaluated together: each member's parameters written as the one-by-one path writes them (the probe's
+     * own prepare), then the OOD windows of all members in one member-axis forward per batch. Each draw is judged on its
+     * own: a diverging member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
+     */
+    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, Parameters work, MemberEvaluator members) {
+        long started = System.nanoTime();
+        List<String> failures = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            try {
+                group.get(m).probe().prepare(bench);
+                work.syncToHost();
+                members.setMember(m, work.host());
+                failures.add(null);
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+        double[][] losses = null;
+        String groupFailure = null;
+        try {
+            losses = TextTask.oodWindowLosses(members, oodTokens, settings.eval().maxBatches());
+        } catch (RuntimeException e) {
+            groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        long share = (System.nanoTime() - started) / group.size();
+        List<UnitResult> out = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            Unit unit = group.get(m);
+            long from = System.nanoTime() - share;
+            String why = failures.get(m) != null ? failures.get(m) : groupFailure;
+            out.add(why != null ? failed(unit, why, from) : done(unit, new Scores().sampled(MetricKeys.OOD_LOSS, losses[m]), List.of(), from));
+        }
+        return out;
+    }
+
+    /** Keeps the claims of a batch's other members alive while it runs. */
+    private static final class MemberRenewal implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer;
+
+        MemberRenewal(UnitClaims claims, List<Unit> units) {
+            timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "overtune-member-claims");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleAtFixedRate(() -> {
+                for (Unit u : units) {
+                    try {
+                        claims.renew(u.id());
+                    } catch (RuntimeException ignored) {
+                        // a busy store delays one renewal; the lease leaves room for more
+                    }
+                }
+            }, MEMBER_RENEWAL_SECONDS, MEMBER_RENEWAL_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+
     private UnitResult measure(Unit unit, ProbeBench bench, Evaluator evaluator) {
         long started = System.nanoTime();
         try {
             List<Double> curve = unit.probe().prepare(bench);
             if (fineTuned != null && unit.probe() instanceof Probe.FineTune) {
-                fineTuned.save(unit, model, bench.work(), settings.fineTune().steps());
+                bench.work().syncToHost(); // the fine-tuned weights as the backend left them
+                fineTuned.save(unit, model, bench.work().host(), settings.fineTune().steps());
             }
             Scores scores = unit.probe().measuresTask() ? taskAndOod(evaluator) : ood(evaluator);
             if (!curve.isEmpty()) {

@@ -1,6 +1,8 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.HostParameters;
+import dev.overtune.backend.Parameters;
 import dev.overtune.data.Batch;
 import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
@@ -37,21 +39,32 @@ public final class Evaluator implements AutoCloseable {
 
     /** keepLogits: also copy out the [batch, seq, vocab] logits each run (tests and tools that read them). */
     public Evaluator(Backend backend, LanguageModel model, ParamStore params, int batchSize, int seqLen, Arena arena, boolean keepLogits) {
+        this(backend, model, new HostParameters(params), batchSize, seqLen, arena, keepLogits);
+    }
+
+    /**
+     * Evaluates the backend's parameters where they live (on a GPU: read in place, nothing uploaded per run),
+     * whatever training or perturbation last wrote there.
+     */
+    public Evaluator(Backend backend, LanguageModel model, Parameters params, int batchSize, int seqLen, Arena arena) {
+        this(backend, model, params, batchSize, seqLen, arena, false);
+    }
+
+    private Evaluator(Backend backend, LanguageModel model, Parameters params, int batchSize, int seqLen, Arena arena, boolean keepLogits) {
         this.batch = Batch.allocate(arena, batchSize, seqLen);
         this.nllSum = HostTensor.allocate(arena, DType.F32, Shape.scalar());
         this.weightSum = HostTensor.allocate(arena, DType.F32, Shape.scalar());
         this.tokenLogprobs = HostTensor.allocate(arena, DType.F32, Shape.of(batchSize, seqLen));
         this.logits = keepLogits ? HostTensor.allocate(arena, DType.F32, Shape.of(batchSize, seqLen, model.vocabSize())) : null;
         this.program = backend.compile(TrainingGraphs.eval(model, batchSize, seqLen));
-        Map<String, HostTensor> inputs = new HashMap<>(params.tensors());
-        inputs.putAll(batch.asInputs());
+        Map<String, HostTensor> inputs = new HashMap<>(batch.asInputs());
         Map<String, HostTensor> outputs = new HashMap<>(Map.of(
                 TrainingGraphs.NLL_SUM, nllSum, TrainingGraphs.WEIGHT_SUM, weightSum, TrainingGraphs.TOKEN_LOGPROBS, tokenLogprobs));
         if (keepLogits) {
             outputs.put(TrainingGraphs.LOGITS, logits);
         }
         try {
-            this.binding = program.bind(inputs, outputs);
+            this.binding = program.bind(params, inputs, outputs);
         } catch (RuntimeException e) {
             program.close();
             throw e;

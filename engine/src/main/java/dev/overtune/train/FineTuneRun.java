@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.data.TokenWindows;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
@@ -101,8 +102,10 @@ public final class FineTuneRun {
         long evalBatches = Math.min(MAX_EVAL_BATCHES, eval.sequentialBatches(config.batchSize(), seq));
 
         try (Arena arena = Arena.ofShared();
-             Evaluator evaluator = new Evaluator(backend, model, params, config.batchSize(), seq, arena);
-             Trainer trainer = new Trainer(backend, model, params, config, arena)) {
+             Parameters resident = backend.parameters(params);
+             Evaluator evaluator = new Evaluator(backend, model, resident, config.batchSize(), seq, arena);
+             Trainer trainer = new Trainer(backend, model, resident, config, arena)) {
+            resident.syncFromHost();
             String textHash = TextHash.of(tokens);
             Evaluator.Result before = null;
             if (saving.resume() && saving.dir() != null && TrainingCheckpoint.exists(saving.dir())) {

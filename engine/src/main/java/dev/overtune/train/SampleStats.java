@@ -21,14 +21,7 @@ public final class SampleStats {
 
     /** Σ wᵢxᵢ / Σ wᵢ: e.g. per-example losses per token weighted by their tokens give the loss per token of all of them. */
     public static double weightedMean(double[] x, double[] w) {
-        requireSameLength(x, w);
-        double s = 0;
-        double sw = 0;
-        for (int i = 0; i < x.length; i++) {
-            s += w[i] * x[i];
-            sw += w[i];
-        }
-        return sw > 0 ? s / sw : Double.NaN;
+        return Moments.weightedMean(x, w);
     }
 
     /**
@@ -44,24 +37,6 @@ public final class SampleStats {
      * random): √(n/(n−1) · Σ wᵢ²(xᵢ − m)²) / Σ wᵢ. Equal weights give {@link #stderr(double[])}.
      */
     public static double weightedStderr(double[] x, double[] w) {
-        requireSameLength(x, w);
-        int n = x.length;
-        if (n < 2) {
-            return Double.NaN;
-        }
-        double m = weightedMean(x, w);
-        double sw = 0;
-        double ss = 0;
-        for (int i = 0; i < n; i++) {
-            sw += w[i];
-            ss += w[i] * w[i] * (x[i] - m) * (x[i] - m);
-        }
-        return Math.sqrt(ss * n / (n - 1)) / sw;
-    }
-
-    private static void requireSameLength(double[] x, double[] w) {
-        if (x.length != w.length) {
-            throw new IllegalArgumentException(x.length + " values but " + w.length + " weights");
-        }
+        return Moments.weightedStderr(x, w);
     }
 }

@@ -1,6 +1,7 @@
 package dev.overtune.train;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.data.Batch;
 import dev.overtune.data.BatchSource;
 import dev.overtune.model.LanguageModel;
@@ -21,6 +22,7 @@ public final class Trainer implements AutoCloseable {
     private final AdamW adam;
     private final Batch batch;
     private final TrainingState state;
+    private final boolean inPlace;
     private double lastFiniteLoss = Double.NaN;
     private long lastFiniteStep = -1;
 
@@ -41,6 +43,24 @@ public final class Trainer implements AutoCloseable {
         this.adam = new AdamW(arena, params, config.adam());
         this.batch = Batch.allocate(arena, config.batchSize(), config.seqLen());
         this.state = states.open(model, params, adam, batch, arena);
+        this.inPlace = false;
+    }
+
+    /**
+     * Trains the backend's parameters where they live, shared with the evaluators and perturbers given the
+     * same set: {@link #restart} then takes the parameters as they are there (no upload), and nothing needs
+     * syncing between a fine-tune and an evaluation of it. {@link #params()} is the set's host copy, current
+     * after {@link #syncToHost()}.
+     */
+    public Trainer(Backend backend, LanguageModel model, Parameters params, TrainConfig config, Arena arena) {
+        TrainingState.Factory states = backend instanceof TrainingState.Source source ? source.trainingStates() : HostTrainingState.on(backend);
+        this.model = model;
+        this.params = params.host();
+        this.config = config;
+        this.adam = new AdamW(arena, this.params, config.adam());
+        this.batch = Batch.allocate(arena, config.batchSize(), config.seqLen());
+        this.state = states.open(model, params, adam, batch, arena);
+        this.inPlace = true;
     }
 
     public LanguageModel model() {
@@ -76,7 +96,11 @@ public final class Trainer implements AutoCloseable {
                     + ", got " + next.batchSize() + "x" + next.seqLen());
         }
         adam.reset(next.adam());
-        state.copyFromHost();
+        if (inPlace) {
+            state.restartInPlace();
+        } else {
+            state.copyFromHost();
+        }
         config = next;
         lastFiniteLoss = Double.NaN;
         lastFiniteStep = -1;
@@ -88,6 +112,14 @@ public final class Trainer implements AutoCloseable {
      * A strength of 0 turns it off.
      */
     public void anchorTo(ParamStore reference, double strength) {
+        if (strength < 0) {
+            throw new IllegalArgumentException("anchor strength must be >= 0, got " + strength);
+        }
+        state.anchorTo(reference, strength);
+    }
+
+    /** As {@link #anchorTo(ParamStore, double)}, with the reference read where it lives (the base model on the device). */
+    public void anchorTo(Parameters reference, double strength) {
         if (strength < 0) {
             throw new IllegalArgumentException("anchor strength must be >= 0, got " + strength);
         }

@@ -1,5 +1,6 @@
 package dev.overtune.train;
 
+import dev.overtune.backend.Parameters;
 import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ParamStore;
@@ -29,6 +30,15 @@ public interface TrainingState extends AutoCloseable {
     @FunctionalInterface
     interface Factory {
         TrainingState open(LanguageModel model, ParamStore params, AdamW optimizer, Batch batch, Arena arena);
+
+        /**
+         * Opens a state that trains the given parameters where they live (the backend's {@link Parameters}),
+         * so what evaluation and perturbation of the same set see is what training left. A state that keeps
+         * parameters on the host trains the host store.
+         */
+        default TrainingState open(LanguageModel model, Parameters params, AdamW optimizer, Batch batch, Arena arena) {
+            return open(model, params.host(), optimizer, batch, arena);
+        }
     }
 
     /** Forward and backward on the batch as it is now; parameters untouched. Returns the loss. */
@@ -40,6 +50,11 @@ public interface TrainingState extends AutoCloseable {
      * device copies it) or at every step (the host): it must not change while it is anchored to.
      */
     void anchorTo(ParamStore reference, double strength);
+
+    /** As {@link #anchorTo(ParamStore, double)}, reading the reference where it lives (on the device, no upload). */
+    default void anchorTo(Parameters reference, double strength) {
+        anchorTo(reference.host(), strength);
+    }
 
     /**
      * Adds the anchor gradient (if any), then scales the gradients to a global L2 norm of at most
@@ -59,6 +74,15 @@ public interface TrainingState extends AutoCloseable {
 
     /** Takes up what host code wrote into the parameters or moments; nothing to do where they are the state. */
     void copyFromHost();
+
+    /**
+     * The optimizer was just reset: start its moments from zero where the state keeps them, and train the
+     * parameters as they are now where they live (a state opened on the backend's {@link Parameters}). The
+     * default takes both from the host stores, right where those are the state.
+     */
+    default void restartInPlace() {
+        copyFromHost();
+    }
 
     @Override
     void close();

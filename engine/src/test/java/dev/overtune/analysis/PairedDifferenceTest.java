@@ -29,6 +29,24 @@ class PairedDifferenceTest {
     }
 
     @Test
+    void weightedWindowsWeighAsTheMetricDoes() {
+        // One row, three examples of 1, 1 and 2 tokens; differences 0.1, 0.5, 0.2: weighted mean (0.1 + 0.5 + 0.4)/4 = 0.25.
+        // Σ w²(d − 0.25)² = 0.0225 + 0.0625 + 4·0.0025 = 0.095; SE² = 3/2 · 0.095 / 16.
+        double[] w = {1, 1, 2};
+        Measurement m = PairedDifference.of(new double[] {1}, new double[] {1.25}, new double[][] {{1, 1, 1}},
+                new double[][] {{1.1, 1.5, 1.2}}, w);
+        assertEquals(0.25, m.estimate(), 1e-12);
+        assertEquals(Math.sqrt(1.5 * 0.095 / 16), m.se(), 1e-12);
+        assertEquals(2, m.df(), 0.0);
+        // Unweighted the same windows give var{0.1, 0.5, 0.2}/3, about their own mean 0.2667.
+        Measurement unweighted = PairedDifference.of(new double[] {1}, new double[] {1.25}, new double[][] {{1, 1, 1}},
+                new double[][] {{1.1, 1.5, 1.2}});
+        double mean = 0.8 / 3;
+        double ss = Math.pow(0.1 - mean, 2) + Math.pow(0.5 - mean, 2) + Math.pow(0.2 - mean, 2);
+        assertEquals(Math.sqrt(ss / 2 / 3), unweighted.se(), 1e-9);
+    }
+
+    @Test
     void withoutWindowsOnlySeedNoise() {
         Measurement m = PairedDifference.of(new double[] {1, 1, 1}, new double[] {1.1, 1.2, 1.3}, null, null);
         assertEquals(0.2, m.estimate(), 1e-12);

@@ -163,6 +163,41 @@ class ScanAnalysisTest {
         assertTrue(flat.sentence().contains("cannot tell"), flat.sentence());
     }
 
+    @Test
+    void labelTaskLossesAreWeightedByTheirTokensInEveryInterval() {
+        // Four examples of 1, 1, 2 and 96 tokens. The 96-token example carries the U; the two 1-token examples swing by
+        // ±1 nats from checkpoint to checkpoint. Weighted by tokens (as the metric is) the swing hardly matters.
+        double[] weights = {1, 1, 2, 96};
+        List<UnitResult> units = new ArrayList<>();
+        for (int c = 0; c < U.length; c++) {
+            long t = TOKENS[c];
+            Map<String, double[]> base = Map.of("id_val_loss", new double[] {2, 6, 4, 4}, "id_test_loss", new double[] {2, 6, 4, 4});
+            units.add(Units.labelTask(t, ProbeKind.BASE, Map.of(), 0, base, weights));
+            double swing = c % 2 == 0 ? 1 : -1;
+            for (int s = 0; s < 3; s++) {
+                double v = U[c] + SEED_OFFSETS[s];
+                double[] x = {v + swing, v - swing, v, v};
+                units.add(Units.labelTask(t, ProbeKind.FINETUNE, Map.of("lr", Double.toString(HIGH_LR)), s,
+                        Map.of("id_val_loss", x, "id_test_loss", x), weights));
+            }
+        }
+        ScanAnalysis a = ScanAnalysis.of(units);
+        Inflection id = a.inflection("finetune.tuned.id_test_loss").orElseThrow();
+        assertEquals(4_000_000, id.minTokens());
+        assertEquals(0.35, id.degradation(), 1e-9);
+        // Last (odd, swing −1) minus best (even, swing +1), per example: −1.65, 2.35, 0.35, 0.35; every seed's difference
+        // is 0.35, so the interval is the evaluation term alone: √(n/(n−1)·Σ w²(d − 0.35)²)/Σ w,
+        // with Σ w²(d − 0.35)² = 2² + 2² = 8, and 3 degrees of freedom. Unweighted it would be √(var{…}/4) = 0.816.
+        double se = Math.sqrt(4.0 / 3 * 8) / 100;
+        double half = 3.182446305284263 * se;
+        assertEquals(0.35 - half, id.degradationCi().lo(), 1e-6, id.degradationCi().toString());
+        assertEquals(0.35 + half, id.degradationCi().hi(), 1e-6, id.degradationCi().toString());
+        assertTrue(id.degradationCi().lo() > 0, "weighted, the rise is measured clearly: " + id.degradationCi());
+        // The base model's examples 2, 6, 4, 4 around the weighted mean 4: √(4/3·(2² + 2²))/100 = 0.0327, not 0.816.
+        assertEquals(Math.sqrt(4.0 / 3 * 8) / 100, a.evaluationSe(), 1e-9);
+        assertEquals(0.0, id.base().change(), 1e-9);
+    }
+
     /** Three seeds × four windows per unit at one learning rate; the base's ID test loss moves by baseStep per checkpoint. */
     static List<UnitResult> windowed(double[] idTest, double baseStep) {
         List<UnitResult> out = new ArrayList<>();

@@ -46,6 +46,28 @@ public final class Units {
         return w;
     }
 
+    /**
+     * A label task's unit: each loss in {@code examples} is the mean of its per-example losses weighted by
+     * {@code weights} (tokens per example), which are stored beside them as the scan stores them.
+     */
+    static UnitResult labelTask(long tokens, ProbeKind probe, Map<String, String> setting, long seed, Map<String, double[]> examples,
+                                double[] weights) {
+        Map<String, Double> metrics = new java.util.HashMap<>();
+        Map<String, double[]> samples = new java.util.HashMap<>(examples);
+        examples.forEach((name, x) -> {
+            double s = 0;
+            double sw = 0;
+            for (int i = 0; i < x.length; i++) {
+                s += weights[i] * x[i];
+                sw += weights[i];
+            }
+            metrics.put(name, s / sw);
+            samples.put(name + UnitResult.WEIGHTS, weights.clone());
+        });
+        return new UnitResult(id(tokens, probe, setting, seed), ckpt(tokens), tokens, probe, setting, seed, UnitResult.Status.DONE,
+                metrics, List.of(), null, "test", "0.0-test", "abc1234", 0.5, samples);
+    }
+
     private static UnitResult withWindows(long tokens, ProbeKind probe, Map<String, String> setting, long seed, Map<String, double[]> windows) {
         Map<String, Double> metrics = new java.util.HashMap<>();
         windows.forEach((name, w) -> metrics.put(name, java.util.Arrays.stream(w).average().orElseThrow()));

@@ -26,20 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The paper's linear theory (§4) through the same pretrain → scan → report path as a language model:
  * one gradient-descent series of the two-layer linear network on synthetic bigram text from the map A
- * (15 checkpoints, 100 to 12,800 steps, ×2^¼ apart past 1,600), scanned twice, with a misaligned and an
- * aligned fine-tuning task (one fixed learning-rate grid × 3 seeds, Gaussian noise of fixed size). The theory's
- * answer is known, and the report must find it: on the misaligned task the pre-training (OOD) loss after
- * fine-tuning turns up past an interior checkpoint and keeps rising; on the aligned task, at the same rates, it
- * never significantly does. What "finds" means is in {@link Verdicts} alone. Not asserted: growing sensitivity to
- * noise of fixed size, which this stochastic series does not show (see the README).
+ * (15 checkpoints, 10 to 1,280 steps of 200 × 50 tokens, ×2^¼ apart past 160), scanned twice, with a misaligned
+ * and an aligned fine-tuning task (one fixed learning-rate grid × 3 seeds, Gaussian noise of fixed size). The
+ * theory's answer is known, and the report must find it in this one series: sensitivity to noise of fixed size
+ * grows with training time (the learned map's singular values grow from the small init); on the misaligned task
+ * the pre-training (OOD) loss after fine-tuning turns up past an interior checkpoint and keeps rising; on the
+ * aligned task, at the same rates, it never significantly does. What "finds" means is in {@link Verdicts} alone.
  */
 class LinearTheoryScanTest {
     static final LinearTheory THEORY = LinearTheory.defaults(7);
     static final LinearTheoryRun.Plan PLAN = LinearTheoryRun.Plan.DEFAULT;
     static final Budgets BUDGETS = PLAN.budgets();
-    /** The misaligned task's best rate for its own (ID) loss, where the OOD loss after fine-tuning turns near 2M tokens. */
-    static final String TURNING_LR_OOD = "finetune.lr=0.064.ood_loss";
-    static final String NOISE = "noise.absolute.gamma=0.3.delta_ood";
+    /** The fixed rate at which the misaligned task's OOD loss after fine-tuning turns up, at 400K tokens (40 steps). */
+    static final String TURNING_LR_OOD = "finetune.lr=0.016.ood_loss";
+    static final String NOISE = "noise.absolute.gamma=0.1.delta_ood";
 
     static PretrainManifest manifest;
     static ScanAnalysis misaligned;
@@ -101,10 +101,20 @@ class LinearTheoryScanTest {
     }
 
     @Test
+    void sensitivityToNoiseGrowsWithTrainingTime() {
+        assertTrue(Verdicts.findsGrowth(misaligned, NOISE), Verdicts.describe(misaligned, NOISE));
+        Trend t = misaligned.trend(NOISE).orElseThrow();
+        assertTrue(t.spearman() > 0.5, t.sentence());
+        double[] delta = misaligned.checkpoints().stream().mapToDouble(c -> c.noise().values().iterator().next().meanDeltaOod()).toArray();
+        // From about 0 after 10 steps (the weights still near their small init) to 0.010 nats: more than the ±0.004 of one checkpoint.
+        assertTrue(delta[delta.length - 1] > delta[0] + 0.005, "Δ under noise, first to last checkpoint: " + java.util.Arrays.toString(delta));
+    }
+
+    @Test
     void bothScansShareTheSeriesSoTheyAgreeOnNoiseSensitivity() {
-        // Noise perturbs the pre-trained series, which both scans share: the same verdict, growth or not.
-        assertEquals(Verdicts.findsGrowth(misaligned, NOISE), Verdicts.findsGrowth(aligned, NOISE),
-                Verdicts.describe(misaligned, NOISE) + "\n" + Verdicts.describe(aligned, NOISE));
+        // Noise perturbs the pre-trained checkpoints, which both scans share: the aligned scan is a control for the
+        // fine-tuning inflection only, and must show the same growth, with the same ρ, as the misaligned one.
+        assertTrue(Verdicts.findsGrowth(aligned, NOISE), Verdicts.describe(aligned, NOISE));
         assertEquals(misaligned.trend(NOISE).orElseThrow().spearman(), aligned.trend(NOISE).orElseThrow().spearman(), 1e-12);
     }
 

@@ -1,5 +1,12 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Bytes;
+import dev.overtune.cuda.driver.CuResult;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.driver.Nvrtc;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,7 +21,7 @@ import java.util.regex.Pattern;
 /**
  * One GPU made ready to work: its primary context current on the opening thread, a non-blocking
  * stream, a cuBLAS handle bound to that stream, and NVRTC for kernels compiled at run time. It is
- * what {@link CudaBackends#open()} hands out; a CUDA backend builds on it. Not thread-safe: use it
+ * what {@code dev.overtune.backends.CudaBackends.open()} hands out; a CUDA backend builds on it. Not thread-safe: use it
  * from the thread that opened it (or call {@link #makeCurrent()} first).
  */
 public final class CudaDevice implements AutoCloseable {
@@ -51,7 +58,7 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /** Retains the device's primary context and creates the stream and cuBLAS handle; undone in order on failure. */
-    static CudaDevice open(Driver driver, Cublas cublas, Nvrtc nvrtc, int ordinal, String name, int computeCapability, int driverVersion) {
+    public static CudaDevice open(Driver driver, Cublas cublas, Nvrtc nvrtc, int ordinal, String name, int computeCapability, int driverVersion) {
         int device = driver.device(ordinal);
         MemorySegment context = driver.primaryContextRetain(device);
         MemorySegment stream = null;
@@ -163,6 +170,18 @@ public final class CudaDevice implements AutoCloseable {
         long bytes = Math.min(host.byteSize(), source.bytes());
         driver.copyToHostAsync(host, source.pointer(), bytes, stream);
         driver.streamSynchronize(stream);
+    }
+
+    /** Enqueues a copy of bytes from source to target, both on this device, on the stream; returns at once. */
+    public void copyOnDevice(long target, long source, long bytes) {
+        makeCurrent();
+        driver.copyOnDeviceAsync(target, source, bytes, stream);
+    }
+
+    /** Enqueues zero-filling of bytes at pointer on the stream; returns at once. */
+    public void zero(long pointer, long bytes) {
+        makeCurrent();
+        driver.memsetAsync(pointer, (byte) 0, bytes, stream);
     }
 
     public void synchronize() {

@@ -1,5 +1,7 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Driver;
+
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;

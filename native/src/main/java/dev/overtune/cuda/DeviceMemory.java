@@ -1,5 +1,9 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.CuResult;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+
 /** One device allocation (cuMemAlloc_v2), freed on close. */
 public final class DeviceMemory implements AutoCloseable {
     private final Driver driver;

@@ -10,24 +10,21 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The CUDA kernel sources under {@code native/src/main/cuda}, one translation unit each, with the
- * kernels ({@code extern "C" __global__}) it defines. The build compiles each to PTX for
+ * The hand-written CUDA kernel sources under {@code native/src/main/cuda} that main code loads, one
+ * translation unit each, with the kernels ({@code extern "C" __global__}) it defines: the noise and
+ * quantisation probes (DevicePerturber) and the device training step (DeviceTrainingState). Everything
+ * else a graph needs is generated (cuda.exec); the earlier hand-written elementwise, LayerNorm and softmax
+ * kernels are test resources now. The build compiles each to PTX for
  * compute_90 and compute_80 where nvcc exists; the sources themselves are in the jar for NVRTC.
  */
 public enum KernelModule {
     NOISE("noise", "overtune_philox_words", "overtune_gaussian", "overtune_add_noise"),
     ADAMW("adamw", "overtune_adamw", "overtune_scale"),
     QUANTIZE("quantize", "overtune_quantize_rtn"),
-    ELEMENTWISE("elementwise", "overtune_add", "overtune_mul", "overtune_add_row_bias", "overtune_accumulate",
-            "overtune_gelu_tanh", "overtune_gelu_tanh_backward", "overtune_gelu_erf", "overtune_gelu_erf_backward",
-            "overtune_f32_to_bf16", "overtune_bf16_to_f32"),
-    LAYERNORM("layernorm", "overtune_layernorm", "overtune_layernorm_backward_input", "overtune_layernorm_backward_params",
-            "overtune_layernorm_stats"),
-    SOFTMAX("softmax", "overtune_softmax", "overtune_softmax_backward", "overtune_cross_entropy", "overtune_cross_entropy_backward"),
     TRAIN_STEP("train_step", "overtune_add_anchor", "overtune_sumsq_partials", "overtune_sum_partials");
 
     /** The headers the sources include, by the name they are included as. */
-    public static final List<String> HEADERS = List.of("overtune_math.cuh", "philox.cuh", "adamw.cuh", "quantize.cuh", "reduce.cuh", "gradnorm.cuh");
+    public static final List<String> HEADERS = List.of("overtune_math.cuh", "philox.cuh", "adamw.cuh", "quantize.cuh", "gradnorm.cuh");
 
     /** The PTX targets the build makes, newest first: a device uses the newest its compute capability reaches. */
     public static final List<Integer> PTX_ARCHITECTURES = List.of(90, 80);

@@ -1,5 +1,7 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Nvrtc;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

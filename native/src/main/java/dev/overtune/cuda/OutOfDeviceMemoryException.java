@@ -1,5 +1,9 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Bytes;
+import dev.overtune.cuda.driver.CuResult;
+import dev.overtune.cuda.driver.CudaException;
+
 /**
  * An allocation the GPU could not satisfy. The message says what was asked, what the driver
  * reports free, and which setting lowers the need, in one line.

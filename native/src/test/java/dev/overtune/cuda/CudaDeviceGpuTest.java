@@ -1,5 +1,10 @@
 package dev.overtune.cuda;
 
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.train.AdamWScalars;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.GaussianNoise;
@@ -234,7 +239,7 @@ class CudaDeviceGpuTest {
             b[i] = (float) random.nextGaussian();
         }
         float[] expected = matmul(a, b, m, k, n);
-        try (CudaModule elementwise = gpu.load(KernelModule.ELEMENTWISE); DeviceMemory da = upload(a, "A"); DeviceMemory db = upload(b, "B");
+        try (CudaModule elementwise = TestKernels.ELEMENTWISE.load(gpu); DeviceMemory da = upload(a, "A"); DeviceMemory db = upload(b, "B");
              DeviceMemory dc = gpu.allocate(4L * m * n, "C"); DeviceMemory a16 = gpu.allocate(2L * a.length, "A bf16");
              DeviceMemory b16 = gpu.allocate(2L * b.length, "B bf16"); Arena arena = Arena.ofConfined()) {
             launch(elementwise, "overtune_f32_to_bf16", blocks(a.length, 1), new KernelArgs(arena, 3).pointer(a16).pointer(da).i64(a.length));
@@ -292,8 +297,8 @@ class CudaDeviceGpuTest {
             scale[c] = (float) (1 + 0.1 * random.nextGaussian());
             bias[c] = (float) (0.1 * random.nextGaussian());
         }
-        try (CudaModule ln = gpu.load(KernelModule.LAYERNORM); CudaModule sm = gpu.load(KernelModule.SOFTMAX);
-             CudaModule ew = gpu.load(KernelModule.ELEMENTWISE); DeviceMemory dx = upload(x, "x"); DeviceMemory ds = upload(scale, "scale");
+        try (CudaModule ln = TestKernels.LAYERNORM.load(gpu); CudaModule sm = TestKernels.SOFTMAX.load(gpu);
+             CudaModule ew = TestKernels.ELEMENTWISE.load(gpu); DeviceMemory dx = upload(x, "x"); DeviceMemory ds = upload(scale, "scale");
              DeviceMemory dbias = upload(bias, "bias"); DeviceMemory dy = gpu.allocate(4L * x.length, "y");
              DeviceMemory loss = gpu.allocate(4L * rows, "loss"); DeviceMemory targets = gpu.allocate(8L * rows, "targets");
              Arena a = Arena.ofConfined()) {

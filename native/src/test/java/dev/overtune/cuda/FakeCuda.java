@@ -1,5 +1,9 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.LibrarySpec;
+import dev.overtune.cuda.driver.NativeLibrary;
+import dev.overtune.cuda.driver.Outcome;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -132,7 +136,7 @@ public final class FakeCuda {
     }
 
     /** A wheel matching glob in OVERTUNE_WHEELS or this machine kind's wheel folders, newest name first. */
-    static Optional<Path> wheel(String glob) {
+    public static Optional<Path> wheel(String glob) {
         List<String> dirs = new ArrayList<>();
         String configured = System.getenv("OVERTUNE_WHEELS");
         if (configured != null) {

@@ -1,15 +1,30 @@
 package dev.overtune.cuda;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.checkpoint.ModelWeights;
+import dev.overtune.cuda.driver.CuResult;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.driver.Outcome;
 import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.cuda.exec.CudaProgram;
 import dev.overtune.data.Batch;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigs;
+import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
+import dev.overtune.probe.NoiseScale;
+import dev.overtune.probe.Quantization;
+import dev.overtune.scan.Scan;
+import dev.overtune.scan.ScanCheckpoint;
+import dev.overtune.scan.ScanSettings;
+import dev.overtune.scan.TextTask;
 import dev.overtune.tensor.HostTensor;
+import dev.overtune.text.ByteTokenizer;
 import dev.overtune.train.AdamW;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.LrSchedule;
@@ -32,6 +47,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -65,7 +81,8 @@ public final class FakeDriverRun {
         switch (args.length > 0 ? args[0] : "") {
             case "paths" -> paths(args.length > 1 && args[1].equals("--with-124m"));
             case "checks" -> checks(stats);
-            default -> throw new IllegalArgumentException("usage: FakeDriverRun paths [--with-124m] | checks");
+            case "residency" -> residency(stats);
+            default -> throw new IllegalArgumentException("usage: FakeDriverRun paths [--with-124m] | checks | residency");
         }
         System.out.printf("fake-run: seconds=%.1f%n", (System.nanoTime() - start) / 1e9);
         stats.print();
@@ -157,11 +174,68 @@ public final class FakeDriverRun {
         }
     }
 
+    // ---- parameter residency ----
+
+    /**
+     * A scan of two checkpoints with base, fine-tune (anchored), noise and quantisation units on the CUDA backend:
+     * counts how often the whole parameter block went up (the fake counts host-to-device copies of at least its
+     * size), all bytes uploaded, and the launches of the probes' kernels, against what one upload per checkpoint
+     * and one launch per perturbed tensor and unit would give. FakeDriverTest asserts them.
+     */
+    private static void residency(Stats stats) throws Exception {
+        LanguageModel model = ModelConfigs.resolve("tiny");
+        Path dir = Files.createTempDirectory("fake-residency");
+        List<ScanCheckpoint> series = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            ParamStore params = ParamStore.allocate(arena, model.params());
+            for (int c = 0; c < 2; c++) {
+                params.initialize(10 + c);
+                Path at = dir.resolve("ckpt" + c);
+                ModelWeights.save(at, model, params, Map.of());
+                series.add(new ScanCheckpoint("ckpt" + c, at, 1000L * (c + 1)));
+            }
+        }
+        int[] tokens = new ByteTokenizer().encode("the parameters go up once per checkpoint and stay there. ".repeat(120));
+        List<Quantization> formats = List.of(new Quantization(8, 0), new Quantization(4, 32));
+        int gammas = 2;
+        int samples = 2;
+        ScanSettings settings = new ScanSettings(new ScanSettings.Eval(2, 32, 2),
+                new ScanSettings.FineTune(List.of(1e-3), List.of(0L), 2, 2, 32, 0, 0.0, 0.1),
+                new ScanSettings.Noise(NoiseScale.INIT, List.of(0.5, 1.0), samples, 50), new ScanSettings.Quant(formats), 1);
+        long blockBytes = model.params().stream().mapToLong(p -> p.shape().size()).sum() * Float.BYTES;
+        stats.watchUploads(blockBytes);
+        long uploads = stats.stat("watched_uploads");
+        long bytes = stats.stat("upload_bytes");
+        long noise = stats.stat("noise_launches");
+        long quantize = stats.stat("quantize_launches");
+        long deviceCopies = stats.stat("device_copies");
+        Scan.Outcome outcome;
+        try (CudaBackend cuda = new CudaBackend(CudaBackends.open().orElseThrow(), Cublas.Precision.TF32)) {
+            outcome = Scan.builder().series(series).task(new TextTask("residency", tokens)).ood(tokens).settings(settings)
+                    .store(dir.resolve("scan.db")).backend(cuda).run();
+        }
+        long noisyTensors = model.params().stream().filter(p -> p.initStd() > 0 && p.shape().size() > 0).count();
+        long matrices = model.params().stream().filter(p -> p.shape().rank() == 2).count();
+        int checkpoints = series.size();
+        System.out.println("fake-run: residency: " + checkpoints + " checkpoints, " + outcome.plan().units().size() + " units ("
+                + outcome.unitsRunNow() + " run), parameter block " + blockBytes + " bytes");
+        System.out.println("fake-run: residency_checkpoints=" + checkpoints);
+        System.out.println("fake-run: residency_units=" + outcome.unitsRunNow());
+        System.out.println("fake-run: residency_block_bytes=" + blockBytes);
+        System.out.println("fake-run: residency_block_uploads=" + (stats.stat("watched_uploads") - uploads));
+        System.out.println("fake-run: residency_upload_bytes=" + (stats.stat("upload_bytes") - bytes));
+        System.out.println("fake-run: residency_noise_launches=" + (stats.stat("noise_launches") - noise));
+        System.out.println("fake-run: residency_noise_launches_expected=" + checkpoints * gammas * samples * noisyTensors);
+        System.out.println("fake-run: residency_quantize_launches=" + (stats.stat("quantize_launches") - quantize));
+        System.out.println("fake-run: residency_quantize_launches_expected=" + checkpoints * formats.size() * matrices);
+        System.out.println("fake-run: residency_device_copies=" + (stats.stat("device_copies") - deviceCopies));
+    }
+
     // ---- deliberate faults ----
 
     private static void checks(Stats stats) throws Throwable {
         try (CudaDevice gpu = CudaBackends.open().orElseThrow(); Arena a = Arena.ofConfined();
-             CudaModule elementwise = gpu.load(KernelModule.ELEMENTWISE);
+             CudaModule elementwise = TestKernels.ELEMENTWISE.load(gpu);
              DeviceMemory small = gpu.allocate(1024, "planted"); DeviceMemory other = gpu.allocate(4096, "planted")) {
             MemorySegment add = elementwise.function("overtune_add");
             stats.expectNone("a correct launch", () -> {
@@ -284,6 +358,7 @@ public final class FakeDriverRun {
         private final MethodHandle fail;
         private final MethodHandle reset;
         private final MethodHandle setDriverVersion;
+        private final MethodHandle watchUploads;
 
         Stats(Path library) {
             SymbolLookup fake = SymbolLookup.libraryLookup(library, Arena.global());
@@ -293,6 +368,7 @@ public final class FakeDriverRun {
             fail = linker.downcallHandle(fake.findOrThrow("fake_cuda_fail"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
             reset = linker.downcallHandle(fake.findOrThrow("fake_cuda_reset"), FunctionDescriptor.ofVoid());
             setDriverVersion = linker.downcallHandle(fake.findOrThrow("fake_cuda_set_driver_version"), FunctionDescriptor.ofVoid(JAVA_INT));
+            watchUploads = linker.downcallHandle(fake.findOrThrow("fake_cuda_watch_uploads"), FunctionDescriptor.ofVoid(JAVA_LONG));
         }
 
         long stat(String name) {
@@ -328,6 +404,15 @@ public final class FakeDriverRun {
         void setDriverVersion(int version) {
             try {
                 setDriverVersion.invokeExact(version);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** From now on, host-to-device copies of at least this many bytes count as "watched_uploads". */
+        void watchUploads(long bytes) {
+            try {
+                watchUploads.invokeExact(bytes);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }

@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Outcome;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -56,6 +57,30 @@ class FakeDriverTest {
         assertTrue(out.contains("fake-run: release: CudaProgram.close threw"), out);
         assertTrue(out.contains("fake-run: release: CudaDevice.close threw"), out);
         assertTrue(out.contains("fake-run: older driver: the NVIDIA driver supports CUDA 12.8 but NVRTC 13."), out);
+    }
+
+    /**
+     * Parameter residency on the CUDA backend: a scan of two checkpoints (base, an anchored fine-tune, 2 γ × 2
+     * noise samples, int8 and int4-g32) sends the whole parameter block up once per checkpoint, uploads less
+     * than one more block's worth in all besides (batches), and perturbs with one kernel launch per noised
+     * tensor and per matrix in every noise and quantisation unit.
+     */
+    @Test
+    void aScanUploadsEachCheckpointOnceAndPerturbsOnTheDevice() throws Exception {
+        String out = run("residency");
+        assertEquals(0L, count(out, "findings"), "findings on the residency scan:\n" + findings(out));
+        long checkpoints = count(out, "residency_checkpoints");
+        long block = count(out, "residency_block_bytes");
+        assertEquals(checkpoints * 8, count(out, "residency_units"), "every unit ran:\n" + tail(out));
+        assertEquals(checkpoints, count(out, "residency_block_uploads"), "whole-block uploads");
+        long uploaded = count(out, "residency_upload_bytes");
+        assertTrue(uploaded >= checkpoints * block && uploaded < (checkpoints + 1) * block,
+                uploaded + " bytes uploaded; " + checkpoints + " blocks of " + block + " and batches expected");
+        assertTrue(count(out, "residency_noise_launches_expected") > 0);
+        assertEquals(count(out, "residency_noise_launches_expected"), count(out, "residency_noise_launches"), "overtune_add_noise launches");
+        assertTrue(count(out, "residency_quantize_launches_expected") > 0);
+        assertEquals(count(out, "residency_quantize_launches_expected"), count(out, "residency_quantize_launches"), "overtune_quantize_rtn launches");
+        assertTrue(count(out, "residency_device_copies") > 0, "base to working copy on the device");
     }
 
     /** Runs FakeDriverRun in a JVM pointed at the fake; its output, after requiring exit 0. */

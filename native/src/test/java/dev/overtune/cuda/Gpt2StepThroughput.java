@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.cuda.exec.CudaBackend;
 import dev.overtune.data.Batch;
 import dev.overtune.model.LanguageModel;

@@ -1,5 +1,8 @@
 package dev.overtune.cuda;
 
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.Outcome;
 import dev.overtune.cuda.exec.CudaBackend;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;

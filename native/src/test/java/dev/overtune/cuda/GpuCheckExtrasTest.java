@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.backends.CudaBackends;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,8 @@
 package dev.overtune.cuda;
 
+import dev.overtune.backends.CudaBackends;
+import dev.overtune.cuda.driver.Outcome;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** For tests that need a GPU: the device, or the test skipped with the reason there is none. */

@@ -1,6 +1,12 @@
 package dev.overtune.cuda;
 
+import dev.overtune.backend.HostParameters;
+import dev.overtune.cuda.params.DevicePerturber;
+import dev.overtune.cuda.params.ParamLayout;
+import dev.overtune.cuda.train.AdamWScalars;
 import dev.overtune.cuda.train.NormReduction;
+import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamSpec;
 import dev.overtune.model.ParamStore;
 import dev.overtune.probe.GaussianNoise;
@@ -220,6 +226,119 @@ class KernelHostHarnessTest {
             }
             System.out.println("host harness: " + compared + " AdamW element updates (parameter, m, v) bit-identical to AdamW.update over 4 steps");
         }
+    }
+
+    /**
+     * The device perturber's launches, each replayed through the kernel's element function in the harness
+     * (overtune_add_noise: element e of parameter p from block e/4), give the tiny GPT-2's noised weights bit for
+     * bit as Perturbations.addNoise writes them, at every scale; the parameters it copies (σ = 0) are those the
+     * host copies, −0.0 included.
+     */
+    @Test
+    void devicePerturberNoiseLaunchesReproducePerturbationsBitForBit() throws Exception {
+        LanguageModel model = ModelConfigs.resolve("tiny");
+        long seed = 7_000_003L;
+        double gamma = 1.5;
+        int stream = Double.hashCode(gamma);
+        try (Arena arena = Arena.ofShared(); Perturbations perturbations = new Perturbations(2)) {
+            ParamStore base = ParamStore.allocate(arena, model.params());
+            base.initialize(21);
+            ParamSpec zeros = model.params().stream().filter(s -> s.initStd() == 0 && s.shape().size() > 0).findFirst().orElseThrow();
+            base.tensor(zeros.name()).setFloat(0, -0.0f); // a copy keeps it; base + 0·z would make it +0.0
+            ParamStore out = ParamStore.allocate(arena, model.params());
+            ParamLayout layout = new ParamLayout(model.params());
+            int compared = 0;
+            int copied = 0;
+            for (NoiseScale scale : NoiseScale.values()) {
+                perturbations.addNoise(base, out, scale, gamma, seed, stream);
+                List<String> commands = new ArrayList<>();
+                List<Integer> expected = new ArrayList<>();
+                for (DevicePerturber.NoiseLaunch l : DevicePerturber.noiseLaunches(layout, new HostParameters(base), scale, gamma)) {
+                    for (long e = 0; e < l.count(); e++) {
+                        int want = Float.floatToRawIntBits(out.flat().getFloat(l.offset() + e));
+                        int from = Float.floatToRawIntBits(base.flat().getFloat(l.offset() + e));
+                        if (l.sigma() == 0) {
+                            assertEquals(from, want, scale + ": parameter " + l.parameter() + " is copied on the host, so on the device");
+                            copied++;
+                            continue;
+                        }
+                        commands.add("addnoise " + hex(seed) + " " + hex(stream) + " " + hex(l.parameter()) + " " + hex(e) + " "
+                                + hex(Double.doubleToRawLongBits(l.sigma())) + " " + hex(from));
+                        expected.add(want);
+                    }
+                }
+                List<String> answers = run(commands);
+                for (int i = 0; i < answers.size(); i++) {
+                    assertEquals(expected.get(i), (int) Long.parseLong(answers.get(i), 16), scale + ": " + commands.get(i));
+                }
+                compared += answers.size();
+            }
+            assertTrue(compared > 3 * 100_000, compared + " elements compared");
+            System.out.println("host harness: the device perturber's noise launches give " + compared + " weights of the tiny GPT-2 (init, absolute,"
+                    + " relative) bit-identical to Perturbations.addNoise; " + copied + " copied as the host copies them");
+        }
+    }
+
+    /**
+     * The device perturber's quantisation launches, replayed block by block as overtune_quantize_rtn indexes them
+     * (one block per channel and group, max |x| over the group, then ot_rtn per weight), give the tiny GPT-2's
+     * weights bit for bit as Perturbations.quantize writes them, for output channels along rows (embeddings) and
+     * columns (Conv1D); the tensors it copies are those the host copies.
+     */
+    @Test
+    void devicePerturberQuantizeLaunchesReproducePerturbationsBitForBit() throws Exception {
+        LanguageModel model = ModelConfigs.resolve("tiny");
+        try (Arena arena = Arena.ofShared(); Perturbations perturbations = new Perturbations(2)) {
+            ParamStore base = ParamStore.allocate(arena, model.params());
+            base.initialize(22);
+            ParamStore out = ParamStore.allocate(arena, model.params());
+            ParamLayout layout = new ParamLayout(model.params());
+            int compared = 0;
+            int axes = 0;
+            for (Quantization q : List.of(new Quantization(8, 0), new Quantization(4, 32), new Quantization(3, 48))) {
+                perturbations.quantize(base, out, q, model::outputAxis);
+                List<String> commands = new ArrayList<>();
+                List<Integer> expected = new ArrayList<>();
+                for (DevicePerturber.QuantizeLaunch l : DevicePerturber.quantizeLaunches(layout, q, model::outputAxis)) {
+                    if (l.rows() == 0) {
+                        for (long e = 0; e < l.count(); e++) {
+                            assertEquals(Float.floatToRawIntBits(base.flat().getFloat(l.offset() + e)), Float.floatToRawIntBits(out.flat().getFloat(l.offset() + e)),
+                                    q + ": parameter " + l.parameter() + " is copied on the host, so on the device");
+                        }
+                        continue;
+                    }
+                    axes |= 1 << l.outputAxis();
+                    int channels = l.outputAxis() == 0 ? l.rows() : l.cols();
+                    int length = l.outputAxis() == 0 ? l.cols() : l.rows();
+                    for (int c = 0; c < channels; c++) {
+                        for (int start = 0; start < length; start += l.group()) {
+                            int end = Math.min(length, start + l.group());
+                            float max = 0f;
+                            for (int k = start; k < end; k++) {
+                                max = Math.max(max, Math.abs(base.flat().getFloat(l.offset() + index(c, k, l.outputAxis(), l.cols()))));
+                            }
+                            for (int k = start; k < end; k++) {
+                                long i = l.offset() + index(c, k, l.outputAxis(), l.cols());
+                                commands.add("rtn " + hex(Float.floatToRawIntBits(base.flat().getFloat(i))) + " " + hex(Float.floatToRawIntBits(max)) + " " + q.bits());
+                                expected.add(Float.floatToRawIntBits(out.flat().getFloat(i)));
+                            }
+                        }
+                    }
+                }
+                List<String> answers = run(commands);
+                for (int i = 0; i < answers.size(); i++) {
+                    assertEquals(expected.get(i), (int) Long.parseLong(answers.get(i), 16), q.label() + ": " + commands.get(i));
+                }
+                compared += answers.size();
+            }
+            assertEquals(3, axes, "matrices with output channels along rows and along columns");
+            System.out.println("host harness: the device perturber's quantisation launches give " + compared
+                    + " weights of the tiny GPT-2 (int8, int4-g32, int3-g48) bit-identical to Perturbations.quantize");
+        }
+    }
+
+    private static long index(int channel, int k, int outputAxis, int cols) {
+        return outputAxis == 0 ? (long) channel * cols + k : (long) k * cols + channel;
     }
 
     @Test

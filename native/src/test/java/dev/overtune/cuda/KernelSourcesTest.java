@@ -3,12 +3,14 @@ package dev.overtune.cuda;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -87,5 +89,42 @@ class KernelSourcesTest {
             String ptx = m.ptx(90).orElseThrow();
             assertTrue(!ptx.contains("fma."), m + " PTX contains an fma");
         }
+    }
+
+    /**
+     * The test-only kernels (TestKernels): each lists what its source defines, includes no system header, and
+     * compiles with nvcc, warnings as errors, to PTX with every listed entry; the build no longer does this for them.
+     */
+    @Test
+    void theTestKernelsAreListedAndCompile() throws Exception {
+        Path out = Path.of(System.getProperty("overtune.build.dir", "target"), "test-kernels");
+        Files.createDirectories(out);
+        Optional<Path> nvcc = Nvcc.find();
+        for (TestKernels k : TestKernels.values()) {
+            String source = k.rawSource();
+            TreeSet<String> defined = new TreeSet<>();
+            Matcher m = KERNEL.matcher(source);
+            while (m.find()) {
+                defined.add(m.group(1));
+            }
+            assertEquals(new TreeSet<>(k.kernels()), defined, k.fileName());
+            assertTrue(k.source().lines().noneMatch(l -> l.strip().startsWith("#include <")), k + " includes a system header");
+            if (nvcc.isEmpty()) {
+                continue;
+            }
+            Path cu = out.resolve(k.fileName());
+            Files.writeString(cu, k.source());
+            Path ptx = out.resolve(k.fileName() + ".ptx");
+            Process p = new ProcessBuilder(nvcc.get().toString(), "-ptx", "-arch=compute_80", "-std=c++17", "--Werror", "all-warnings",
+                    "-I", sources().toString(), cu.toString(), "-o", ptx.toString()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc took over 5 minutes on " + k.fileName());
+            assertEquals(0, p.exitValue(), "nvcc failed on " + k.fileName() + ": " + log);
+            String text = Files.readString(ptx);
+            for (String kernel : k.kernels()) {
+                assertTrue(text.contains(".visible .entry " + kernel + "("), k.fileName() + " lacks " + kernel);
+            }
+        }
+        assumeTrue(nvcc.isPresent(), "no nvcc: the test kernels' sources were checked, not compiled");
     }
 }

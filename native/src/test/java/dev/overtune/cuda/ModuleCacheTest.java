@@ -1,5 +1,6 @@
 package dev.overtune.cuda;
 
+import dev.overtune.cuda.driver.Nvrtc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.overtune.bench.cuda;
 
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Outcome;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

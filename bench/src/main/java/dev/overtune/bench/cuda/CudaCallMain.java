@@ -1,6 +1,6 @@
 package dev.overtune.bench.cuda;
 
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Outcome;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;

@@ -1,7 +1,7 @@
 package dev.overtune.bench.cuda;
 
-import dev.overtune.cuda.Driver;
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.driver.Outcome;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.overtune.bench.cuda;
 
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Outcome;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;

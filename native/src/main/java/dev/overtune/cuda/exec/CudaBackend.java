@@ -2,15 +2,20 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
+import dev.overtune.backend.Parameters;
 import dev.overtune.cuda.CudaDevice;
-import dev.overtune.cuda.CudaException;
 import dev.overtune.cuda.CudaModule;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.Release;
+import dev.overtune.cuda.driver.Cublas;
+import dev.overtune.cuda.driver.CudaException;
+import dev.overtune.cuda.params.DeviceParameters;
+import dev.overtune.cuda.params.DevicePerturber;
 import dev.overtune.cuda.train.DeviceTrainingState;
 import dev.overtune.cuda.train.Precision;
 import dev.overtune.graph.Graph;
+import dev.overtune.model.ParamStore;
+import dev.overtune.probe.Perturber;
 import dev.overtune.train.TrainingState;
 
 import java.lang.foreign.Arena;
@@ -22,8 +27,12 @@ import java.lang.foreign.ValueLayout;
  * default, {@link Cublas.Precision#FP32} for exact FP32, or {@link Cublas.Precision#BF16}: every GEMM
  * reads bf16 copies of its operands cast just before it, accumulates and writes FP32, and all else
  * (parameters, gradients, moments, softmax, norms, the loss) stays FP32. Owns the device and closes it.
+ * <p>
+ * A model's parameters live on the device ({@link #parameters}): programs bound to them read them in
+ * place, training states update them there, and the noise and quantisation probes write them there
+ * with the hand-written kernels ({@link #perturber()}).
  */
-public final class CudaBackend implements Backend, TrainingState.Source {
+public final class CudaBackend implements Backend, TrainingState.Source, Perturber.Source {
     private final CudaDevice device;
     private final Cublas.Precision precision;
 
@@ -58,6 +67,18 @@ public final class CudaBackend implements Backend, TrainingState.Source {
     @Override
     public TrainingState.Factory trainingStates() {
         return DeviceTrainingState.factory(device, this::compile);
+    }
+
+    /** One flat FP32 block on the device, zero-filled; the host store goes up on {@link Parameters#syncFromHost()}. */
+    @Override
+    public Parameters parameters(ParamStore host) {
+        return new DeviceParameters(device, host);
+    }
+
+    /** Noise and quantisation on the device, from base to output parameters both held by this backend. */
+    @Override
+    public Perturber perturber() {
+        return new DevicePerturber(device);
     }
 
     /** What this backend's training states compute in. */

@@ -1,12 +1,14 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.backend.Backend;
 import dev.overtune.backend.Backend.Binding;
+import dev.overtune.backend.Backend;
+import dev.overtune.backend.Parameters;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.Release;
+import dev.overtune.cuda.params.DeviceParameters;
 import dev.overtune.cuda.train.DeviceProgram;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
@@ -56,11 +58,35 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
      */
     @Override
     public Binding bind(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
+        return bind(Map.of(), inputs, outputs);
+    }
+
+    /**
+     * Parameters on this GPU are read in place (nothing uploaded per run); the other inputs and the outputs
+     * are host tensors, as in {@link #bind(Map, Map)}. Parameters held on the host go up with every run.
+     */
+    @Override
+    public Binding bind(Parameters parameters, Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
+        if (parameters instanceof DeviceParameters d && d.device() == device) {
+            return bind(d.tensors(), inputs, outputs);
+        }
+        return Backend.Program.super.bind(parameters, inputs, outputs);
+    }
+
+    private Binding bind(Map<String, DeviceTensor> resident, Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
         List<HostTensor> in = new ArrayList<>();
         long[] offsets = new long[graph().inputs().size()];
+        long[] residentPointers = new long[offsets.length];
         long bytes = 0;
         for (int i = 0; i < graph().inputs().size(); i++) {
             Value v = graph().inputs().get(i);
+            DeviceTensor onDevice = resident.get(v.name());
+            if (onDevice != null) {
+                BindingCheck.matches(graph(), "input", v.name(), v, onDevice.dtype(), onDevice.shape());
+                in.add(null);
+                residentPointers[i] = onDevice.pointer();
+                continue;
+            }
             HostTensor t = BindingCheck.input(graph(), v, inputs);
             BindingCheck.matches(graph(), "input", v.name(), v, t.dtype(), t.shape());
             in.add(t);
@@ -78,7 +104,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
         try {
             long[] pointers = new long[offsets.length];
             for (int i = 0; i < offsets.length; i++) {
-                pointers[i] = staging == null ? 0 : staging.pointer() + offsets[i];
+                pointers[i] = in.get(i) == null ? residentPointers[i] : staging == null ? 0 : staging.pointer() + offsets[i];
             }
             SlotAddresses addresses = addresses(pointers);
             DeviceLaunches launches = new DeviceLaunches(device, plan, addresses, module::function, arena);
@@ -127,6 +153,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
                 module::close);
     }
 
+    /** Host inputs go up and host outputs come down with every run; resident inputs (null here) are read in place. */
     private final class HostBinding implements Binding {
         private final List<HostTensor> inputs;
         private final long[] inputPointers;
@@ -152,7 +179,7 @@ public final class CudaProgram implements Backend.Program, DeviceProgram {
             device.makeCurrent();
             for (int i = 0; i < inputs.size(); i++) {
                 HostTensor t = inputs.get(i);
-                if (t.segment().byteSize() > 0) {
+                if (t != null && t.segment().byteSize() > 0) {
                     device.driver().copyToDeviceAsync(inputPointers[i], t.segment(), t.segment().byteSize(), device.stream());
                 }
             }

@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.cuda.CudaDevice;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.KernelArgs;
+import dev.overtune.cuda.driver.Cublas;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.BackendException;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Constant;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Node;
@@ -161,7 +161,37 @@ public final class GraphLowering {
         return true;
     }
 
+    /** The passes, in order: fold aliases and MatMul operands, schedule the launches, place the memory, emit the steps. */
     private ExecutionPlan lower() {
+        foldAliasesAndOperands();
+        List<Node> live = liveNodes();
+        Schedule schedule = schedule(live);
+        Placement placement = place(live, schedule);
+        Map<Value, Slot> slots = new IdentityHashMap<>();
+        for (int i = 0; i < graph.inputs().size(); i++) {
+            slots.put(graph.inputs().get(i), new Slot.Input(i));
+        }
+        byte[] constants = constants(slots);
+        for (int i = 0; i < placement.owners().size(); i++) {
+            slots.put(placement.owners().get(i), new Slot.Block(placement.memory().offsets()[i]));
+        }
+        StringBuilder source = new StringBuilder(PRELUDE);
+        if (bf16()) {
+            source.append(KernelModule.headers().get(BF16_HEADER));
+        }
+        List<Step> plan = emit(live, schedule, placement, slots, source);
+        Map<String, Slot> outputs = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : graph.outputs().entrySet()) {
+            outputs.put(e.getKey(), slot(slots, e.getValue()));
+        }
+        if (plan.size() != schedule.steps()) {
+            throw new IllegalStateException("graph '" + graph.name() + "': " + plan.size() + " steps made, " + schedule.steps() + " planned");
+        }
+        return new ExecutionPlan(graph, plan, source.toString(), constants, placement.memory(), outputs);
+    }
+
+    /** Pass 1: a reshape aliases its input's storage; a MatMul reads its operands through folded transposes. */
+    private void foldAliasesAndOperands() {
         for (Node n : graph.nodes()) {
             if (n.op() instanceof Op.Reshape) {
                 aliasOf.put(n.output(), root(n.input(0)));
@@ -173,9 +203,17 @@ public final class GraphLowering {
                 matmulOperands.put(n, new Operand[] {operand(n.input(0)), operand(n.input(1))});
             }
         }
-        List<Node> live = liveNodes();
+    }
 
-        // Steps each node becomes, so that lifetimes count launches: [first step writing, last step reading].
+    /**
+     * What each live node becomes and when: its GEMM calls or generated kernels, its scratch, and the steps
+     * [firstStep, lastStep] it occupies, so that lifetimes count launches.
+     */
+    private record Schedule(Map<Node, List<GemmCall>> gemmCalls, Map<Node, NodeLowering> kernels, Map<Node, List<Long>> scratch,
+                            int[] firstStep, int[] lastStep, int steps) {}
+
+    /** Pass 2: the launches of every live node, in order. */
+    private Schedule schedule(List<Node> live) {
         Map<Node, List<GemmCall>> gemmCalls = new IdentityHashMap<>();
         Map<Node, NodeLowering> kernels = new IdentityHashMap<>();
         Map<Node, List<Long>> scratch = new IdentityHashMap<>();
@@ -209,8 +247,19 @@ public final class GraphLowering {
             steps += count;
             lastStep[t] = steps - 1;
         }
+        return new Schedule(gemmCalls, kernels, scratch, firstStep, lastStep, steps);
+    }
 
-        // Lifetimes of the values that own intermediate storage; a reshape's readers read its root.
+    /**
+     * Where intermediate values and scratch live in the one device block: {@code owners} are the values that own storage
+     * (offsets {@code 0..owners-1} of the memory plan), then each node's scratch from {@code firstScratch}.
+     */
+    private record Placement(List<Value> owners, MemoryPlan memory, Map<Node, Integer> firstScratch) {}
+
+    /** Pass 3: lifetimes of the values that own storage (a reshape's readers read its root) and of scratch, then offsets. */
+    private Placement place(List<Node> live, Schedule schedule) {
+        int[] firstStep = schedule.firstStep();
+        int[] lastStep = schedule.lastStep();
         Map<Value, int[]> span = new LinkedHashMap<>();
         for (int t = 0; t < live.size(); t++) {
             Node n = live.get(t);
@@ -225,7 +274,7 @@ public final class GraphLowering {
                 }
             }
         }
-        int end = Math.max(steps - 1, 0);
+        int end = Math.max(schedule.steps() - 1, 0);
         for (Value out : graph.outputs().values()) {
             int[] s = span.get(root(out));
             if (s != null) {
@@ -238,7 +287,7 @@ public final class GraphLowering {
         // A node's scratch lives across its own launches only, after the values.
         Map<Node, Integer> firstScratch = new IdentityHashMap<>();
         for (int t = 0; t < live.size(); t++) {
-            List<Long> bytesOf = scratch.get(live.get(t));
+            List<Long> bytesOf = schedule.scratch().get(live.get(t));
             if (bytesOf != null) {
                 firstScratch.put(live.get(t), lifetimes.size());
                 for (long bytes : bytesOf) {
@@ -246,21 +295,13 @@ public final class GraphLowering {
                 }
             }
         }
-        MemoryPlan memory = MemoryPlan.of(lifetimes);
+        return new Placement(owners, MemoryPlan.of(lifetimes), firstScratch);
+    }
 
-        Map<Value, Slot> slots = new IdentityHashMap<>();
-        for (int i = 0; i < graph.inputs().size(); i++) {
-            slots.put(graph.inputs().get(i), new Slot.Input(i));
-        }
-        byte[] constants = constants(slots);
-        for (int i = 0; i < owners.size(); i++) {
-            slots.put(owners.get(i), new Slot.Block(memory.offsets()[i]));
-        }
-
-        StringBuilder source = new StringBuilder(PRELUDE);
-        if (bf16()) {
-            source.append(KernelModule.headers().get(BF16_HEADER));
-        }
+    /** Pass 4: the steps (cuBLAS calls, casts, generated kernels with their arguments) and the kernels' source. */
+    private List<Step> emit(List<Node> live, Schedule schedule, Placement placement, Map<Value, Slot> slots, StringBuilder source) {
+        MemoryPlan memory = placement.memory();
+        Map<Node, Integer> firstScratch = placement.firstScratch();
         List<Step> plan = new ArrayList<>();
         for (Node n : live) {
             switch (n.op()) {
@@ -277,12 +318,12 @@ public final class GraphLowering {
                     }
                     // cuBLAS's A is our right operand, its B our left (GemmLowering).
                     Slot c = slot(slots, n.output());
-                    for (GemmCall call : gemmCalls.get(n)) {
+                    for (GemmCall call : schedule.gemmCalls().get(n)) {
                         plan.add(new Step.Gemm(n.name(), call, right, left, c, gemmPrecision));
                     }
                 }
                 default -> {
-                    for (GeneratedKernel k : kernels.get(n).kernels()) {
+                    for (GeneratedKernel k : schedule.kernels().get(n).kernels()) {
                         source.append('\n').append(k.source());
                         List<Slot> args = new ArrayList<>();
                         for (KernelArg a : k.args()) {
@@ -297,14 +338,7 @@ public final class GraphLowering {
                 }
             }
         }
-        Map<String, Slot> outputs = new LinkedHashMap<>();
-        for (Map.Entry<String, Value> e : graph.outputs().entrySet()) {
-            outputs.put(e.getKey(), slot(slots, e.getValue()));
-        }
-        if (plan.size() != steps) {
-            throw new IllegalStateException("graph '" + graph.name() + "': " + plan.size() + " steps made, " + steps + " planned");
-        }
-        return new ExecutionPlan(graph, plan, source.toString(), constants, memory, outputs);
+        return plan;
     }
 
     private Value root(Value v) {

@@ -1,6 +1,7 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceTensor;
 
 import java.util.Map;

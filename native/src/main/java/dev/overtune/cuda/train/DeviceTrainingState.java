@@ -1,14 +1,16 @@
 package dev.overtune.cuda.train;
 
 import dev.overtune.backend.Backend;
-import dev.overtune.cuda.AdamWScalars;
+import dev.overtune.backend.Parameters;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.CudaModule;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
-import dev.overtune.cuda.Driver;
 import dev.overtune.cuda.KernelArgs;
 import dev.overtune.cuda.KernelModule;
+import dev.overtune.cuda.driver.Driver;
+import dev.overtune.cuda.params.DeviceParameters;
+import dev.overtune.cuda.params.ParamLayout;
 import dev.overtune.data.Batch;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.LanguageModel;
@@ -32,7 +34,9 @@ import java.util.function.Function;
 
 /**
  * A fine-tune whose parameters, gradients, AdamW moments and anchor stay on the GPU for the whole
- * run, one flat allocation each in {@link ParamStore}'s layout. A step copies only the batch up and
+ * run, one flat allocation each in {@link ParamStore}'s layout. Opened on the backend's
+ * {@link DeviceParameters}, it trains that block in place (shared with evaluation and perturbation) and
+ * allocates only gradients, moments and the anchor. A step copies only the batch up and
  * two scalars down (the loss, then the sum of squares for the divergence check and clip):
  * graph → anchor → two-pass global norm → clip scale → overtune_adamw per decay run, all on the
  * device's stream. The host stores are refreshed only on {@link #copyToHost()}.
@@ -62,7 +66,8 @@ public final class DeviceTrainingState implements TrainingState {
     private final MemorySegment partialsKernel;
     private final MemorySegment totalKernel;
 
-    private final DeviceMemory params;
+    private final DeviceMemory params;     // the resident set's block, or one of this state's own
+    private final boolean inPlace;
     private final DeviceMemory grads;
     private final DeviceMemory firstMoment;
     private final DeviceMemory secondMoment;
@@ -87,14 +92,30 @@ public final class DeviceTrainingState implements TrainingState {
      * precision the compiler gives it (a BF16 program casts its GEMM operands inside the graph).
      */
     public static TrainingState.Factory factory(CudaDevice device, Function<Graph, DeviceProgram> compiler) {
-        return (model, params, adam, batch, arena) -> new DeviceTrainingState(device, compiler, model, params, adam, batch, arena);
+        return new TrainingState.Factory() {
+            @Override
+            public TrainingState open(LanguageModel model, ParamStore params, AdamW adam, Batch batch, Arena arena) {
+                return new DeviceTrainingState(device, compiler, model, params, null, adam, batch, arena);
+            }
+
+            /** Trains a set on this device in place; any other set through a copy of its host store, as before. */
+            @Override
+            public TrainingState open(LanguageModel model, Parameters params, AdamW adam, Batch batch, Arena arena) {
+                if (params instanceof DeviceParameters d && d.device() == device) {
+                    return new DeviceTrainingState(device, compiler, model, d.host(), d, adam, batch, arena);
+                }
+                return open(model, params.host(), adam, batch, arena);
+            }
+        };
     }
 
-    private DeviceTrainingState(CudaDevice device, Function<Graph, DeviceProgram> compiler, LanguageModel model, ParamStore hostParams, AdamW adam, Batch batch, Arena arena) {
+    private DeviceTrainingState(CudaDevice device, Function<Graph, DeviceProgram> compiler, LanguageModel model, ParamStore hostParams,
+                                DeviceParameters resident, AdamW adam, Batch batch, Arena arena) {
         this.device = device;
         this.driver = device.driver();
-        this.layout = new ParamLayout(hostParams.specs());
+        this.layout = resident != null ? resident.layout() : new ParamLayout(hostParams.specs());
         this.hostParams = hostParams;
+        this.inPlace = resident != null;
         this.adam = adam;
         this.batch = batch;
         this.arena = arena;
@@ -111,7 +132,7 @@ public final class DeviceTrainingState implements TrainingState {
 
             long n = layout.size();
             String of = " (" + n + " parameters, FP32)";
-            this.params = own(device.allocate(n * Float.BYTES, "parameters" + of));
+            this.params = resident != null ? resident.memory() : own(device.allocate(n * Float.BYTES, "parameters" + of));
             this.grads = own(device.allocate(n * Float.BYTES, "gradients" + of));
             this.firstMoment = own(device.allocate(n * Float.BYTES, "AdamW first moments" + of));
             this.secondMoment = own(device.allocate(n * Float.BYTES, "AdamW second moments" + of));
@@ -130,7 +151,11 @@ public final class DeviceTrainingState implements TrainingState {
             outputs.put(TrainingGraphs.LOSS, DeviceTensor.of(loss, DType.F32, Shape.scalar()));
             layout.tensors(grads.pointer(), DType.F32).forEach((name, t) -> outputs.put(TrainingGraphs.GRAD_PREFIX + name, t));
             this.binding = own(program.bindDevice(inputs, outputs));
-            copyFromHost();
+            if (inPlace) {
+                restartInPlace();
+            } else {
+                copyFromHost();
+            }
         } catch (RuntimeException e) {
             closeOwned(e);
             throw e;
@@ -169,6 +194,23 @@ public final class DeviceTrainingState implements TrainingState {
             }
             upload(reference.flat().segment(), anchor);
             device.synchronize();
+        }
+    }
+
+    /** A reference on this device is copied there (nothing uploaded); any other from its host store. */
+    @Override
+    public void anchorTo(Parameters reference, double strength) {
+        if (!(reference instanceof DeviceParameters d && d.device() == device)) {
+            anchorTo(reference.host(), strength);
+            return;
+        }
+        anchored = strength > 0;
+        anchorStrength = (float) strength;
+        if (anchored) {
+            if (anchor == null) {
+                anchor = own(device.allocate(layout.size() * Float.BYTES, "the L2 anchor (" + layout.size() + " parameters, FP32)"));
+            }
+            device.copyOnDevice(anchor.pointer(), d.memory().pointer(), layout.size() * Float.BYTES);
         }
     }
 
@@ -236,6 +278,13 @@ public final class DeviceTrainingState implements TrainingState {
         upload(adam.firstMoment().flat().segment(), firstMoment);
         upload(adam.secondMoment().flat().segment(), secondMoment);
         device.synchronize();
+    }
+
+    /** The parameters stay as they are on the device; the moments start from zero there, as AdamW.reset left the host's. */
+    @Override
+    public void restartInPlace() {
+        device.zero(firstMoment.pointer(), firstMoment.bytes());
+        device.zero(secondMoment.pointer(), secondMoment.bytes());
     }
 
     /** Enqueues a host-to-device copy of the whole segment; pageable memory is staged before the call returns. */

@@ -1,6 +1,6 @@
 package dev.overtune.cuda.train;
 
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 
 /**
  * What a training graph's GEMMs compute in. Parameters, gradients and AdamW moments are FP32

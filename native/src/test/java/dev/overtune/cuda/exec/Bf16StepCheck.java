@@ -1,6 +1,6 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

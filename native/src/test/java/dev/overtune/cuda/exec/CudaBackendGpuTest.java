@@ -2,11 +2,11 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
-import dev.overtune.cuda.Cublas;
 import dev.overtune.cuda.CudaDevice;
 import dev.overtune.cuda.DeviceMemory;
 import dev.overtune.cuda.DeviceTensor;
 import dev.overtune.cuda.GpuTests;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.Value;
 import dev.overtune.model.TrainingGraphs;

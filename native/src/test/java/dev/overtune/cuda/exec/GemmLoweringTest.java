@@ -1,6 +1,6 @@
 package dev.overtune.cuda.exec;
 
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.graph.GraphBuilder;
 import dev.overtune.graph.Value;

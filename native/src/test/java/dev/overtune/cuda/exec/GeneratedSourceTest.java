@@ -1,8 +1,8 @@
 package dev.overtune.cuda.exec;
 
 import dev.overtune.cuda.KernelModule;
-import dev.overtune.cuda.Nvrtc;
-import dev.overtune.cuda.Outcome;
+import dev.overtune.cuda.driver.Nvrtc;
+import dev.overtune.cuda.driver.Outcome;
 import dev.overtune.graph.GraphBuilder;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.TrainingGraphs;

@@ -2,7 +2,7 @@ package dev.overtune.cuda.exec;
 
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 import dev.overtune.graph.Graph;
 import dev.overtune.model.TrainingGraphs;
 import dev.overtune.tensor.HostTensor;

@@ -1,6 +1,6 @@
 package dev.overtune.cuda.train;
 
-import dev.overtune.cuda.Cublas;
+import dev.overtune.cuda.driver.Cublas;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,8 +1,0 @@
-package dev.overtune.cuda;
-
-/** CUDA was asked for where it cannot be had; the message is the one-line reason. */
-public final class CudaUnavailableException extends RuntimeException {
-    public CudaUnavailableException(String reason) {
-        super(reason);
-    }
-}
