@@ -18,6 +18,7 @@ Only /usr/bin/python3 with Debian's python3-torch is assumed: numpy is not neede
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -60,6 +61,21 @@ def loaded_blas():
                             for p in (openblas or libs))) or "none mapped"
 
 
+def openblas_core():
+    """The core type OpenBLAS chose (or was told by OPENBLAS_CORETYPE) in this process, from the library itself."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = {line.split()[-1] for line in f if re.search(r"/lib(open)?blas[^/]*$", line)}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            if hasattr(lib, "openblas_get_corename"):
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                return lib.openblas_get_corename().decode()
+    except OSError:
+        pass
+    return "not OpenBLAS"
+
+
 def threading():
     env = ", ".join("%s=%s" % (k, os.environ.get(k, "unset")) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY"))
     return "torch intra-op %d, inter-op %d; %s" % (torch.get_num_threads(), torch.get_num_interop_threads(), env)
@@ -92,7 +108,7 @@ class TorchWorker:
             "seq": self.ids.shape[1],
             "threads": torch.get_num_threads(),
             "versions": {"torch": torch.__version__, "python": platform.python_version(), "blas": loaded_blas(),
-                         "threading": threading()},
+                         "openblas core": openblas_core(), "threading": threading()},
             "probes": "torch normal_ + add_ in place (gamma %g x init std); int8-channel via amax, div, round_, clamp_, mul_" % NOISE_GAMMA,
         }
 

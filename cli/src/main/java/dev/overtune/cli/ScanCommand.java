@@ -152,6 +152,15 @@ final class ScanCommand implements Callable<Integer> {
                 .shard(shardOf[0], shardOf[1])
                 .claimLease(java.time.Duration.ofMillis(Math.round(leaseSeconds * 1000)))
                 .retryFailed(retryFailed);
+        if (shardOf[1] > 1) {
+            // On stderr, so that --format json stays one object: which checkpoints this shard has, out of the whole plan.
+            dev.overtune.scan.ScanPlan plan = scan.plan();
+            List<dev.overtune.scan.Unit> mine = plan.shard(shardOf[0], shardOf[1]);
+            List<String> names = mine.stream().map(u -> u.checkpoint().name()).distinct().toList();
+            System.err.printf("scan: shard %d/%d has %s (%d of the plan's %d units; a checkpoint's shard is the hash of its name)%n",
+                    shardOf[0], shardOf[1], names.isEmpty() ? "none of the " + checkpoints.size() + " checkpoints" : String.join(", ", names),
+                    mine.size(), plan.units().size());
+        }
         ProgressBar bar = new ProgressBar(System.err, "scan");
         List<UnitResult> failed = new ArrayList<>();
         scan.listener(new ScanListener() {

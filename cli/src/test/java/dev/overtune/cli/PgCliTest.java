@@ -39,7 +39,7 @@ class PgCliTest {
         String url = Services.freshPgStore("cli_equal");
         MainTest.Run pg = MainTest.run(scan(url));
         assertEquals(ExitCodes.OK, pg.code(), pg.err());
-        assertTrue(pg.out().contains("\"store\":\"postgresql://overtune@127.0.0.1:5432/overtune?schema=c_cli_equal\""), pg.out());
+        assertTrue(pg.out().contains("\"store\":\"postgresql://overtune@127.0.0.1:5432/overtune?schema=" + Services.schema("cli_equal") + "\""), pg.out());
         assertFalse(pg.out().contains("overtune:overtune") || pg.err().contains("overtune:overtune"), "no password shown");
         Path lite = tmp.resolve("scan.db");
         assertEquals(ExitCodes.OK, MainTest.run(scan(lite.toString())).code());
@@ -48,7 +48,7 @@ class PgCliTest {
         assertTrue(same.out().contains("all 8 units agree"), same.out());
         MainTest.Run report = MainTest.run("report", url, "--out", tmp.resolve("report").toString());
         assertEquals(ExitCodes.OK, report.code(), report.err());
-        assertTrue(report.out().startsWith("postgresql://overtune@127.0.0.1:5432/overtune?schema=c_cli_equal: all 8 units of the plan"), report.out());
+        assertTrue(report.out().startsWith("postgresql://overtune@127.0.0.1:5432/overtune?schema=" + Services.schema("cli_equal") + ": all 8 units of the plan"), report.out());
         Path merged = tmp.resolve("exported.db");
         MainTest.Run export = MainTest.run("merge-stores", merged.toString(), url);
         assertEquals(ExitCodes.OK, export.code(), export.err());
@@ -61,11 +61,11 @@ class PgCliTest {
         MainTest.Run down = MainTest.run(scan("postgresql://overtune:s3cret@127.0.0.1:1/overtune"));
         MainTest.assertOneLineError(down, ExitCodes.BAD_INPUT, "postgresql://127.0.0.1:1/overtune", "cannot connect", "refused");
         assertFalse(down.err().contains("s3cret"), down.err());
-        MainTest.Run wrong = MainTest.run(scan("postgresql://overtune:wrong-s3cret@" + Services.PG + "/overtune?schema=c_never"));
+        MainTest.Run wrong = MainTest.run(scan("postgresql://overtune:wrong-s3cret@" + Services.PG + "/overtune?schema=" + Services.schema("never")));
         MainTest.assertOneLineError(wrong, ExitCodes.BAD_INPUT, "127.0.0.1:5432/overtune", "password authentication failed", "PGPASSWORD");
         assertFalse(wrong.err().contains("wrong-s3cret"), wrong.err());
         try (var c = Services.connect(); var s = c.createStatement();
-             var r = s.executeQuery("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'c_never'")) {
+             var r = s.executeQuery("SELECT count(*) FROM information_schema.schemata WHERE schema_name = '" + Services.schema("never") + "'")) {
             r.next();
             assertEquals(0, r.getInt(1), "nothing written");
         }
@@ -73,10 +73,10 @@ class PgCliTest {
 
         String url = Services.freshPgStore("cli_newer");
         assertEquals(ExitCodes.OK, MainTest.run(scan(url, "--shard", "0/2")).code());
-        Services.sql("INSERT INTO c_cli_newer.schema_migration (version, description) VALUES (7, 'a later overtune')");
+        Services.sql("INSERT INTO " + Services.schema("cli_newer") + ".schema_migration (version, description) VALUES (7, 'a later overtune')");
         MainTest.assertOneLineError(MainTest.run(scan(url)), ExitCodes.BAD_INPUT, "schema is version 7", "newer than this overtune", "another database");
         MainTest.assertOneLineError(MainTest.run("report", url, "--out", tmp.toString()), ExitCodes.BAD_INPUT, "schema is version 7");
-        MainTest.assertOneLineError(MainTest.run(scan(Services.freshPgStore("cli_other").replace("c_cli_other", "c_cli_newer"), "--eval-batches", "2")),
+        MainTest.assertOneLineError(MainTest.run(scan(Services.freshPgStore("cli_other").replace(Services.schema("cli_other"), Services.schema("cli_newer")), "--eval-batches", "2")),
                 ExitCodes.BAD_INPUT, "schema is version 7");
         String plain = Services.freshPgStore("cli_plan");
         assertEquals(ExitCodes.OK, MainTest.run(scan(plain, "--shard", "1/2")).code());
@@ -107,7 +107,7 @@ class PgCliTest {
                 + "; its 4 units of checkpoint step6 are left to workers that have it (released, not failed)"), r.err());
         assertTrue(r.out().contains("\"units_stored\":4") && r.out().contains("\"units_failed\":0"), r.out());
         try (var c = Services.connect(); var s = c.createStatement();
-             var q = s.executeQuery("SELECT count(*) FROM c_cli_missing.work WHERE checkpoint = 'step6' AND owner IS NULL")) {
+             var q = s.executeQuery("SELECT count(*) FROM " + Services.schema("cli_missing") + ".work WHERE checkpoint = 'step6' AND owner IS NULL")) {
             q.next();
             assertEquals(4, q.getInt(1), "step6's units are free for another worker");
         }

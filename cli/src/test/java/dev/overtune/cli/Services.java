@@ -25,9 +25,14 @@ final class Services {
     /** A URL (no password: PGPASSWORD is not set here, so it is given in the URL) of a new, empty schema. */
     static String freshPgStore(String name) {
         postgres();
-        String schema = "c_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String schema = schema(name);
         sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         return "postgresql://overtune:overtune@" + PG + "/overtune?schema=" + schema;
+    }
+
+    /** Named by this JVM's pid too, so test runs sharing the server never meet. */
+    static String schema(String name) {
+        return "c_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_") + "_" + ProcessHandle.current().pid();
     }
 
     static Connection connect() throws SQLException {

@@ -45,6 +45,9 @@ class ShardMergeTest {
         MainTest.Run b = MainTest.run(scan(shard1, "--shard", "1/2"));
         assertEquals(ExitCodes.OK, b.code(), b.err());
         assertTrue(a.out().contains("\"units_stored\":8") && b.out().contains("\"units_stored\":4"), a.out() + b.out());
+        assertTrue(a.err().contains("scan: shard 0/2 has step2, step4 (8 of the plan's 12 units; a checkpoint's shard is the hash of its name)"), a.err());
+        MainTest.Run none = MainTest.run(scan(dir.resolve("none.db"), "--shard", "0/9"));
+        assertTrue(none.err().contains("scan: shard 0/9 has none of the 3 checkpoints (0 of the plan's 12 units;"), none.err());
     }
 
     static String[] scan(Path store, String... extra) {

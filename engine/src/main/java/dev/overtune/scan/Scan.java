@@ -51,6 +51,7 @@ public final class Scan {
         private ScanListener listener = ScanListener.NONE;
         private boolean retryFailed;
         private java.time.Duration claimLease;
+        private int members = ScanRunner.MEMBERS_FROM_MEMORY;
 
         public Builder series(List<ScanCheckpoint> checkpoints) {
             this.series = List.copyOf(checkpoints);
@@ -115,6 +116,16 @@ public final class Scan {
             return this;
         }
 
+        /**
+         * At most how many noise draws of a checkpoint are evaluated in one member-axis forward: 1 for one by one; by
+         * default as many as memory allows. The units and their stored results are the same either way (to float
+         * reassociation).
+         */
+        public Builder members(int max) {
+            this.members = max;
+            return this;
+        }
+
         public Builder listener(ScanListener l) {
             this.listener = l;
             return this;
@@ -141,7 +152,7 @@ public final class Scan {
                 if (shardCount > 1) {
                     results.noteShard(shardIndex, shardCount);
                 }
-                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).run(units, retryFailed);
+                int ran = new ScanRunner(b, m, task, ood, settings, results, listener).members(members).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());
             } finally {
                 if (backend == null) {

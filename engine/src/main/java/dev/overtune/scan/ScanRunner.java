@@ -14,6 +14,7 @@ import dev.overtune.probe.Probe;
 import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -41,6 +42,11 @@ public final class ScanRunner {
     private final ScanStore store;
     private final ScanListener listener;
     private static final String DIVERGED = Divergence.PREFIX;
+    /** How often the claims of a batch's other members are renewed while it runs (the first member's renews itself). */
+    private static final long MEMBER_RENEWAL_SECONDS = 20;
+    /** {@link #members}: as many as {@link MemberEvaluator#membersFor} fits in memory. */
+    public static final int MEMBERS_FROM_MEMORY = 0;
+    private int maxMembers = MEMBERS_FROM_MEMORY;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ScanStore store, ScanListener listener) {
@@ -51,6 +57,19 @@ public final class ScanRunner {
         this.settings = settings;
         this.store = store;
         this.listener = listener;
+    }
+
+    /**
+     * At most how many noise draws of a checkpoint are evaluated together in one member-axis forward
+     * ({@link MemberEvaluator}): 1 evaluates them one by one, {@link #MEMBERS_FROM_MEMORY} (the default) as many as
+     * memory allows. Each draw is still its own unit, stored on its own.
+     */
+    public ScanRunner members(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("members must be 1 or more (0: from memory), got " + max);
+        }
+        this.maxMembers = max;
+        return this;
     }
 
     /** Runs every unit not yet in the store; returns how many were run now. */
@@ -82,7 +101,9 @@ public final class ScanRunner {
              Perturber perturb = Perturber.on(backend, settings.threads())) {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
+            MemberEvaluator members = null;
             try {
+                members = memberEvaluator(pending, arena);
                 if (needsTrainer(pending)) {
                     trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
@@ -133,6 +154,24 @@ public final class ScanRunner {
                                 base.syncFromHost();
                             }
                         }
+                        if (loadFailure == null && members != null && unit.probe() instanceof Probe.Noise) {
+                            List<Unit> group = claimGroup(unit, members.members(), unclaimed, claims, retry, loaded);
+                            List<UnitResult> results;
+                            try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
+                                results = noise(group, bench, work, members);
+                            } catch (RuntimeException e) {
+                                for (Unit u : group.subList(1, group.size())) {
+                                    claims.release(u.id());
+                                }
+                                throw e;
+                            }
+                            store.stopRenewing();
+                            for (UnitResult r : results) {
+                                store.record(r, retry.contains(r.unitId()));
+                                listener.unitFinished(r, ++done, pending.size());
+                            }
+                            continue;
+                        }
                         result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
@@ -145,6 +184,9 @@ public final class ScanRunner {
                 }
             } finally {
                 evaluator.close();
+                if (members != null) {
+                    members.close();
+                }
                 if (trainer != null) {
                     trainer.close();
                 }
@@ -161,6 +203,110 @@ public final class ScanRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for other workers' units", e);
+        }
+    }
+
+    /**
+     * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
+     * 1, when no noise draw is pending, or when the backend cannot compile the member-axis graph. A single pending draw
+     * (a resumed scan's last) still takes the member path: a member's losses are bit-identical whatever the number of
+     * members beside it ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an
+     * uninterrupted one does, while the one-by-one graph would differ in the last bits.
+     */
+    private MemberEvaluator memberEvaluator(List<Unit> pending, Arena arena) {
+        ScanSettings.Eval ev = settings.eval();
+        int most = ScanPlan.byCheckpoint(pending).values().stream()
+                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
+        int count = Math.min(most, fit);
+        if (maxMembers == 1 || count < 1) {
+            return null;
+        }
+        try {
+            return new MemberEvaluator(backend, model, count, ev.batchSize(), ev.seqLen(), arena);
+        } catch (RuntimeException e) {
+            // The one-by-one path measures the same units; a backend without every op of the member-axis graph takes it.
+            return null;
+        }
+    }
+
+    /** The claimed unit and up to size - 1 more noise draws of its checkpoint, each claimed in the store. */
+    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
+                                         ScanCheckpoint loaded) {
+        List<Unit> group = new ArrayList<>(List.of(first));
+        while (group.size() < size) {
+            List<Unit> candidates = unclaimed.stream()
+                    .filter(u -> u.probe() instanceof Probe.Noise && u.checkpoint().equals(first.checkpoint())).toList();
+            Optional<Unit> more = candidates.isEmpty() ? Optional.empty() : claims.claimNext(candidates, retry, loaded);
+            if (more.isEmpty()) {
+                break;
+            }
+            group.add(more.get());
+            unclaimed.remove(more.get());
+        }
+        return group;
+    }
+
+    /**
+     * Noise draws evaluated together: each member's parameters written as the one-by-one path writes them (the probe's
+     * own prepare), then the OOD windows of all members in one member-axis forward per batch. Each draw is judged on its
+     * own: a diverging member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
+     */
+    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, Parameters work, MemberEvaluator members) {
+        long started = System.nanoTime();
+        List<String> failures = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            try {
+                group.get(m).probe().prepare(bench);
+                work.syncToHost();
+                members.setMember(m, work.host());
+                failures.add(null);
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+        double[][] losses = null;
+        String groupFailure = null;
+        try {
+            losses = TextTask.oodWindowLosses(members, oodTokens, settings.eval().maxBatches());
+        } catch (RuntimeException e) {
+            groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        long share = (System.nanoTime() - started) / group.size();
+        List<UnitResult> out = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            Unit unit = group.get(m);
+            long from = System.nanoTime() - share;
+            String why = failures.get(m) != null ? failures.get(m) : groupFailure;
+            out.add(why != null ? failed(unit, why, from) : done(unit, new Scores().sampled(MetricKeys.OOD_LOSS, losses[m]), List.of(), from));
+        }
+        return out;
+    }
+
+    /** Keeps the claims of a batch's other members alive while it runs. */
+    private static final class MemberRenewal implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer;
+
+        MemberRenewal(UnitClaims claims, List<Unit> units) {
+            timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "overtune-member-claims");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleAtFixedRate(() -> {
+                for (Unit u : units) {
+                    try {
+                        claims.renew(u.id());
+                    } catch (RuntimeException ignored) {
+                        // a busy store delays one renewal; the lease leaves room for more
+                    }
+                }
+            }, MEMBER_RENEWAL_SECONDS, MEMBER_RENEWAL_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 

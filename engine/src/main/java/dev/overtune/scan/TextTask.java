@@ -4,6 +4,7 @@ import dev.overtune.data.BatchSource;
 import dev.overtune.data.TokenWindows;
 import dev.overtune.probe.MetricKeys;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.StreamLoss;
 
 import java.util.Arrays;
@@ -71,6 +72,18 @@ public final class TextTask implements ScanTask {
         int seq = evaluator.batch().seqLen();
         return StreamLoss.windowLosses(evaluator, tokens, windows(StreamLoss.oodWindows(tokens.length, seq), maxBatches, evaluator, tokens,
                 "the held-out (--ood) text"));
+    }
+
+    /** {@link #oodWindowLosses} for every member of a member-axis evaluator: [member][window]. */
+    static double[][] oodWindowLosses(MemberEvaluator evaluator, int[] tokens, int maxBatches) {
+        int seq = evaluator.batch().seqLen();
+        long available = StreamLoss.oodWindows(tokens.length, seq);
+        if (available < 1) {
+            throw new IllegalArgumentException("the held-out (--ood) text has " + tokens.length + " tokens; evaluation needs at least one window of "
+                    + (seq + 1) + ": give more text or a shorter --eval-seq-len");
+        }
+        long windows = maxBatches == ScanSettings.Eval.ALL ? available : Math.min(available, (long) maxBatches * evaluator.batch().batchSize());
+        return StreamLoss.windowLosses(evaluator, tokens, windows);
     }
 
     private static long windows(long available, int maxBatches, Evaluator evaluator, int[] tokens, String what) {

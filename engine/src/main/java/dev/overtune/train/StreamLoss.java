@@ -60,4 +60,38 @@ public final class StreamLoss {
         }
         return out;
     }
+
+    /**
+     * {@link #windowLosses} for every member of a {@link MemberEvaluator} at once: [member][window], each member's
+     * values computed exactly as {@link #windowLosses} computes them from its log-likelihoods.
+     */
+    public static double[][] windowLosses(MemberEvaluator evaluator, int[] tokens, long windows) {
+        Batch batch = evaluator.batch();
+        int seq = batch.seqLen();
+        int rows = batch.batchSize();
+        long available = fullWindows(tokens.length, seq);
+        if (windows < 1 || windows > available) {
+            throw new IllegalArgumentException("asked for " + windows + " evaluation windows of " + seq + " tokens but the text has "
+                    + available + " (" + tokens.length + " tokens); give more text or a shorter evaluation sequence length");
+        }
+        BatchSource source = new TokenWindows(tokens, 0).sequential();
+        int members = evaluator.members();
+        double[][] out = new double[members][Math.toIntExact(windows)];
+        HostTensor logprobs = evaluator.tokenLogprobs();
+        long perMember = (long) rows * seq;
+        for (long b = 0; b * rows < windows; b++) {
+            source.fill(batch, b);
+            evaluator.run();
+            for (int m = 0; m < members; m++) {
+                for (int r = 0; r < rows && b * rows + r < windows; r++) {
+                    double nll = 0;
+                    for (int t = 0; t < seq; t++) {
+                        nll -= logprobs.getFloat(m * perMember + (long) r * seq + t);
+                    }
+                    out[m][(int) (b * rows + r)] = SampleStats.rounded(nll / seq);
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -21,12 +21,21 @@ final class PgService {
 
     private PgService() {}
 
-    /** A URL of a new, empty schema (dropped first if a previous run left it). */
+    /** A URL of a new, empty schema of this test JVM (dropped first if a previous run left it). */
     static String freshStore(String name) {
         ensureUp();
-        String schema = "t_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String schema = schema(name);
         sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         return "postgresql://overtune:overtune@" + HOST_PORT + "/overtune?schema=" + schema;
+    }
+
+    /** The schema of {@link #freshStore(String)}: named by this JVM's pid too, so test runs sharing the server never meet. */
+    static String schema(String name) {
+        return "t_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_") + "_" + ProcessHandle.current().pid();
+    }
+
+    static String schemaOf(String url) {
+        return url.substring(url.indexOf("?schema=") + 8);
     }
 
     static Connection connect() throws SQLException {

@@ -95,11 +95,11 @@ class PgStoreTest {
         }
         int metaRows = count(url, "SELECT count(*) FROM meta");
         StoreException other = assertThrows(StoreException.class, () -> PgStore.open(url, StoreFixtures.plan2(), "{}"));
-        assertTrue(other.getMessage().contains("different scan plan") && other.getMessage().contains("127.0.0.1:5432/overtune?schema=t_refuse")
+        assertTrue(other.getMessage().contains("different scan plan") && other.getMessage().contains("127.0.0.1:5432/overtune?schema=" + PgService.schemaOf(url))
                 && other.getMessage().contains("?schema="), other.getMessage());
         assertFalse(other.getMessage().contains("overtune:overtune"), "no password in " + other.getMessage());
         assertEquals(metaRows, count(url, "SELECT count(*) FROM meta"));
-        PgService.sql("INSERT INTO t_refuse.schema_migration (version, description) VALUES (99, 'from the future')");
+        PgService.sql("INSERT INTO " + PgService.schemaOf(url) + ".schema_migration (version, description) VALUES (99, 'from the future')");
         StoreException newer = assertThrows(StoreException.class, () -> PgStore.open(url, StoreFixtures.plan(), "{}"));
         assertTrue(newer.getMessage().contains("version 99") && newer.getMessage().contains("newer than this overtune"), newer.getMessage());
         assertThrows(StoreException.class, () -> PgStore.read(url));
@@ -114,11 +114,11 @@ class PgStoreTest {
         assertTrue(m.startsWith("postgresql://127.0.0.1:1/overtune: cannot connect") && m.contains("refused"), m);
         assertFalse(m.contains("s3cret") || m.contains("\n"), m);
         StoreException wrong = assertThrows(StoreException.class, () -> PgStore.open(
-                "postgresql://overtune:wrong-s3cret@" + PgService.HOST_PORT + "/overtune?schema=t_never", StoreFixtures.plan(), "{}"));
+                "postgresql://overtune:wrong-s3cret@" + PgService.HOST_PORT + "/overtune?schema=" + PgService.schema("never"), StoreFixtures.plan(), "{}"));
         m = wrong.getMessage();
         assertTrue(m.contains("127.0.0.1:5432/overtune") && m.contains("password authentication failed") && m.contains("PGPASSWORD"), m);
         assertFalse(m.contains("wrong-s3cret") || m.contains("\n"), m);
-        assertEquals(0, count("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 't_never'"), "nothing written");
+        assertEquals(0, count("SELECT count(*) FROM information_schema.schemata WHERE schema_name = '" + PgService.schema("never") + "'"), "nothing written");
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class BenchPeers {
             System.err.println("bench-peers: --seq " + seq + " exceeds the model's context " + model.contextLength());
             System.exit(3);
         }
-        System.exit(run(options, model, seq, args));
+        System.exit(options.job().equals(PeersOptions.SCAN) ? ScanBench.run(options, model, args) : run(options, model, seq, args));
     }
 
     private static int run(PeersOptions options, LanguageModel model, int seq, String[] args) throws IOException {
@@ -76,8 +76,15 @@ public final class BenchPeers {
         Optional<String> noTorch = TorchAvailability.problem(options.python());
         noTorch.ifPresent(why -> System.err.println("bench-peers: no PyTorch peer: " + why + "; " + TorchAvailability.INSTALL_HINT
                 + ". Running overtune's side only."));
+        PeerBlas blas;
+        try {
+            blas = noTorch.isPresent() ? null : choosePeerBlas(options, model, seq, checkpoint, work);
+        } catch (WorkerProcess.WorkerFailure | IllegalStateException e) {
+            System.err.println("bench-peers: " + e.getMessage());
+            return 1;
+        }
         try (WorkerProcess overtune = startOvertune(options, seq, checkpoint, work);
-             WorkerProcess pytorch = noTorch.isPresent() ? null : startPytorch(options, seq, checkpoint, work)) {
+             WorkerProcess pytorch = noTorch.isPresent() ? null : startPytorch(options, seq, checkpoint, work, blas)) {
             Optional<String> refusal = pytorch == null ? Optional.empty() : refusal(overtune.config(), pytorch.config());
             if (refusal.isPresent()) {
                 System.err.println("bench-peers: " + refusal.get());
@@ -93,7 +100,7 @@ public final class BenchPeers {
                 long flops = switch (job) {
                     case TRAIN -> trainFlops;
                     case EVAL, NOISE, QUANT -> evalFlops;
-                    case LOAD, PEAK -> 0;
+                    case LOAD, PEAK, SCAN -> 0;
                 };
                 rows.add(run.measure(job, tokens, flops));
             }
@@ -105,6 +112,9 @@ public final class BenchPeers {
             Call[] eval = run.firstCalls(Job.EVAL);
             System.out.println();
             System.out.print(header(options, overtune.config(), pytorch == null ? null : pytorch.config(), noTorch, eval));
+            if (blas != null) {
+                System.out.print(blasReport(blas));
+            }
             System.out.println();
             System.out.print(PeerTable.render(rows, peak.bestOvertuneGflops()));
             System.out.println();
@@ -161,7 +171,7 @@ public final class BenchPeers {
         return String.join(", ", parts);
     }
 
-    private static WorkerProcess startOvertune(PeersOptions options, int seq, Path checkpoint, Path work) {
+    static WorkerProcess startOvertune(PeersOptions options, int seq, Path checkpoint, Path work) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(launcherFlags());
@@ -187,26 +197,79 @@ public final class BenchPeers {
         return flags;
     }
 
-    private static WorkerProcess startPytorch(PeersOptions options, int seq, Path checkpoint, Path work) {
-        Path script = Path.of(System.getProperty("overtune.peers.dir", "bench/peers"), "torch_worker.py");
-        List<String> command = new ArrayList<>(List.of(options.python(), script.toString()));
-        command.addAll(workerFlags(options, seq, checkpoint));
+    static WorkerProcess startPytorch(PeersOptions options, int seq, Path checkpoint, Path work, PeerBlas blas) {
+        return startPython(options, "torch_worker.py", workerFlags(options, seq, checkpoint), "pytorch", blas, work.resolve("pytorch-worker.log"));
+    }
+
+    /** A Python worker of bench/peers with the peer's environment: its thread pools pinned, the chosen OpenBLAS core type. */
+    static WorkerProcess startPython(PeersOptions options, String script, List<String> flags, String side, PeerBlas blas, Path log) {
+        Path file = Path.of(System.getProperty("overtune.peers.dir", "bench/peers"), script);
+        List<String> command = new ArrayList<>(List.of(options.python(), file.toString()));
+        command.addAll(flags);
         String threads = Integer.toString(options.threads());
         // torch.set_num_threads pins the intra-op pool; these pin OpenMP's and OpenBLAS's own pools the same way.
         // Passive waiting: libgomp's idle workers otherwise spin against OpenBLAS's pool on the same cores, which made
         // PyTorch 3-40x slower on a loaded 2-core machine. The peer should be PyTorch at its best, not its default.
-        Map<String, String> env = Map.of("OMP_NUM_THREADS", threads, "OPENBLAS_NUM_THREADS", threads, "MKL_NUM_THREADS", threads,
-                "OMP_WAIT_POLICY", "PASSIVE");
-        return WorkerProcess.start("pytorch", command, env, work.resolve("pytorch-worker.log"));
+        Map<String, String> env = new java.util.HashMap<>(Map.of("OMP_NUM_THREADS", threads, "OPENBLAS_NUM_THREADS", threads,
+                "MKL_NUM_THREADS", threads, "OMP_WAIT_POLICY", "PASSIVE"));
+        env.putAll(blas.env());
+        return WorkerProcess.start(side, command, env, blas.unset(), log);
     }
 
-    private static List<String> workerFlags(PeersOptions options, int seq, Path checkpoint) {
+    /**
+     * The peer's OpenBLAS core type: the one given, or the fastest training step of the candidates this CPU runs whose
+     * eval loss on the bench batch agrees with overtune's (computed here, in the harness, on the same checkpoint).
+     */
+    static PeerBlas choosePeerBlas(PeersOptions options, LanguageModel model, int seq, Path checkpoint, Path work) {
+        if (options.coretype() != null) {
+            return PeerBlas.given(options.coretype());
+        }
+        double overtuneLoss;
+        try (OvertuneJobs jobs = new OvertuneJobs(model, checkpoint, options.batch(), seq, options.threads())) {
+            overtuneLoss = jobs.run(Job.EVAL, 1);
+        }
+        List<String> candidates = PeerBlas.candidates(PeerBlas.cpuFlags(), System.getenv(PeerBlas.VARIABLE));
+        System.err.println("bench-peers: choosing the peer's OpenBLAS core type among " + candidates
+                + " (environment: " + PeerBlas.VARIABLE + "=" + Optional.ofNullable(System.getenv(PeerBlas.VARIABLE)).orElse("unset") + ")");
+        return PeerBlas.choose(candidates, overtuneLoss, LOSS_AGREEMENT, candidate -> trial(options, seq, checkpoint, work, candidate),
+                line -> System.err.println("bench-peers: " + line));
+    }
+
+    private static PeerBlas.Trial trial(PeersOptions options, int seq, Path checkpoint, Path work, String candidate) {
+        PeerBlas blas = candidate.equals(PeerBlas.UNSET) ? new PeerBlas(null, "", "", List.of())
+                : new PeerBlas(candidate, "", "", List.of());
+        try (WorkerProcess w = startPython(options, "torch_worker.py", workerFlags(options, seq, checkpoint), "pytorch (" + candidate + ")",
+                blas, work.resolve("pytorch-coretype-" + candidate + ".log"))) {
+            String core = w.config().versions().getOrDefault("openblas core", "unknown");
+            double loss = w.call(new WorkerProtocol.Command(Job.EVAL, 1)).loss();
+            w.call(new WorkerProtocol.Command(Job.TRAIN, 1));
+            double one = w.call(new WorkerProtocol.Command(Job.TRAIN, 1)).seconds();
+            int count = (int) Math.max(1, Math.min(1000, Math.round(0.3 / one)));
+            double step = one;
+            for (int i = 0; i < 3; i++) {
+                step = Math.min(step, w.call(new WorkerProtocol.Command(Job.TRAIN, count)).seconds() / count);
+            }
+            w.call(new WorkerProtocol.Command(Job.PEAK, 1));
+            Call peak = w.call(new WorkerProtocol.Command(Job.PEAK, 4));
+            return new PeerBlas.Trial(candidate, core, loss, step, peak.count() * (double) dev.overtune.bench.MatMulPeak.FLOPS / peak.seconds() / 1e9);
+        }
+    }
+
+    static String blasReport(PeerBlas blas) {
+        StringBuilder out = new StringBuilder("peer OpenBLAS: ").append(blas.label()).append(": ").append(blas.reason()).append('\n');
+        for (String line : blas.tried()) {
+            out.append("  ").append(line).append('\n');
+        }
+        return out.toString();
+    }
+
+    static List<String> workerFlags(PeersOptions options, int seq, Path checkpoint) {
         return List.of("--model", options.model(), "--batch", Integer.toString(options.batch()), "--seq", Integer.toString(seq),
                 "--threads", Integer.toString(options.threads()), "--checkpoint", checkpoint.toString());
     }
 
     /** The checkpoint both sides load: the model at a fixed random init, in overtune's Hugging Face layout. */
-    private static void writeCheckpoint(Path dir, LanguageModel model) {
+    static void writeCheckpoint(Path dir, LanguageModel model) {
         try (Arena arena = Arena.ofConfined()) {
             ParamStore params = ParamStore.allocate(arena, model.params());
             params.initialize(42);
@@ -214,7 +277,7 @@ public final class BenchPeers {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] words = Files.readString(Path.of("/proc/loadavg")).strip().split(" ");
             return String.join(" ", words[0], words[1], words[2]);
@@ -288,7 +351,7 @@ public final class BenchPeers {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -19,6 +19,8 @@ public enum Job {
     QUANT("quantisation probe", Unit.SAMPLES_PER_S),
     /** The checkpoint's safetensors read into the parameters. */
     LOAD("checkpoint load", Unit.MS_PER_LOAD),
+    /** One checkpoint's whole scan protocol ({@link ScanProtocol}): fine-tunes, noise draws, quantisations, all evaluated. */
+    SCAN("scan protocol", Unit.UNITS_PER_S),
     /** One 1024³ float32 matmul: the machine's achievable rate, on each side's own kernel. */
     PEAK("matmul 1024³", Unit.GFLOP_PER_S);
 
@@ -26,6 +28,8 @@ public enum Job {
     public enum Unit {
         TOKENS_PER_S("tokens/s", true),
         SAMPLES_PER_S("samples/s", true),
+        /** Scan units (one measurement each: a fine-tune, a noise draw, ...) per second; tokensPerBatch holds the units per call. */
+        UNITS_PER_S("units/s", true),
         MS_PER_LOAD("ms/load", false),
         GFLOP_PER_S("GFLOP/s", true);
 
@@ -81,6 +85,7 @@ public enum Job {
         return switch (unit) {
             case TOKENS_PER_S -> (double) count * tokensPerBatch / seconds;
             case SAMPLES_PER_S -> count / seconds;
+            case UNITS_PER_S -> (double) count * tokensPerBatch / seconds;
             case MS_PER_LOAD -> 1e3 * seconds / count;
             case GFLOP_PER_S -> count * (double) MatMulPeak.FLOPS / seconds / 1e9;
         };

@@ -92,6 +92,7 @@ final class OvertuneJobs implements AutoCloseable {
                     peak().run();
                     yield Double.NaN;
                 }
+                case SCAN -> throw new IllegalArgumentException("the scan protocol runs in a scan worker (bin/bench-peers --job scan)");
             };
         }
         return loss;

@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * overtune's worker for bin/bench-peers: loads the checkpoint, says hello, then serves
  * {@link WorkerProtocol} commands on stdin/stdout until {@code quit}. Flags (all required):
- * {@code --model PRESET_OR_CONFIG --batch B --seq T --threads N --checkpoint DIR}.
+ * {@code --model PRESET_OR_CONFIG --batch B --seq T --threads N --checkpoint DIR}; or, for {@code --job scan},
+ * {@code --model M --checkpoint DIR --protocol FILE --results FILE}, answering {@code scan <count>} only.
  */
 public final class OvertuneWorker {
     private OvertuneWorker() {}
@@ -27,6 +28,10 @@ public final class OvertuneWorker {
         PrintStream protocol = System.out;
         System.setOut(System.err);
         Map<String, String> flags = flags(args);
+        if (flags.containsKey("--protocol")) {
+            serveScan(protocol, flags);
+            return;
+        }
         String preset = flags.get("--model");
         LanguageModel model;
         OvertuneJobs jobs;
@@ -54,6 +59,60 @@ public final class OvertuneWorker {
         }
     }
 
+    /** The scan-protocol worker of {@code --job scan}: {@code scan <count>} runs the whole protocol count times. */
+    private static void serveScan(PrintStream protocol, Map<String, String> flags) throws IOException {
+        String preset = flags.get("--model");
+        OvertuneScan scan;
+        ScanProtocol p;
+        LanguageModel model;
+        try {
+            model = ModelConfigs.resolve(preset);
+            p = ScanProtocol.read(Path.of(flags.get("--protocol")));
+            scan = new OvertuneScan(model, Path.of(flags.get("--checkpoint")), p, Path.of(flags.get("--results")));
+            Map<String, String> versions = versions(scan.threads(), scan.memoryArena());
+            protocol.println(WorkerProtocol.hello(new WorkerConfig("overtune", preset, model.family(),
+                    new ObjectMapper().readTree(model.configJson()), model.params().stream().mapToLong(s -> s.shape().size()).sum(),
+                    p.settings().fineTune().batchSize(), p.settings().fineTune().seqLen(), scan.threads(), versions, scan.probes(),
+                    p.summary())));
+            protocol.flush();
+        } catch (RuntimeException e) {
+            protocol.println(WorkerProtocol.error(String.valueOf(e.getMessage())));
+            protocol.flush();
+            System.exit(3);
+            return;
+        }
+        try (scan; BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null && !line.strip().equals(WorkerProtocol.QUIT); line = in.readLine()) {
+                String reply;
+                try {
+                    WorkerProtocol.Command command = WorkerProtocol.Command.parse(line);
+                    if (command.job() != Job.SCAN) {
+                        throw new WorkerProtocol.ProtocolException("this worker runs the scan protocol only, got '" + line + "'");
+                    }
+                    long start = System.nanoTime();
+                    double loss = scan.run(command.count());
+                    reply = new WorkerProtocol.Reply((System.nanoTime() - start) / 1e9, loss).line();
+                } catch (RuntimeException e) {
+                    e.printStackTrace();
+                    reply = WorkerProtocol.error(e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+                protocol.println(reply);
+                protocol.flush();
+            }
+        }
+    }
+
+    private static Map<String, String> versions(int threads, String arena) {
+        Map<String, String> versions = new LinkedHashMap<>();
+        versions.put("overtune", BuildInfo.engineVersion());
+        versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        versions.put("java", Runtime.version().toString());
+        versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));
+        versions.put("threading", "onnxruntime intra-op " + threads + ", inter-op 1, sequential");
+        versions.put("memory", arena);
+        return versions;
+    }
+
     private static String answer(OvertuneJobs jobs, String line) {
         try {
             WorkerProtocol.Command command = WorkerProtocol.Command.parse(line);
@@ -68,16 +127,11 @@ public final class OvertuneWorker {
     }
 
     private static WorkerConfig hello(String preset, LanguageModel model, OvertuneJobs jobs) {
-        Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("overtune", BuildInfo.engineVersion());
-        versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
-        versions.put("java", Runtime.version().toString());
-        versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));
-        versions.put("threading", "onnxruntime intra-op " + jobs.threads() + ", inter-op 1, sequential");
-        versions.put("memory", jobs.memoryArena());
+        Map<String, String> versions = versions(jobs.threads(), jobs.memoryArena());
         try {
             return new WorkerConfig("overtune", preset, model.family(), new ObjectMapper().readTree(model.configJson()),
-                    jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, jobs.probes());
+                    jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, jobs.probes(),
+                    new ObjectMapper().createObjectNode());
         } catch (IOException e) {
             throw new IllegalStateException("the model's own config.json does not parse: " + e.getMessage(), e);
         }
@@ -88,7 +142,9 @@ public final class OvertuneWorker {
         for (int i = 0; i + 1 < args.length; i += 2) {
             flags.put(args[i], args[i + 1]);
         }
-        for (String required : new String[] {"--model", "--batch", "--seq", "--threads", "--checkpoint"}) {
+        String[] needed = flags.containsKey("--protocol") ? new String[] {"--model", "--checkpoint", "--results"}
+                : new String[] {"--model", "--batch", "--seq", "--threads", "--checkpoint"};
+        for (String required : needed) {
             if (!flags.containsKey(required)) {
                 System.err.println("overtune worker: missing " + required + "; started by bin/bench-peers, not by hand");
                 System.exit(2);

@@ -5,19 +5,35 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The flags of bin/bench-peers. {@code seq == 0} means the model's full context. */
+/**
+ * The flags of bin/bench-peers. {@code seq == 0} means the model's full context. {@code job} is {@code steps} (the
+ * per-step rows) or {@code scan} (one checkpoint's whole scan protocol); {@code coretype} null means: try the OpenBLAS
+ * core types that fit this CPU and keep the fastest whose results agree.
+ */
 public record PeersOptions(String model, int batch, int seq, int threads, int rounds, double roundSeconds, Path json,
-                           String python) {
+                           String python, String job, String coretype) {
+    public static final String STEPS = "steps";
+    public static final String SCAN = "scan";
+
+    public PeersOptions(String model, int batch, int seq, int threads, int rounds, double roundSeconds, Path json, String python) {
+        this(model, batch, seq, threads, rounds, roundSeconds, json, python, STEPS, null);
+    }
+
     public static final String USAGE = """
             usage: bin/bench-peers [--model tiny|small|CONFIG] [--batch B] [--seq T] [--threads N] [--rounds R]
-                                   [--round-seconds S] [--json FILE] [--python PATH]
+                                   [--round-seconds S] [--json FILE] [--python PATH] [--job steps|scan]
+                                   [--openblas-coretype NAME|unset]
               --model          preset or config.json (default small)
               --batch, --seq   batch shape (default 8 x the model's context)
               --threads        threads on both sides (default: all cores, %d here)
               --rounds         measured rounds per job after one warm-up round (default 5)
               --round-seconds  about how long one side's call in a round takes (default 1.0)
               --json FILE      also write every round's figures, versions and load averages as JSON
-              --python PATH    the Python with torch for the peer (default /usr/bin/python3)"""
+              --python PATH    the Python with torch for the peer (default /usr/bin/python3)
+              --job            steps: training step, evaluation, probes, load (default); scan: one checkpoint's whole
+                               scan protocol against a PyTorch loop and a functorch ensemble (use overtrained, demo, small)
+              --openblas-coretype  the peer's OpenBLAS core type; default: try unset and those this CPU's instruction
+                               set fits, keep the fastest whose eval loss agrees with overtune's"""
             .formatted(Runtime.getRuntime().availableProcessors());
 
     public PeersOptions {
@@ -27,6 +43,9 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
         if (seq < 0) {
             throw new IllegalArgumentException("--seq must be positive, got " + seq);
         }
+        if (!job.equals(STEPS) && !job.equals(SCAN)) {
+            throw new IllegalArgumentException("--job must be steps or scan, got '" + job + "'");
+        }
         if (!(roundSeconds > 0) || Double.isInfinite(roundSeconds)) {
             throw new IllegalArgumentException("--round-seconds must be positive, got " + roundSeconds);
         }
@@ -35,7 +54,7 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
     /** The options the arguments give; IllegalArgumentException naming the flag for anything wrong. */
     public static PeersOptions parse(String... args) {
         Flags f = BenchFlags.parse(new Flags(), args);
-        return new PeersOptions(f.model, f.batch, f.seq, f.threads, f.rounds, f.roundSeconds, f.json, f.python);
+        return new PeersOptions(f.model, f.batch, f.seq, f.threads, f.rounds, f.roundSeconds, f.json, f.python, f.job, f.coretype);
     }
 
     /** The flags as picocli reads them, with their defaults; {@link #USAGE} is the help. */
@@ -56,6 +75,10 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
         Path json;
         @Option(names = "--python")
         String python = "/usr/bin/python3";
+        @Option(names = "--job")
+        String job = STEPS;
+        @Option(names = "--openblas-coretype")
+        String coretype;
     }
 
     private static void positive(String flag, int v) {

@@ -13,10 +13,11 @@ import java.util.TreeSet;
 /**
  * What a worker says it runs, in its hello line: the model (preset name, Hugging Face config.json
  * and parameter count), the batch shape and the thread count, plus versions and how the probes are implemented, which are
- * reported but never compared.
+ * reported but never compared. A scan worker ({@code --job scan}) also reports its protocol (members, steps, windows, ...):
+ * compared key by key like the config; an empty object for the per-step workers.
  */
 public record WorkerConfig(String side, String model, String modelType, JsonNode config, long params,
-                           int batch, int seq, int threads, Map<String, String> versions, String probes) {
+                           int batch, int seq, int threads, Map<String, String> versions, String probes, JsonNode protocol) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static WorkerConfig fromJson(JsonNode json) {
@@ -24,7 +25,8 @@ public record WorkerConfig(String side, String model, String modelType, JsonNode
         json.path("versions").properties().forEach(e -> versions.put(e.getKey(), e.getValue().asText()));
         return new WorkerConfig(text(json, "side"), text(json, "model"), text(json, "model_type"),
                 json.path("config"), number(json, "params"), (int) number(json, "batch"), (int) number(json, "seq"),
-                (int) number(json, "threads"), versions, json.path("probes").asText(""));
+                (int) number(json, "threads"), versions, json.path("probes").asText(""),
+                json.path("protocol").isObject() ? json.get("protocol") : JSON.createObjectNode());
     }
 
     public ObjectNode toJson() {
@@ -34,6 +36,9 @@ public record WorkerConfig(String side, String model, String modelType, JsonNode
         ObjectNode v = o.putObject("versions");
         versions.forEach(v::put);
         o.put("probes", probes);
+        if (!protocol.isEmpty()) {
+            o.set("protocol", protocol);
+        }
         return o;
     }
 
@@ -55,6 +60,12 @@ public record WorkerConfig(String side, String model, String modelType, JsonNode
         for (String key : keys) {
             differ(out, "config " + key, shown(config.get(key)), shown(other.config.get(key)), other);
         }
+        TreeSet<String> steps = new TreeSet<>();
+        protocol.fieldNames().forEachRemaining(steps::add);
+        other.protocol.fieldNames().forEachRemaining(steps::add);
+        for (String key : steps) {
+            differ(out, "protocol " + key, shown(protocol.get(key)), shown(other.protocol.get(key)), other);
+        }
         return out;
     }
 
@@ -69,7 +80,7 @@ public record WorkerConfig(String side, String model, String modelType, JsonNode
         if (v == null) {
             return "(absent)";
         }
-        return v.isNumber() ? (Object) v.decimalValue().stripTrailingZeros() : v.toString();
+        return v.isNumber() ? (Object) v.decimalValue().stripTrailingZeros().toPlainString() : v.toString();
     }
 
     private static String text(JsonNode json, String field) {

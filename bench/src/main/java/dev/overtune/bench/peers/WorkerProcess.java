@@ -40,7 +40,13 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the command with extra environment variables; returns once the worker said hello. */
     public static WorkerProcess start(String side, List<String> command, Map<String, String> env, Path log) {
+        return start(side, command, env, java.util.Set.of(), log);
+    }
+
+    /** The same, with the variables named in {@code unset} removed from the environment it inherits. */
+    public static WorkerProcess start(String side, List<String> command, Map<String, String> env, java.util.Set<String> unset, Path log) {
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+        builder.environment().keySet().removeAll(unset);
         builder.environment().putAll(env);
         try {
             return new WorkerProcess(side, builder.start(), log);

@@ -32,4 +32,16 @@ class PeersOptionsTest {
         assertEquals("unknown argument '--fast'", assertThrows(IllegalArgumentException.class,
                 () -> PeersOptions.parse("--fast", "yes")).getMessage());
     }
+
+    @Test
+    void theScanJobAndTheCoreTypeAreFlags() {
+        PeersOptions d = PeersOptions.parse();
+        assertEquals(PeersOptions.STEPS, d.job());
+        assertEquals(null, d.coretype());
+        PeersOptions o = PeersOptions.parse("--job", "scan", "--openblas-coretype", "SkylakeX");
+        assertEquals(PeersOptions.SCAN, o.job());
+        assertEquals("SkylakeX", o.coretype());
+        assertEquals("--job must be steps or scan, got 'all'", assertThrows(IllegalArgumentException.class,
+                () -> PeersOptions.parse("--job", "all")).getMessage());
+    }
 }

@@ -63,4 +63,19 @@ class WorkerConfigTest {
                   threads: overtune 1, pytorch 2"""),
                 BenchPeers.refusal(overtune("\"seq\":64", "\"seq\":32", "\"threads\":2", "\"threads\":1"), PYTORCH));
     }
+
+    @Test
+    void scanWorkersThatRunDifferentProtocolsAreRefusedNamingWhatDiffers() {
+        String protocol = ",\"protocol\":{\"members\":9,\"steps\":40,\"windows\":{\"ood\":255,\"test\":62,\"val\":62}}}";
+        WorkerConfig ot = overtune("\"probes\":\"plain Java loops\"}", "\"probes\":\"plain Java loops\"" + protocol);
+        WorkerConfig same = WorkerProtocol.parseHello(WorkerProtocolTest.PYTHON_HELLO.replaceFirst("}$", protocol));
+        assertEquals(List.of(), ot.differencesFrom(same));
+        WorkerConfig fewer = WorkerProtocol.parseHello(WorkerProtocolTest.PYTHON_HELLO.replaceFirst("}$",
+                protocol.replace("\"members\":9", "\"members\":6").replace("\"val\":62", "\"val\":31")));
+        assertEquals(List.of("protocol members: overtune 9, pytorch 6",
+                        "protocol windows: overtune {\"ood\":255,\"test\":62,\"val\":62}, pytorch {\"ood\":255,\"test\":62,\"val\":31}"),
+                ot.differencesFrom(fewer));
+        WorkerConfig none = WorkerProtocol.parseHello(WorkerProtocolTest.PYTHON_HELLO);
+        assertEquals("protocol steps: overtune 40, pytorch (absent)", ot.differencesFrom(none).get(1));
+    }
 }
