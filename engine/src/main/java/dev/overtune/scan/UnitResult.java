@@ -5,7 +5,6 @@ import dev.overtune.probe.ProbeKind;
 
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 
 /**
  * A finished unit as stored: its metrics (e.g. {@code ood_loss}, {@code id_val_loss}) or the reason
@@ -20,7 +19,7 @@ import java.util.SortedMap;
 public record UnitResult(String unitId, String checkpoint, long tokens, Probe probe,
                          Status status, Map<String, Double> metrics, List<Double> curve, String reason,
                          String backend, String engineVersion, String gitHash, double seconds,
-                         Map<String, double[]> samples) {
+                         Map<String, double[]> samples) implements ProbedUnit {
     public enum Status { DONE, FAILED }
 
     /** The suffix of the samples entry holding a weighted metric's weights. */
@@ -46,19 +45,6 @@ public record UnitResult(String unitId, String checkpoint, long tokens, Probe pr
                       String backend, String engineVersion, String gitHash, double seconds) {
         this(unitId, checkpoint, tokens, kind, setting, seed, status, metrics, curve, reason, backend, engineVersion, gitHash,
                 seconds, Map.of());
-    }
-
-    public ProbeKind kind() {
-        return probe.kind();
-    }
-
-    /** The probe's setting as stored (see {@link Probe#fields()}). */
-    public SortedMap<String, String> setting() {
-        return probe.fields();
-    }
-
-    public long seed() {
-        return probe.seed();
     }
 
     /** The per-window or per-example losses behind a metric, or null when the unit has none for it. */
