@@ -3,7 +3,7 @@ package dev.overtune.backends;
 import dev.overtune.backend.Backend;
 import dev.overtune.backend.BackendException;
 import dev.overtune.cuda.CudaDevice;
-import dev.overtune.cuda.driver.CudaProbe;
+import dev.overtune.cuda.driver.CudaAvailability;
 import dev.overtune.cuda.driver.Outcome;
 import org.junit.jupiter.api.Test;
 
@@ -86,7 +86,7 @@ class BackendsTest {
         }
         BackendException e = assertThrows(BackendException.class, () -> Backends.select("cuda", m -> { }));
         assertEquals("--backend cuda: " + device.reason(), e.getMessage());
-        if (!CudaProbe.probe().available()) {
+        if (!CudaAvailability.check().available()) {
             assertTrue(e.getMessage().contains("libcuda"), e.getMessage());
         }
         System.out.println("cuda: " + e.getMessage());

@@ -14,7 +14,7 @@ class CublasTest {
     void withoutAGpuCreatingAHandleIsANamedError() {
         Outcome<Cublas> cublas = Cublas.load();
         assumeTrue(cublas.available(), "no cuBLAS: " + cublas.reason());
-        assumeFalse(CudaProbe.probe().available(), "a GPU is present: CudaDeviceGpuTest covers cuBLAS there");
+        assumeFalse(CudaAvailability.check().available(), "a GPU is present: CudaDeviceGpuTest covers cuBLAS there");
         CudaException e = assertThrows(CudaException.class, () -> cublas.orElseThrow().create());
         assertEquals("cublasCreate_v2", e.call());
         assertEquals(Cublas.CUBLAS_STATUS_NOT_INITIALIZED, e.status());

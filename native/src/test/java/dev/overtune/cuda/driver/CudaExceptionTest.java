@@ -42,7 +42,7 @@ class CudaExceptionTest {
         assertEquals("CUresult 12345", CuResult.name(12345));
         assertEquals("CUBLAS_STATUS_NOT_INITIALIZED", Cublas.statusName(1));
         assertEquals("cublasStatus_t 99", Cublas.statusName(99));
-        assertEquals("CUDA_ERROR_NO_DEVICE", CudaProbe.describe(100));
+        assertEquals("CUDA_ERROR_NO_DEVICE", CudaAvailability.describe(100));
     }
 
     @Test

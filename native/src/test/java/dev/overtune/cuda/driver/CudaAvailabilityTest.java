@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class CudaProbeTest {
+class CudaAvailabilityTest {
     @Test
     void missingDriverIsAReasonNotACrash() {
-        CudaProbe.Result r = CudaProbe.probe(List.of("libovertune-no-such-driver.so.1"));
+        CudaAvailability.Result r = CudaAvailability.check(List.of("libovertune-no-such-driver.so.1"));
         assertFalse(r.available());
         assertEquals(0, r.deviceCount());
         assertTrue(r.reason().contains("libovertune-no-such-driver.so.1") && r.reason().contains("CPU backend"), r.reason());
@@ -19,14 +19,14 @@ class CudaProbeTest {
 
     @Test
     void aLibraryWithoutTheDriverSymbolsIsNamed() {
-        CudaProbe.Result r = CudaProbe.probe(List.of("libc.so.6"));
+        CudaAvailability.Result r = CudaAvailability.check(List.of("libc.so.6"));
         assertFalse(r.available());
         assertTrue(r.reason().contains("libc.so.6") && r.reason().contains("cuInit"), r.reason());
     }
 
     @Test
     void theRealProbeAnswersEitherWay() {
-        CudaProbe.Result r = CudaProbe.probe();
+        CudaAvailability.Result r = CudaAvailability.check();
         if (r.available()) {
             assertTrue(r.deviceCount() > 0);
             assertTrue(r.library().startsWith("libcuda"));

@@ -15,24 +15,24 @@ import java.util.Optional;
  * Finds the CUDA driver through FFM and asks it whether a GPU is usable. Absence is an answer, not
  * a crash: the result names what was missing so the engine can say why it stays on the CPU.
  */
-public final class CudaProbe {
+public final class CudaAvailability {
     /** The driver's sonames, newest first. */
     public static final List<String> DRIVER_LIBRARIES = List.of("libcuda.so.1", "libcuda.so");
 
-    /** What the probe found: a device count, or the reason there is none. */
+    /** What the check found: a device count, or the reason there is none. */
     public record Result(int deviceCount, String library, String reason) {
         public boolean available() {
             return deviceCount > 0;
         }
     }
 
-    private CudaProbe() {}
+    private CudaAvailability() {}
 
-    public static Result probe() {
-        return probe(DRIVER_LIBRARIES);
+    public static Result check() {
+        return check(DRIVER_LIBRARIES);
     }
 
-    static Result probe(List<String> libraries) {
+    static Result check(List<String> libraries) {
         Arena arena = Arena.global();
         List<String> tried = new ArrayList<>();
         for (String name : libraries) {
