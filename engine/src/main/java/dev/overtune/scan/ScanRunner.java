@@ -1,6 +1,7 @@
 package dev.overtune.scan;
 
 import dev.overtune.backend.Backend;
+import dev.overtune.backend.HostParameters;
 import dev.overtune.backend.Parameters;
 import dev.overtune.build.BuildInfo;
 import dev.overtune.checkpoint.ModelWeights;
@@ -110,7 +111,7 @@ public final class ScanRunner {
             Trainer trainer = null;
             MemberEvaluator members = null;
             try {
-                members = memberEvaluator(pending, arena);
+                members = memberEvaluator(pending, work, arena);
                 if (needsTrainer(pending)) {
                     trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
@@ -215,12 +216,17 @@ public final class ScanRunner {
 
     /**
      * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
-     * 1, when no noise draw is pending, or when the backend cannot compile the member-axis graph. A single pending draw
+     * 1, when no noise draw is pending, when the parameters live on a device (they are perturbed there in place, and a
+     * member-axis forward of host copies would move every draw across and back), or when the backend cannot compile
+     * the member-axis graph. A single pending draw
      * (a resumed scan's last) still takes the member path: a member's losses are bit-identical whatever the number of
      * members beside it ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an
      * uninterrupted one does, while the one-by-one graph would differ in the last bits.
      */
-    private MemberEvaluator memberEvaluator(List<Unit> pending, Arena arena) {
+    private MemberEvaluator memberEvaluator(List<Unit> pending, Parameters work, Arena arena) {
+        if (!(work instanceof HostParameters)) {
+            return null;
+        }
         ScanSettings.Eval ev = settings.eval();
         int most = ScanPlan.byCheckpoint(pending).values().stream()
                 .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
