@@ -1,14 +1,10 @@
 package dev.overtune.scan;
 
-import dev.overtune.probe.ProbeKind;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.overtune.probe.ProbeKind;
 
-import dev.overtune.probe.ProbeKind;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -289,16 +285,9 @@ public final class PgStore implements ScanStore {
                     samples.computeIfAbsent(r.getString(1), k -> new HashMap<>()).put(r.getString(2), ResultStore.fromFloat32(r.getBytes(3)));
                 }
             }
-            try (ResultSet r = s.executeQuery("SELECT id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, "
-                    + "engine_version, git_hash, seconds FROM unit ORDER BY seq")) {
+            try (ResultSet r = s.executeQuery("SELECT " + ResultStore.UNIT_COLUMNS + " FROM unit ORDER BY seq")) {
                 while (r.next()) {
-                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
-                            JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
-                            r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
-                            JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
-                            JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
-                            r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14),
-                            samples.getOrDefault(r.getString(1), Map.of())));
+                    out.add(ResultStore.unitRow(r, samples));
                 }
             }
             c.setReadOnly(false);

@@ -587,22 +587,31 @@ public final class ResultStore implements ScanStore {
         return claims;
     }
 
+    /** The columns {@link #unitRow} reads, in its order; the PostgreSQL store's unit table has them too. */
+    static final String UNIT_COLUMNS = "id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, "
+            + "engine_version, git_hash, seconds";
+
+    /** One unit from a row of {@link #UNIT_COLUMNS}, with its samples (by unit id) if any were stored. */
+    static UnitResult unitRow(ResultSet r, Map<String, Map<String, double[]>> samples)
+            throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
+        return new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
+                JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
+                r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
+                JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
+                JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
+                r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14),
+                samples.getOrDefault(r.getString(1), Map.of()));
+    }
+
     /** Every stored unit, in the order they finished. */
     public synchronized List<UnitResult> results() {
         List<UnitResult> out = new ArrayList<>();
-        String sql = "SELECT id, checkpoint, tokens, probe, setting, seed, status, metrics, curve, reason, backend, engine_version, "
-                + "git_hash, seconds FROM unit ORDER BY rowid";
+        String sql = "SELECT " + UNIT_COLUMNS + " FROM unit ORDER BY rowid";
         try (Statement s = db.createStatement()) {
             Map<String, Map<String, double[]>> samples = samplesByUnit();
             try (ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) {
-                    out.add(new UnitResult(r.getString(1), r.getString(2), r.getLong(3), ProbeKind.parse(r.getString(4)),
-                            JSON.readValue(r.getString(5), new TypeReference<Map<String, String>>() {}), r.getLong(6),
-                            r.getString(7).equals("done") ? UnitResult.Status.DONE : UnitResult.Status.FAILED,
-                            JSON.readValue(r.getString(8), new TypeReference<Map<String, Double>>() {}),
-                            JSON.readValue(r.getString(9), new TypeReference<List<Double>>() {}),
-                            r.getString(10), r.getString(11), r.getString(12), r.getString(13), r.getDouble(14),
-                            samples.getOrDefault(r.getString(1), Map.of())));
+                    out.add(unitRow(r, samples));
                 }
             }
         } catch (SQLException e) {
