@@ -43,6 +43,7 @@ public final class MemberTrainer implements AutoCloseable {
     }
 
     private final int members;
+    private final int slots;
     private final int batchSize;
     private final int seqLen;
     private final HostTensor paramBlock;
@@ -62,26 +63,31 @@ public final class MemberTrainer implements AutoCloseable {
             throw new IllegalArgumentException("a member trainer needs at least one member, got " + members);
         }
         this.members = members;
+        // At least two slots: ONNX Runtime multiplies a batch of one with large inner dimensions (the logits' backward,
+        // K = vocabulary) split differently over its threads than a batch of several, which would make a lone
+        // member's bits differ from the same member's in a group. From two on, a member's product is the same.
+        int slots = Math.max(2, members);
+        this.slots = slots;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
         List<ParamSpec> specs = model.params();
         int total = Math.toIntExact(specs.stream().mapToLong(p -> p.shape().size()).sum());
-        this.paramBlock = zeroed(arena, DType.F32, Shape.of(members, total));
-        this.gradBlock = zeroed(arena, DType.F32, Shape.of(members, total));
-        this.loss = zeroed(arena, DType.F32, Shape.of(members));
-        Shape tokens = Shape.of(members, batchSize, seqLen);
+        this.paramBlock = zeroed(arena, DType.F32, Shape.of(slots, total));
+        this.gradBlock = zeroed(arena, DType.F32, Shape.of(slots, total));
+        this.loss = zeroed(arena, DType.F32, Shape.of(slots));
+        Shape tokens = Shape.of(slots, batchSize, seqLen);
         this.all = new Batch(zeroed(arena, DType.I64, tokens), zeroed(arena, DType.I64, tokens), zeroed(arena, DType.F32, tokens));
-        this.params = new ParamStore[members];
-        this.grads = new ParamStore[members];
-        this.adam = new AdamW[members];
-        this.batches = new Batch[members];
-        for (int m = 0; m < members; m++) {
+        this.params = new ParamStore[slots];
+        this.grads = new ParamStore[slots];
+        this.adam = new AdamW[slots];
+        this.batches = new Batch[slots];
+        for (int m = 0; m < slots; m++) {
             params[m] = ParamStore.over(row(paramBlock, m, total), specs);
             grads[m] = ParamStore.over(row(gradBlock, m, total), specs);
             adam[m] = new AdamW(arena, params[m], AdamW.Config.defaults());
             batches[m] = new Batch(slice(all.inputIds(), m), slice(all.targets(), m), slice(all.lossMask(), m));
         }
-        this.program = backend.compile(TrainingGraphs.memberTrain(model, members, batchSize, seqLen));
+        this.program = backend.compile(TrainingGraphs.memberTrain(model, slots, batchSize, seqLen));
         Map<String, HostTensor> inputs = new java.util.HashMap<>(all.asInputs());
         inputs.put(TrainingGraphs.MEMBER_PARAMS, paramBlock);
         try {
@@ -143,7 +149,7 @@ public final class MemberTrainer implements AutoCloseable {
         RuntimeException[] failure = new RuntimeException[count];
         double[] lastFiniteLoss = new double[count];
         long[] lastFiniteStep = new long[count];
-        for (int m = 0; m < members; m++) {
+        for (int m = 0; m < slots; m++) {
             params[m].copyFrom(start);
             if (m < count) {
                 adam[m].reset(runs.get(m).config().adam());
