@@ -181,7 +181,20 @@ final class Vjp {
         return v.kind() == Value.Kind.NODE && v.producer().op() instanceof Op.Transpose t && isLastTwoSwap(t.perm());
     }
 
+    private static boolean sameBatchAxes(Shape a, Shape b) {
+        for (int i = 0; i < a.rank() - 2; i++) {
+            if (a.dim(i) != b.dim(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** vᵀ over the last two axes; a value that is itself such a transpose gives back what it transposed. */
     private static Value lastTwoSwapped(GraphBuilder g, Value v) {
+        if (isLastTwoSwapOutput(v)) {
+            return v.producer().input(0);
+        }
         int r = v.shape().rank();
         int[] perm = new int[r];
         for (int i = 0; i < r; i++) {
@@ -219,6 +232,12 @@ final class Vjp {
                 // head transpose and materialises it. (dyᵀ·a)ᵀ instead leaves dyᵀ for FusedMatMul's transA,
                 // and the outer transpose cancels against kᵀ's in the Transpose rule.
                 db = unbroadcast(g, lastTwoSwapped(g, g.matmul(lastTwoSwapped(g, dy), a)), b.shape());
+            } else if (isLastTwoSwapOutput(b) && a.shape().rank() == b.shape().rank()
+                    && sameBatchAxes(a.shape(), b.shape())) {
+                // b = xᵀ of a value laid out as it is (a head sliced out of the fused projection): (dyᵀ·a)ᵀ
+                // leaves dyᵀ to FusedMatMul's transA and the outer transpose cancels against xᵀ's in the
+                // Transpose rule, where aᵀ·dy would be transposed back into x's layout by a materialised copy.
+                db = lastTwoSwapped(g, g.matmul(lastTwoSwapped(g, dy), a));
             } else {
                 db = unbroadcast(g, g.matmul(lastTwoSwapped(g, a), dy), b.shape());
             }
