@@ -71,7 +71,7 @@ final class Vjp {
             }
             case Op.Softmax s -> List.of(g.mul(y, g.sub(dy, softmaxRowDot(g, y, dy, s.axis()))));
             case Op.LogSoftmax s -> List.of(g.sub(dy, g.mul(g.exp(y), g.reduceSum(dy, true, s.axis()))));
-            case Op.LayerNorm ln -> layerNorm(g, x, in.get(1), dy, ln.epsilon());
+            case Op.LayerNorm ln -> layerNorm(g, x, in.get(1), dy, ln.epsilon(), want);
             case Op.Gather ga -> Arrays.asList(g.scatterAddRows(in.get(1), dy, x.shape().dim(0)), null);
             case Op.ScatterAddRows s -> Arrays.asList(null, g.gather(dy, x));
             case Op.OneHot o -> Arrays.asList((Value) null);
@@ -246,7 +246,7 @@ final class Vjp {
     }
 
     /** LayerNorm backward in primitives; mean and 1/std are recomputed from x rather than saved. */
-    private static List<Value> layerNorm(GraphBuilder g, Value x, Value scale, Value dy, double eps) {
+    private static List<Value> layerNorm(GraphBuilder g, Value x, Value scale, Value dy, double eps, boolean[] want) {
         Value mean = g.reduceMean(x, true, -1);
         Value centered = g.sub(x, mean);
         Value variance = g.reduceMean(g.mul(centered, centered), true, -1);
@@ -255,8 +255,9 @@ final class Vjp {
         Value dxhat = g.mul(dy, scale);
         Value dx = g.mul(rstd, g.sub(g.sub(dxhat, g.reduceMean(dxhat, true, -1)),
                 g.mul(xhat, g.reduceMean(g.mul(dxhat, xhat), true, -1))));
-        Value dScale = unbroadcast(g, g.mul(dy, xhat), scale.shape());
-        Value dBias = unbroadcast(g, dy, scale.shape());
-        return List.of(dx, dScale, dBias);
+        // A member-axis graph normalises with constant gain 1 and bias 0 (MemberAxis): no reductions for those.
+        Value dScale = want[1] ? unbroadcast(g, g.mul(dy, xhat), scale.shape()) : null;
+        Value dBias = want[2] ? unbroadcast(g, dy, scale.shape()) : null;
+        return Arrays.asList(want[0] ? dx : null, dScale, dBias);
     }
 }
