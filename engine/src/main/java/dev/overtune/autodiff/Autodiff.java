@@ -148,8 +148,26 @@ public final class Autodiff {
         if (count > 0 && count < r && axes[count - 1] == count - 1) {
             return g.reshape(sumLeadingAxes(g, d, count), to.dims());
         }
+        if (lead == 0 && count > 0 && count < r - 1 && axes[0] == 1 && axes[count - 1] == count) {
+            return g.reshape(sumAxesAfterFirst(g, d, count), to.dims());
+        }
         Value summed = count == 0 ? d : g.reduceSum(d, true, Arrays.copyOf(axes, count));
         return summed.shape().equals(to) ? summed : g.reshape(summed, to.dims());
+    }
+
+    /**
+     * Sums axes 1..count of [n, ..., N] (a member-axis bias gradient: [M,B,T,N] to [M,1,1,N]) as the batched
+     * ones[1,rows] x d[n,rows,N]: the same product per leading index as {@link #sumLeadingAxes} does alone, so a
+     * member's gradient has the bits whatever the number of members (a ReduceSum's blocking depends on the shape).
+     */
+    private static Value sumAxesAfterFirst(GraphBuilder g, Value d, int count) {
+        int n = d.shape().dim(0);
+        int rows = 1;
+        for (int i = 1; i <= count; i++) {
+            rows *= d.shape().dim(i);
+        }
+        int cols = (int) (d.shape().size() / n / rows);
+        return g.matmul(g.onesRow(rows, d.dtype()), g.reshape(d, n, rows, cols));
     }
 
     /**

@@ -71,7 +71,7 @@ final class Vjp {
             }
             case Op.Softmax s -> List.of(g.mul(y, g.sub(dy, softmaxRowDot(g, y, dy, s.axis()))));
             case Op.LogSoftmax s -> List.of(g.sub(dy, g.mul(g.exp(y), g.reduceSum(dy, true, s.axis()))));
-            case Op.LayerNorm ln -> layerNorm(g, x, in.get(1), dy, ln.epsilon());
+            case Op.LayerNorm ln -> layerNorm(g, x, in.get(1), dy, ln.epsilon(), want);
             case Op.Gather ga -> Arrays.asList(g.scatterAddRows(in.get(1), dy, x.shape().dim(0)), null);
             case Op.ScatterAddRows s -> Arrays.asList(null, g.gather(dy, x));
             case Op.OneHot o -> Arrays.asList((Value) null);
@@ -181,7 +181,20 @@ final class Vjp {
         return v.kind() == Value.Kind.NODE && v.producer().op() instanceof Op.Transpose t && isLastTwoSwap(t.perm());
     }
 
+    private static boolean sameBatchAxes(Shape a, Shape b) {
+        for (int i = 0; i < a.rank() - 2; i++) {
+            if (a.dim(i) != b.dim(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** vᵀ over the last two axes; a value that is itself such a transpose gives back what it transposed. */
     private static Value lastTwoSwapped(GraphBuilder g, Value v) {
+        if (isLastTwoSwapOutput(v)) {
+            return v.producer().input(0);
+        }
         int r = v.shape().rank();
         int[] perm = new int[r];
         for (int i = 0; i < r; i++) {
@@ -219,6 +232,12 @@ final class Vjp {
                 // head transpose and materialises it. (dyᵀ·a)ᵀ instead leaves dyᵀ for FusedMatMul's transA,
                 // and the outer transpose cancels against kᵀ's in the Transpose rule.
                 db = unbroadcast(g, lastTwoSwapped(g, g.matmul(lastTwoSwapped(g, dy), a)), b.shape());
+            } else if (isLastTwoSwapOutput(b) && a.shape().rank() == b.shape().rank()
+                    && sameBatchAxes(a.shape(), b.shape())) {
+                // b = xᵀ of a value laid out as it is (a head sliced out of the fused projection): (dyᵀ·a)ᵀ
+                // leaves dyᵀ to FusedMatMul's transA and the outer transpose cancels against xᵀ's in the
+                // Transpose rule, where aᵀ·dy would be transposed back into x's layout by a materialised copy.
+                db = lastTwoSwapped(g, g.matmul(lastTwoSwapped(g, dy), a));
             } else {
                 db = unbroadcast(g, g.matmul(lastTwoSwapped(g, a), dy), b.shape());
             }
@@ -227,7 +246,7 @@ final class Vjp {
     }
 
     /** LayerNorm backward in primitives; mean and 1/std are recomputed from x rather than saved. */
-    private static List<Value> layerNorm(GraphBuilder g, Value x, Value scale, Value dy, double eps) {
+    private static List<Value> layerNorm(GraphBuilder g, Value x, Value scale, Value dy, double eps, boolean[] want) {
         Value mean = g.reduceMean(x, true, -1);
         Value centered = g.sub(x, mean);
         Value variance = g.reduceMean(g.mul(centered, centered), true, -1);
@@ -236,8 +255,9 @@ final class Vjp {
         Value dxhat = g.mul(dy, scale);
         Value dx = g.mul(rstd, g.sub(g.sub(dxhat, g.reduceMean(dxhat, true, -1)),
                 g.mul(xhat, g.reduceMean(g.mul(dxhat, xhat), true, -1))));
-        Value dScale = unbroadcast(g, g.mul(dy, xhat), scale.shape());
-        Value dBias = unbroadcast(g, dy, scale.shape());
-        return List.of(dx, dScale, dBias);
+        // A member-axis graph normalises with constant gain 1 and bias 0 (MemberAxis): no reductions for those.
+        Value dScale = want[1] ? unbroadcast(g, g.mul(dy, xhat), scale.shape()) : null;
+        Value dBias = want[2] ? unbroadcast(g, dy, scale.shape()) : null;
+        return Arrays.asList(want[0] ? dx : null, dScale, dBias);
     }
 }

@@ -5,6 +5,7 @@ import dev.overtune.tensor.Shape;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +21,8 @@ import java.util.Set;
  * aligned so that the member axis meets the member axis; a member's matmul by its own weight matrix is one batched
  * matmul over [M, rows, k]; an embedding lookup in M tables is one lookup in their concatenation; a LayerNorm with
  * per-member gains is the plain normalisation times the gain plus the bias. Training-only ops (the scatter and
- * target-add of the backward pass) are refused by name.
+ * target-add of the backward pass) are refused by name: a member-axis training graph differentiates the member-axis
+ * forward instead ({@link #into}), and the batch inputs may carry the member axis too (each member its own data).
  */
 public final class MemberAxis {
     /** Largest index a member-offset embedding lookup may reach: float32 holds integers exactly up to 2^24. */
@@ -31,8 +33,8 @@ public final class MemberAxis {
     private final Map<Value, Value> mapped = new HashMap<>();
     private final Map<Value, Boolean> batched = new HashMap<>();
 
-    private MemberAxis(String name, int members) {
-        this.g = new GraphBuilder(name);
+    private MemberAxis(GraphBuilder g, int members) {
+        this.g = g;
         this.members = members;
     }
 
@@ -41,27 +43,57 @@ public final class MemberAxis {
      * every output [M, ...].
      */
     public static Graph batch(Graph graph, int members, Set<String> memberInputs) {
+        check(graph, members, memberInputs);
+        GraphBuilder g = new GraphBuilder(graph.name() + "_x" + members);
+        Map<String, Value> inputs = new HashMap<>();
+        for (Value in : graph.inputs()) {
+            Shape shape = memberInputs.contains(in.name()) ? withMembers(members, in.shape()) : in.shape();
+            inputs.put(in.name(), g.input(in.name(), in.dtype(), shape));
+        }
+        Map<String, Value> outputs = into(g, graph, members, inputs, memberInputs);
+        outputs.forEach(g::output);
+        return g.build();
+    }
+
+    /**
+     * Rewrites the graph's nodes into a caller's builder, for a caller that builds more around them (a member-axis
+     * training graph differentiates the result): {@code inputs} gives the value every input of the graph takes
+     * there, [M, ...its shape] for those named in {@code memberInputs}, its own shape for the others. Returns every
+     * output of the graph by name, [M, ...].
+     */
+    public static Map<String, Value> into(GraphBuilder g, Graph graph, int members, Map<String, Value> inputs, Set<String> memberInputs) {
+        check(graph, members, memberInputs);
+        MemberAxis t = new MemberAxis(g, members);
+        for (Value in : graph.inputs()) {
+            boolean member = memberInputs.contains(in.name());
+            Value now = inputs.get(in.name());
+            Shape expected = member ? withMembers(members, in.shape()) : in.shape();
+            if (now == null || !now.shape().equals(expected) || now.dtype() != in.dtype()) {
+                throw new GraphException("input '" + in.name() + "' needs a " + in.dtype() + " value of shape " + expected
+                        + (now == null ? ", none given" : ", got " + now));
+            }
+            t.put(in, now, member);
+        }
+        for (Value c : graph.constants()) {
+            t.put(c, g.constant(c.name(), c.dtype(), c.shape(), c.constant()), false);
+        }
+        for (Node n : graph.nodes()) {
+            t.rewrite(n);
+        }
+        Map<String, Value> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> o : graph.outputs().entrySet()) {
+            out.put(o.getKey(), t.membered(o.getValue()));
+        }
+        return out;
+    }
+
+    private static void check(Graph graph, int members, Set<String> memberInputs) {
         if (members < 1) {
             throw new GraphException("a member axis needs at least one member, got " + members);
         }
         for (String name : memberInputs) {
             graph.input(name);
         }
-        MemberAxis t = new MemberAxis(graph.name() + "_x" + members, members);
-        for (Value in : graph.inputs()) {
-            boolean member = memberInputs.contains(in.name());
-            t.put(in, t.g.input(in.name(), in.dtype(), member ? t.withMembers(in.shape()) : in.shape()), member);
-        }
-        for (Value c : graph.constants()) {
-            t.put(c, t.g.constant(c.name(), c.dtype(), c.shape(), c.constant()), false);
-        }
-        for (Node n : graph.nodes()) {
-            t.rewrite(n);
-        }
-        for (Map.Entry<String, Value> out : graph.outputs().entrySet()) {
-            t.g.output(out.getKey(), t.membered(out.getValue()));
-        }
-        return t.g.build();
     }
 
     private void put(Value original, Value now, boolean member) {
@@ -70,6 +102,10 @@ public final class MemberAxis {
     }
 
     private Shape withMembers(Shape s) {
+        return withMembers(members, s);
+    }
+
+    private static Shape withMembers(int members, Shape s) {
         int[] d = new int[s.rank() + 1];
         d[0] = members;
         System.arraycopy(s.dims(), 0, d, 1, s.rank());
@@ -204,10 +240,12 @@ public final class MemberAxis {
     /**
      * Rows of M tables at once: the tables as one [M·rows, ...] table and each member's indices offset by m·rows. The
      * offset is added in float32, exact below 2^24; larger tables are transposed to [rows, M, ...] and gathered instead.
+     * Indices with a member axis (each member's own batch, as its fine-tune's data order gives it) take the same
+     * offsets, each member's indices into its own table; into one shared table they are a plain lookup.
      */
     private Value gather(Value data, Value indices) {
-        if (batched.get(indices)) {
-            throw new GraphException("a member axis on gather indices is not supported; give the members one batch");
+        if (!batched.get(data)) {
+            return g.gather(mapped.get(data), mapped.get(indices));
         }
         Value table = mapped.get(data);
         Shape ds = data.shape();
@@ -226,6 +264,10 @@ public final class MemberAxis {
             Value offset = g.constant("member_row_offsets", DType.F32, Shape.of(offsetShape), new Constant.Floats(offsets));
             Value shifted = g.cast(g.add(g.cast(idx, DType.F32), offset), DType.I64);
             return g.gather(g.reshape(table, flat), shifted);
+        }
+        if (batched.get(indices)) {
+            throw new GraphException("a member axis on the indices into " + members + " tables of " + rows
+                    + " rows is not supported (more than 2^24 rows together); use fewer members");
         }
         int[] perm = new int[ds.rank() + 1];
         perm[0] = 1;

@@ -96,6 +96,9 @@ public final class Gpt2 extends FamilyModel<Gpt2Config> {
     private Value attention(GraphBuilder g, Map<String, Value> w, String h, Value x, Value causal, int batch, int seq) {
         int d = config().nEmbd();
         Value qkv = linear(g, x, w.get(h + "attn.c_attn.weight"), w.get(h + "attn.c_attn.bias"));
+        if (Layers.attendHeadBySlices(batch, seq, config().headDim())) {
+            return linear(g, Layers.causalAttentionBySlices(g, qkv, config().nHead(), causal), w.get(h + "attn.c_proj.weight"), w.get(h + "attn.c_proj.bias"));
+        }
         Value q = heads(g, g.slice(qkv, 2, 0, d), batch, seq);
         Value k = heads(g, g.slice(qkv, 2, d, 2 * d), batch, seq);
         Value v = heads(g, g.slice(qkv, 2, 2 * d, 3 * d), batch, seq);

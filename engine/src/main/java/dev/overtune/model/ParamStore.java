@@ -47,6 +47,28 @@ public final class ParamStore {
         return new ParamStore(List.copyOf(specs), flat, Collections.unmodifiableMap(tensors));
     }
 
+    /**
+     * These parameters laid out over a flat float32 block someone else owns (one member's row of a member-axis
+     * block): a view, written through.
+     */
+    public static ParamStore over(HostTensor flat, List<ParamSpec> specs) {
+        long total = 0;
+        for (ParamSpec p : specs) {
+            total += p.shape().size();
+        }
+        if (flat.dtype() != DType.F32 || flat.size() != total) {
+            throw new IllegalArgumentException("parameters of " + total + " floats need a float32 block of that size, got " + flat);
+        }
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        long offset = 0;
+        for (ParamSpec p : specs) {
+            long bytes = p.shape().size() * Float.BYTES;
+            tensors.put(p.name(), new HostTensor(flat.segment().asSlice(offset, bytes), DType.F32, p.shape()));
+            offset += bytes;
+        }
+        return new ParamStore(List.copyOf(specs), flat, Collections.unmodifiableMap(tensors));
+    }
+
     public List<ParamSpec> specs() {
         return specs;
     }

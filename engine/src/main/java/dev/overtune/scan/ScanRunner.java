@@ -16,6 +16,7 @@ import dev.overtune.probe.ProbeBench;
 import dev.overtune.train.DivergenceException;
 import dev.overtune.train.Evaluator;
 import dev.overtune.train.MemberEvaluator;
+import dev.overtune.train.MemberTrainer;
 import dev.overtune.train.Trainer;
 
 import java.lang.foreign.Arena;
@@ -69,8 +70,9 @@ public final class ScanRunner {
 
     /**
      * At most how many noise draws, or base and quantisation units, of a checkpoint are evaluated together in one
-     * member-axis forward ({@link MemberEvaluator}): 1 evaluates them one by one, {@link #MEMBERS_FROM_MEMORY} (the default) as many as
-     * memory allows. Each draw is still its own unit, stored on its own.
+     * member-axis forward ({@link MemberEvaluator}), and how many of its fine-tunes are trained together in one
+     * member-axis training graph ({@link MemberTrainer}): 1 runs them one by one, {@link #MEMBERS_FROM_MEMORY} (the
+     * default) as many as memory allows. Each draw and each fine-tune is still its own unit, stored on its own.
      */
     public ScanRunner members(int max) {
         if (max < 0) {
@@ -110,10 +112,12 @@ public final class ScanRunner {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
             MemberEvaluators members = null;
+            MemberTrainer memberTrainer = null;
             try {
                 members = memberEvaluators(work, arena);
                 Map<MemberGroup, Integer> groupSizes = groupSizes(pending);
-                if (needsTrainer(pending)) {
+                memberTrainer = memberTrainer(pending, work, arena);
+                if (needsTrainer(pending) && memberTrainer == null) {
                     trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
                 }
                 ProbeBench bench = new ProbeBench(base, work, perturb, model::outputAxis, trainer, ft, task::train);
@@ -182,6 +186,11 @@ public final class ScanRunner {
                             }
                             continue;
                         }
+                        if (loadFailure == null && memberTrainer != null && unit.probe() instanceof Probe.FineTune) {
+                            done = fineTuneGroup(unit, memberTrainer, bench, evaluator, fineTuneScorer(members, memberTrainer), unclaimed, claims,
+                                    retry, loaded, done, pending.size());
+                            continue;
+                        }
                         result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
                         store.stopRenewing();
                         store.record(result, retry.contains(unit.id()));
@@ -196,6 +205,9 @@ public final class ScanRunner {
                 evaluator.close();
                 if (members != null) {
                     members.close();
+                }
+                if (memberTrainer != null) {
+                    memberTrainer.close();
                 }
                 if (trainer != null) {
                     trainer.close();
@@ -273,11 +285,17 @@ public final class ScanRunner {
 
     /** The claimed unit and up to size - 1 more units of its checkpoint and member group, each claimed in the store. */
     private List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
-                                         ScanCheckpoint loaded) {
+                                  ScanCheckpoint loaded) {
+        return claimGroup(first, size, unclaimed, claims, retry, loaded, u -> memberGroup(u.probe()) == memberGroup(first.probe()));
+    }
+
+    /** The claimed unit and up to size - 1 more units of its checkpoint that {@code kind} accepts, each claimed in the store. */
+    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
+                                         ScanCheckpoint loaded, java.util.function.Predicate<Unit> kind) {
         List<Unit> group = new ArrayList<>(List.of(first));
         while (group.size() < size) {
             List<Unit> candidates = unclaimed.stream()
-                    .filter(u -> memberGroup(u.probe()) == memberGroup(first.probe()) && u.checkpoint().equals(first.checkpoint())).toList();
+                    .filter(u -> kind.test(u) && u.checkpoint().equals(first.checkpoint())).toList();
             Optional<Unit> more = candidates.isEmpty() ? Optional.empty() : claims.claimNext(candidates, retry, loaded);
             if (more.isEmpty()) {
                 break;
@@ -324,6 +342,183 @@ public final class ScanRunner {
             out.add(why != null ? failed(unit, why, from) : done(unit, scores.get(m), List.of(), from));
         }
         return out;
+    }
+
+    /**
+     * The member-axis trainer for the fine-tunes, or null to train them one by one: when members are capped at 1, when
+     * no fine-tune is pending, when the parameters live on a device (they are trained there in place), or when the
+     * backend cannot compile the member-axis training graph. As for the noise draws, a single pending fine-tune (a
+     * resumed scan's last) still takes the member path: a member's run is bit-identical whatever the members beside it
+     * ({@code MemberTrainerTest}), so a resumed or sharded scan stores what an uninterrupted one does.
+     */
+    private MemberTrainer memberTrainer(List<Unit> pending, Parameters work, Arena arena) {
+        if (!(work instanceof HostParameters) || maxMembers == 1) {
+            return null;
+        }
+        ScanSettings.FineTune ft = settings.fineTune();
+        int most = ScanPlan.byCheckpoint(pending).values().stream()
+                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.FineTune).count()).max().orElse(0);
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberTrainer.membersFor(model, ft.batchSize(), ft.seqLen()) : maxMembers;
+        int count = Math.min(most, fit);
+        if (count < 1) {
+            return null;
+        }
+        try {
+            return new MemberTrainer(backend, model, count, ft.batchSize(), ft.seqLen(), arena);
+        } catch (RuntimeException e) {
+            // The one-by-one path trains the same units; a backend without every op of the member-axis graph takes it.
+            return null;
+        }
+    }
+
+    /**
+     * The claimed fine-tune and up to the trainer's member count more of its checkpoint, trained together, then each
+     * measured and stored as its own unit; returns the count of units done so far.
+     */
+    private int fineTuneGroup(Unit unit, MemberTrainer trainer, ProbeBench bench, Evaluator evaluator, MemberEvaluator scorer,
+                              List<Unit> unclaimed, UnitClaims claims, Set<String> retry, ScanCheckpoint loaded, int done, int total) {
+        List<Unit> group = claimGroup(unit, trainer.members(), unclaimed, claims, retry, loaded, u -> u.probe() instanceof Probe.FineTune);
+        List<UnitResult> results;
+        try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
+            results = fineTunes(group, bench, evaluator, scorer, trainer);
+        } catch (RuntimeException e) {
+            for (Unit u : group.subList(1, group.size())) {
+                claims.release(u.id());
+            }
+            throw e;
+        }
+        store.stopRenewing();
+        int count = done;
+        for (UnitResult r : results) {
+            store.record(r, retry.contains(r.unitId()));
+            listener.unitFinished(r, ++count, total);
+        }
+        return count;
+    }
+
+    /**
+     * Fine-tunes trained together as ProbeBench#fineTune trains each alone (from base, the protocol's config for the
+     * unit's rate, anchored to base, the data order of its seed), then each measured on its own. A member that
+     * diverges is a failed unit with the one-by-one reason; the others are done. Each unit's seconds are its share of
+     * the training plus its own measurement. With a {@code scorer} the members are measured together instead
+     * ({@link #measureFineTunedTogether}).
+     */
+    private List<UnitResult> fineTunes(List<Unit> group, ProbeBench bench, Evaluator evaluator, MemberEvaluator scorer,
+                                       MemberTrainer trainer) {
+        long started = System.nanoTime();
+        List<MemberTrainer.Run> runs = new ArrayList<>();
+        for (Unit u : group) {
+            Probe.FineTune p = (Probe.FineTune) u.probe();
+            runs.add(new MemberTrainer.Run(bench.protocol().trainConfig(p.lr()), bench.trainData().apply(p.seed())));
+        }
+        List<MemberTrainer.Outcome> outcomes;
+        try {
+            outcomes = trainer.train(bench.base().host(), runs, bench.protocol().steps(), bench.protocol().l2ToInit());
+        } catch (RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            long from = System.nanoTime();
+            return group.stream().map(u -> failed(u, why, from)).toList();
+        }
+        long share = (System.nanoTime() - started) / group.size();
+        if (scorer != null) {
+            return measureFineTunedTogether(group, outcomes, trainer, scorer, share);
+        }
+        List<UnitResult> out = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            out.add(measureFineTuned(group.get(m), outcomes.get(m), trainer.params(m), bench, evaluator, System.nanoTime() - share));
+        }
+        return out;
+    }
+
+    /**
+     * The member-axis evaluator that scores a batch of trained fine-tunes together (a slot per trainer member, so a
+     * member's scores do not depend on how many trained beside it), or null to measure each alone: no member path, or a
+     * task that scores one by one.
+     */
+    private MemberEvaluator fineTuneScorer(MemberEvaluators members, MemberTrainer trainer) {
+        return members == null || !task.scoresMembers() ? null : members.get(trainer.members());
+    }
+
+    /**
+     * Trained members measured together as {@link #measureFineTuned} measures each: kept if asked, then the task's splits
+     * and the OOD text of every member in one member-axis forward per batch, and the last training loss. A member that
+     * failed training, or whose keeping fails, is a failed unit alone. Each unit's seconds are its share of the training
+     * plus its share of the scoring.
+     */
+    private List<UnitResult> measureFineTunedTogether(List<Unit> group, List<MemberTrainer.Outcome> outcomes, MemberTrainer trainer,
+                                                      MemberEvaluator scorer, long trainingShare) {
+        long started = System.nanoTime();
+        List<String> failures = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            RuntimeException failure = outcomes.get(m).failure();
+            if (failure != null) {
+                String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+                failures.add(failure instanceof DivergenceException ? DIVERGED + why : why);
+                continue;
+            }
+            try {
+                if (fineTuned != null) {
+                    fineTuned.save(group.get(m), model, trainer.params(m), settings.fineTune().steps());
+                }
+                scorer.setMember(m, trainer.params(m));
+                failures.add(null);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+        List<Scores> scores = null;
+        String groupFailure = null;
+        try {
+            scores = taskAndOod(scorer);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        long share = (System.nanoTime() - started) / group.size();
+        List<UnitResult> out = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            Unit unit = group.get(m);
+            long from = System.nanoTime() - trainingShare - share;
+            String why = failures.get(m) != null ? failures.get(m) : groupFailure;
+            if (why != null) {
+                out.add(failed(unit, why, from));
+                continue;
+            }
+            List<Double> curve = outcomes.get(m).curve();
+            out.add(done(unit, scores.get(m).put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1)), curve, from));
+        }
+        return out;
+    }
+
+    /**
+     * One trained member measured as {@link #measure} measures a fine-tune: its parameters into work, kept if asked,
+     * the task's and the OOD scores, the last training loss.
+     */
+    private UnitResult measureFineTuned(Unit unit, MemberTrainer.Outcome outcome, ParamStore trained, ProbeBench bench,
+                                        Evaluator evaluator, long started) {
+        RuntimeException failure = outcome.failure();
+        if (failure != null) {
+            String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+            return failed(unit, failure instanceof DivergenceException ? DIVERGED + why : why, started);
+        }
+        try {
+            bench.work().host().copyFrom(trained);
+            bench.work().syncFromHost();
+            if (fineTuned != null) {
+                fineTuned.save(unit, model, bench.work().host(), settings.fineTune().steps());
+            }
+            Scores scores = taskAndOod(evaluator);
+            List<Double> curve = outcome.curve();
+            scores.put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1));
+            return done(unit, scores, curve, started);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(unit, e.getMessage() == null ? e.toString() : e.getMessage(), started);
+        }
     }
 
     /** Keeps the claims of a batch's other members alive while it runs. */

@@ -60,6 +60,27 @@ final class FlatChunks implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs body for every task in [0, tasks), each whole on one thread: for independent pieces of work (the members
+     * of a member-axis run) that are each done in a fixed order, so the result does not depend on the threads.
+     */
+    void forEachTask(int tasks, java.util.function.IntConsumer body, MemorySegment... touched) {
+        if (pool == null || tasks < 2 || !shareable(touched)) {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+            return;
+        }
+        try {
+            pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(body)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while updating parameters", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
     private static boolean shareable(MemorySegment[] segments) {
         for (MemorySegment s : segments) {
             if (!s.isAccessibleBy(OTHER)) {

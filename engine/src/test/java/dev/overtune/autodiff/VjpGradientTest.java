@@ -54,6 +54,19 @@ class VjpGradientTest {
     @Test void matmul2d() { GradCheck.f64().input(3, 4).input(4, 5).check((g, x) -> g.matmul(x.get(0), x.get(1))); }
     @Test void matmulWeightOnBatch() { GradCheck.f64().input(2, 3, 4).input(4, 5).check((g, x) -> g.matmul(x.get(0), x.get(1))); }
     @Test void matmulBatched() { GradCheck.f64().input(2, 2, 3, 4).input(2, 2, 4, 3).check((g, x) -> g.matmul(x.get(0), x.get(1))); }
+    /** a·xᵀ with x laid out as it is (a head sliced from the fused projection): the (dyᵀ·a)ᵀ rule. */
+    @Test void matmulWithTransposedOperand() {
+        GradCheck.f64().input(2, 3, 4).input(2, 5, 4).check((g, x) -> g.matmul(x.get(0), g.transpose(x.get(1), 0, 2, 1)));
+    }
+
+    /** The same through a slice of a wider value, as the sliced attention heads are, with the value read twice. */
+    @Test void matmulWithTransposedSlice() {
+        GradCheck.f64().input(2, 3, 4).input(2, 5, 8).check((g, x) -> {
+            Value k = g.slice(x.get(1), 2, 4, 8);
+            return g.add(g.matmul(x.get(0), g.transpose(k, 0, 2, 1)), g.transpose(g.slice(x.get(1), 2, 0, 3), 0, 2, 1));
+        });
+    }
+
     @Test void matmulBroadcastBatch() { GradCheck.f64().input(2, 3, 4).input(1, 4, 2).check((g, x) -> g.matmul(x.get(0), x.get(1))); }
 
     @Test void reduceSum() { GradCheck.f64().input(2, 3, 4).check((g, x) -> g.reduceSum(x.get(0), false, 1)); }

@@ -151,6 +151,76 @@ class MemberTaskScanTest {
         }
     }
 
+    /**
+     * Fine-tunes trained together are scored together too (as the base and quantisations are): against the same scan
+     * with a task that scores one by one, where every unit is measured alone after the same training.
+     */
+    @Test
+    void trainedFineTunesScoredTogetherStoreWhatScoringThemAloneStores() {
+        // No quantisation: the base alone is a group of one, so a four-member evaluation graph is the fine-tunes'.
+        ScanSettings s = settings(List.of());
+        ScanSettings.FineTune f = TinySeries.settings().fineTune();
+        ScanSettings settings = new ScanSettings(s.eval(), new ScanSettings.FineTune(List.of(1e-3, 3e-3), List.of(0L, 1L), f.steps(),
+                f.batchSize(), f.seqLen(), f.warmupSteps(), 0.0, 0.0), s.noise(), s.quant(), s.threads());
+        RefusingBackend counting = new RefusingBackend(false, false);
+        Map<String, UnitResult> together = scan(settings, TinySeries.task(), dir.resolve("ft-together.db"), 4, counting);
+        assertEquals(List.of("gpt2_eval_x1", "gpt2_eval_x4"), counting.evalMemberGraphs.stream().sorted().toList(),
+                "the base scored in a group of one, the four fine-tunes of a checkpoint in one forward");
+        Map<String, UnitResult> alone = scan(settings, new OneByOneTask(TinySeries.task()), dir.resolve("ft-alone.db"), 4, null);
+        assertEquals(alone.keySet(), together.keySet());
+        double largest = 0;
+        int fineTunes = 0;
+        for (UnitResult a : alone.values()) {
+            UnitResult b = together.get(a.unitId());
+            assertTrue(a.done() && b.done(), a.reason() + " / " + b.reason());
+            assertEquals(a.metrics().keySet(), b.metrics().keySet(), a.probe().toString());
+            assertEquals(a.curve(), b.curve(), "the same training: " + a.probe());
+            for (Map.Entry<String, Double> m : a.metrics().entrySet()) {
+                largest = Math.max(largest, relative(m.getValue(), b.metrics().get(m.getKey())));
+            }
+            for (String metric : List.of("id_val_loss", "id_test_loss", "ood_loss")) {
+                double[] sa = a.samples(metric);
+                double[] sb = b.samples(metric);
+                for (int i = 0; i < sa.length; i++) {
+                    largest = Math.max(largest, relative(sa[i], sb[i]));
+                }
+            }
+            fineTunes += a.probe() instanceof Probe.FineTune ? 1 : 0;
+        }
+        System.out.println("fine-tunes, base and quantisations scored together against alone: largest relative difference " + largest);
+        assertTrue(largest <= RELATIVE, "largest relative difference " + largest);
+        assertEquals(2 * 4, fineTunes);
+        assertEquals(2 * 5, alone.size(), "base + 2 rates x 2 seeds on 2 checkpoints");
+    }
+
+    /** A task that scores every unit one by one: the text task without its member scoring. */
+    private record OneByOneTask(ScanTask task) implements ScanTask {
+        @Override
+        public String name() {
+            return task.name();
+        }
+
+        @Override
+        public String contentHash() {
+            return task.contentHash();
+        }
+
+        @Override
+        public dev.overtune.data.BatchSource train(long seed) {
+            return task.train(seed);
+        }
+
+        @Override
+        public Map<String, Double> evaluate(dev.overtune.train.Evaluator evaluator, int maxBatches) {
+            return task.evaluate(evaluator, maxBatches);
+        }
+
+        @Override
+        public Scores score(dev.overtune.train.Evaluator evaluator, int maxBatches) {
+            return task.score(evaluator, maxBatches);
+        }
+    }
+
     private static boolean int4PerChannel(UnitResult r) {
         return r.probe() instanceof Probe.Quant q && q.format().equals(new Quantization(4, 0));
     }
@@ -160,7 +230,11 @@ class MemberTaskScanTest {
     }
 
     private static Map<String, UnitResult> scan(ScanSettings settings, Path store, int members, Backend backend) {
-        Scan.Builder b = Scan.builder().series(series).task(TinySeries.task()).ood(TinySeries.oodTokens()).settings(settings).store(store)
+        return scan(settings, TinySeries.task(), store, members, backend);
+    }
+
+    private static Map<String, UnitResult> scan(ScanSettings settings, ScanTask task, Path store, int members, Backend backend) {
+        Scan.Builder b = Scan.builder().series(series).task(task).ood(TinySeries.oodTokens()).settings(settings).store(store)
                 .members(members);
         if (backend != null) {
             b.backend(backend);
@@ -179,6 +253,7 @@ class MemberTaskScanTest {
         private final boolean refuseMemberGraphs;
         final AtomicInteger refusedMemberGraphs = new AtomicInteger();
         final AtomicInteger memberGraphs = new AtomicInteger();
+        final List<String> evalMemberGraphs = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         RefusingBackend(boolean refuseInt4, boolean refuseMemberGraphs) {
             this.refuseInt4 = refuseInt4;
@@ -198,6 +273,9 @@ class MemberTaskScanTest {
                     throw new IllegalStateException("no member axis on this backend");
                 }
                 memberGraphs.incrementAndGet();
+                if (graph.name().contains("_eval_x")) {
+                    evalMemberGraphs.add(graph.name());
+                }
             }
             return ort.compile(graph);
         }
