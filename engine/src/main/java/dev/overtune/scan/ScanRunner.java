@@ -345,9 +345,9 @@ public final class ScanRunner {
     }
 
     /**
-     * The member-axis trainer for the fine-tunes, or null to train them one by one: when members are capped at 1, when
-     * no fine-tune is pending, when the parameters live on a device (they are trained there in place), or when the
-     * backend cannot compile the member-axis training graph. As for the noise draws, a single pending fine-tune (a
+     * The member-axis trainer for the fine-tunes, or null to train them one by one: when members are capped at 1 (or
+     * memory holds fewer than two), when no fine-tune is pending, when the parameters live on a device (they are trained
+     * there in place), or when the backend cannot compile the member-axis training graph. As for the noise draws, a single pending fine-tune (a
      * resumed scan's last) still takes the member path: a member's run is bit-identical whatever the members beside it
      * ({@code MemberTrainerTest}), so a resumed or sharded scan stores what an uninterrupted one does.
      */
@@ -359,10 +359,13 @@ public final class ScanRunner {
         int most = ScanPlan.byCheckpoint(pending).values().stream()
                 .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.FineTune).count()).max().orElse(0);
         int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberTrainer.membersFor(model, ft.batchSize(), ft.seqLen()) : maxMembers;
-        int count = Math.min(most, fit);
-        if (count < 1) {
+        if (most < 1 || fit < 2) {
+            // One member a graph would train a spare slot beside it (MemberTrainer), twice the arithmetic of one by one.
             return null;
         }
+        // Groups of equal size (9 pending, 4 fit: 3 + 3 + 3, not 4 + 4 + 1): a slot no unit fills is trained all the same.
+        int groups = (most + fit - 1) / fit;
+        int count = (most + groups - 1) / groups;
         try {
             return new MemberTrainer(backend, model, count, ft.batchSize(), ft.seqLen(), arena);
         } catch (RuntimeException e) {
