@@ -3,7 +3,6 @@ package dev.overtune.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overtune.backend.OrtBackend;
-import dev.overtune.bench.FixedBatch;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.model.ModelConfigException;
 import dev.overtune.model.ModelConfigs;
