@@ -53,6 +53,7 @@ public final class Scan {
         private java.time.Duration claimLease;
         private FineTunedCheckpoints fineTuned;
         private int members = ScanRunner.MEMBERS_FROM_MEMORY;
+        private int lanes = ScanLanes.AUTO;
 
         public Builder series(List<ScanCheckpoint> checkpoints) {
             this.series = List.copyOf(checkpoints);
@@ -134,9 +135,35 @@ public final class Scan {
             return this;
         }
 
+        /**
+         * How many units run at once in this process, each lane on its share of the threads and its own store
+         * connection ({@link ScanLanes}): 1 runs one unit at a time on all threads; {@link ScanLanes#AUTO} (the
+         * default) gives every thread its own lane for models of at most {@link ScanLanes#SMALL_MODEL_PARAMETERS}
+         * parameters. A backend given with {@link #backend} always runs one lane.
+         */
+        public Builder lanes(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("lanes must be 1 or more (0: chosen from the model), got " + n);
+            }
+            this.lanes = n;
+            return this;
+        }
+
         public Builder listener(ScanListener l) {
             this.listener = l;
             return this;
+        }
+
+        /** The store, with this scan's lease and shard noted: one per lane. */
+        private ScanStore openStore(ScanPlan plan, String planJson) {
+            ScanStore results = ScanStores.open(store, plan, planJson);
+            if (claimLease != null) {
+                results.claimLease(claimLease);
+            }
+            if (shardCount > 1) {
+                results.noteShard(shardIndex, shardCount);
+            }
+            return results;
         }
 
         public ScanPlan plan() {
@@ -152,14 +179,17 @@ public final class Scan {
             ScanPlan plan = plan();
             List<Unit> units = plan.shard(shardIndex, shardCount);
             LanguageModel m = model != null ? model : ModelConfigs.resolve(series.get(0).dir().toString());
+            String planJson = planJson(plan, m.params().stream().mapToLong(p -> p.shape().size()).sum());
+            int laneCount = backend != null ? 1 : ScanLanes.count(lanes, settings.threads(), m);
+            if (laneCount > 1) {
+                try (ScanStore results = openStore(plan, planJson)) {
+                    int ran = ScanLanes.run(laneCount, m, task, ood, settings, lane -> openStore(plan, planJson),
+                            listener, members, fineTuned, units, retryFailed);
+                    return new Outcome(plan, ran, results.results());
+                }
+            }
             Backend b = backend != null ? backend : new OrtBackend(settings.threads());
-            try (ScanStore results = ScanStores.open(store, plan, planJson(plan, m.params().stream().mapToLong(p -> p.shape().size()).sum()))) {
-                if (claimLease != null) {
-                    results.claimLease(claimLease);
-                }
-                if (shardCount > 1) {
-                    results.noteShard(shardIndex, shardCount);
-                }
+            try (ScanStore results = openStore(plan, planJson)) {
                 int ran = new ScanRunner(b, m, task, ood, settings, results, listener).members(members).keepFineTuned(fineTuned).run(units, retryFailed);
                 return new Outcome(plan, ran, results.results());
             } finally {

@@ -68,15 +68,18 @@ public final class MemberEvaluator implements AutoCloseable {
 
     /**
      * How many members fit a memory budget: each costs its parameters plus, roughly, four float copies of its
-     * logits (logits, log-softmax, their reshapes) and as much again for the layers' activations. The budget is a
-     * quarter of the physical memory free now, at most 2 GiB; at least one member, at most {@link #MAX_MEMBERS}.
+     * logits (logits, log-softmax, their reshapes) and as much again for the layers' activations. The budget is
+     * {@link MemberTrainer#BUDGET_BYTES} (a quarter of the free physical memory where that is less), as for training:
+     * a member forward saves per-run overhead, not arithmetic, so more members than that buy no speed, while each
+     * keeps its activations (the 'small' preset's nine noise draws in one forward held 750 MB). At least one member,
+     * at most {@link #MAX_MEMBERS}.
      */
     public static int membersFor(LanguageModel model, int batchSize, int seqLen) {
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         long perMember = 4 * params + 2L * 4 * 4 * batchSize * seqLen * (long) model.vocabSize();
         long free = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getFreeMemorySize() : 1L << 30;
-        long budget = Math.min(2L << 30, free / 4);
+        long budget = Math.min(MemberTrainer.BUDGET_BYTES, free / 4);
         return (int) Math.max(1, Math.min(MAX_MEMBERS, budget / perMember));
     }
 

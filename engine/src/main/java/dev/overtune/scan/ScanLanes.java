@@ -1,0 +1,159 @@
+package dev.overtune.scan;
+
+import dev.overtune.backend.OrtBackend;
+import dev.overtune.model.LanguageModel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Several scan runners in one process, each on its own share of the threads and its own connection to the store,
+ * splitting the pending units through the store's claims exactly as separate {@code overtune scan} processes do.
+ *
+ * <p>Why: the models a CPU scan uses are small enough that one unit cannot keep two cores busy. ONNX Runtime's
+ * intra-op threads pay a wake-up per parallel op, and an op over a few thousand floats is over before the second
+ * thread arrives: on 2 cores a {@code demo} training step took 11 ms on one thread and 13 ms on two, an
+ * {@code overtrained} step 8.6 against 16 ms ({@code bin/bench-profile --threads 1|2}). Two one-thread lanes run
+ * two units at once instead.
+ */
+public final class ScanLanes {
+    /** {@link Scan.Builder#lanes}: choose from the model and the thread count. */
+    public static final int AUTO = 0;
+    /**
+     * Up to this many parameters a unit's ops are too small to share threads: the auto rule gives every thread its own
+     * lane. Above it, one lane uses all threads (larger matmuls split well, and every lane holds its own activations).
+     */
+    public static final long SMALL_MODEL_PARAMETERS = 1_000_000;
+
+    private ScanLanes() {}
+
+    /** How many lanes a scan runs: {@code requested}, or by the auto rule; never more than the threads. */
+    public static int count(int requested, int threads, LanguageModel model) {
+        if (requested < 0) {
+            throw new IllegalArgumentException("lanes must be 1 or more (0: chosen from the model), got " + requested);
+        }
+        if (requested != AUTO) {
+            return Math.min(requested, threads);
+        }
+        long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
+        return params <= SMALL_MODEL_PARAMETERS ? threads : 1;
+    }
+
+    /** The threads of lane {@code lane} of {@code lanes}: the threads shared out, the first lanes taking any remainder. */
+    static int threadsOf(int lane, int lanes, int threads) {
+        return threads / lanes + (lane < threads % lanes ? 1 : 0);
+    }
+
+    /**
+     * Runs {@code lanes} runners at once and returns how many units they ran in all. Each lane gets its own store
+     * connection from {@code openStore} (closed here), its own ONNX Runtime backend and settings with its threads;
+     * the listener hears one scan. The first failure of any lane is rethrown once every lane has stopped.
+     */
+    static int run(int lanes, LanguageModel model, ScanTask task, int[] ood, ScanSettings settings, Function<Integer, ScanStore> openStore,
+                   ScanListener listener, int members, FineTunedCheckpoints fineTuned, List<Unit> units, boolean retryFailed) {
+        LaneListener shared = new LaneListener(listener, lanes);
+        AtomicInteger ran = new AtomicInteger();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int lane = 0; lane < lanes; lane++) {
+            int threadsHere = threadsOf(lane, lanes, settings.threads());
+            ScanSettings own = new ScanSettings(settings.eval(), settings.fineTune(), settings.noise(), settings.quant(), threadsHere);
+            int index = lane;
+            Thread t = Thread.ofPlatform().name("overtune-scan-lane-" + lane).unstarted(() -> {
+                try (ScanStore store = openStore.apply(index); OrtBackend backend = new OrtBackend(threadsHere)) {
+                    ran.addAndGet(new ScanRunner(backend, model, task, ood, own, store, shared).members(members).keepFineTuned(fineTuned)
+                            .run(units, retryFailed));
+                } catch (Throwable e) {
+                    failures.add(e);
+                } finally {
+                    shared.laneStopped();
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the scan's lanes ran", e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            Throwable first = failures.get(0);
+            if (first instanceof RuntimeException r) {
+                throw r;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(first);
+        }
+        return ran.get();
+    }
+
+    /**
+     * The lanes as one scan to the listener: one start, finished units counted across lanes, and units "held by other
+     * scans" said only by the last lane to stop (before that they may be a sibling lane's).
+     */
+    private static final class LaneListener implements ScanListener {
+        private final ScanListener inner;
+        private final AtomicBoolean started = new AtomicBoolean();
+        private final AtomicInteger finished = new AtomicInteger();
+        private final AtomicInteger running;
+        private final AtomicBoolean waiting = new AtomicBoolean();
+        private volatile int pending;
+        private final ThreadLocal<Integer> heldWhenLaneStopped = ThreadLocal.withInitial(() -> 0);
+
+        LaneListener(ScanListener inner, int lanes) {
+            this.inner = inner;
+            this.running = new AtomicInteger(lanes);
+        }
+
+        @Override
+        public synchronized void started(int unitsInPlan, int pendingNow, int failed, int retrying) {
+            if (started.compareAndSet(false, true)) {
+                pending = pendingNow;
+                inner.started(unitsInPlan, pendingNow, failed, retrying);
+            }
+        }
+
+        @Override
+        public synchronized void checkpointStarted(ScanCheckpoint checkpoint, int pendingUnits) {
+            inner.checkpointStarted(checkpoint, pendingUnits);
+        }
+
+        @Override
+        public synchronized void unitFinished(UnitResult result, int finishedInLane, int pendingInLane) {
+            inner.unitFinished(result, finished.incrementAndGet(), Math.max(pending, finished.get()));
+        }
+
+        @Override
+        public void heldByOtherScans(int units) {
+            heldWhenLaneStopped.set(units);
+        }
+
+        @Override
+        public synchronized void waitingForOthers(int units) {
+            if (waiting.compareAndSet(false, true)) {
+                inner.waitingForOthers(units);
+            }
+        }
+
+        @Override
+        public synchronized void checkpointUnavailable(ScanCheckpoint checkpoint, String host, int units) {
+            inner.checkpointUnavailable(checkpoint, host, units);
+        }
+
+        synchronized void laneStopped() {
+            int held = heldWhenLaneStopped.get();
+            if (running.decrementAndGet() == 0 && held > 0) {
+                inner.heldByOtherScans(held);
+            }
+        }
+    }
+}
