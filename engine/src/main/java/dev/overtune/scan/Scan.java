@@ -124,8 +124,9 @@ public final class Scan {
         }
 
         /**
-         * At most how many noise draws of a checkpoint are evaluated in one member-axis forward, and how many of its
-         * fine-tunes are trained in one member-axis training graph: 1 for one by one; by default as many as memory allows. The units and their stored results are the same either way (to float
+         * At most how many noise draws, or base and quantisation units, of a checkpoint are evaluated in one member-axis
+         * forward, and how many of its fine-tunes are trained in one member-axis training graph: 1 for one by one; by
+         * default as many as memory allows. The units and their stored results are the same either way (to float
          * reassociation).
          */
         public Builder members(int max) {

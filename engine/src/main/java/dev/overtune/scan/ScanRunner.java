@@ -69,10 +69,10 @@ public final class ScanRunner {
     }
 
     /**
-     * At most how many noise draws of a checkpoint are evaluated together in one member-axis forward
-     * ({@link MemberEvaluator}), and how many of its fine-tunes are trained together in one member-axis training graph
-     * ({@link MemberTrainer}): 1 runs them one by one, {@link #MEMBERS_FROM_MEMORY} (the default) as many as memory
-     * allows. Each draw and each fine-tune is still its own unit, stored on its own.
+     * At most how many noise draws, or base and quantisation units, of a checkpoint are evaluated together in one
+     * member-axis forward ({@link MemberEvaluator}), and how many of its fine-tunes are trained together in one
+     * member-axis training graph ({@link MemberTrainer}): 1 runs them one by one, {@link #MEMBERS_FROM_MEMORY} (the
+     * default) as many as memory allows. Each draw and each fine-tune is still its own unit, stored on its own.
      */
     public ScanRunner members(int max) {
         if (max < 0) {
@@ -111,10 +111,11 @@ public final class ScanRunner {
              Perturber perturb = Perturber.on(backend, settings.threads())) {
             Evaluator evaluator = new Evaluator(backend, model, work, ev.batchSize(), ev.seqLen(), arena);
             Trainer trainer = null;
-            MemberEvaluator members = null;
+            MemberEvaluators members = null;
             MemberTrainer memberTrainer = null;
             try {
-                members = memberEvaluator(pending, work, arena);
+                members = memberEvaluators(work, arena);
+                Map<MemberGroup, Integer> groupSizes = groupSizes(pending);
                 memberTrainer = memberTrainer(pending, work, arena);
                 if (needsTrainer(pending) && memberTrainer == null) {
                     trainer = new Trainer(backend, model, work, ft.trainConfig(ft.learningRates().get(0)), arena);
@@ -166,11 +167,12 @@ public final class ScanRunner {
                                 base.syncFromHost();
                             }
                         }
-                        if (loadFailure == null && members != null && unit.probe() instanceof Probe.Noise) {
-                            List<Unit> group = claimGroup(unit, members.members(), unclaimed, claims, retry, loaded);
+                        MemberEvaluator together = loadFailure == null ? memberEvaluator(members, groupSizes, unit) : null;
+                        if (together != null) {
+                            List<Unit> group = claimGroup(unit, together.members(), unclaimed, claims, retry, loaded);
                             List<UnitResult> results;
                             try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
-                                results = noise(group, bench, work, members);
+                                results = together(group, bench, work, together);
                             } catch (RuntimeException e) {
                                 for (Unit u : group.subList(1, group.size())) {
                                     claims.release(u.id());
@@ -185,7 +187,8 @@ public final class ScanRunner {
                             continue;
                         }
                         if (loadFailure == null && memberTrainer != null && unit.probe() instanceof Probe.FineTune) {
-                            done = fineTuneGroup(unit, memberTrainer, bench, evaluator, unclaimed, claims, retry, loaded, done, pending.size());
+                            done = fineTuneGroup(unit, memberTrainer, bench, evaluator, fineTuneScorer(members, memberTrainer), unclaimed, claims,
+                                    retry, loaded, done, pending.size());
                             continue;
                         }
                         result = loadFailure != null ? failed(unit, loadFailure, System.nanoTime()) : measure(unit, bench, evaluator);
@@ -226,38 +229,64 @@ public final class ScanRunner {
     }
 
     /**
-     * The member-axis evaluator for the noise draws, or null to evaluate them one by one: when members are capped at
-     * 1, when no noise draw is pending, when the parameters live on a device (they are perturbed there in place, and a
-     * member-axis forward of host copies would move every draw across and back), or when the backend cannot compile
-     * the member-axis graph. A single pending draw
-     * (a resumed scan's last) still takes the member path: a member's losses are bit-identical whatever the number of
-     * members beside it ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an
-     * uninterrupted one does, while the one-by-one graph would differ in the last bits.
+     * Which units of a checkpoint are measured together in one member-axis forward: the noise draws (the OOD text
+     * only), and the base with the quantisations (the task's splits and the OOD text). Fine-tunes are measured one by
+     * one. Each unit is still claimed and stored on its own.
      */
-    private MemberEvaluator memberEvaluator(List<Unit> pending, Parameters work, Arena arena) {
-        if (!(work instanceof HostParameters)) {
+    private enum MemberGroup { NOISE, TASK }
+
+    private MemberGroup memberGroup(Probe probe) {
+        return switch (probe) {
+            case Probe.Noise n -> MemberGroup.NOISE;
+            case Probe.Base b -> task.scoresMembers() ? MemberGroup.TASK : null;
+            case Probe.Quant q -> task.scoresMembers() ? MemberGroup.TASK : null;
+            case Probe.FineTune f -> null;
+        };
+    }
+
+    /**
+     * The member-axis evaluators, or null to measure every unit one by one: when members are capped at 1, or when the
+     * parameters live on a device (they are perturbed there in place, and a member-axis forward of host copies would
+     * move every member across and back). A backend that cannot compile the member-axis graph falls back to one by one
+     * when a group first asks ({@link MemberEvaluators#get}).
+     */
+    private MemberEvaluators memberEvaluators(Parameters work, Arena arena) {
+        if (!(work instanceof HostParameters) || maxMembers == 1) {
             return null;
         }
         ScanSettings.Eval ev = settings.eval();
-        int most = ScanPlan.byCheckpoint(pending).values().stream()
-                .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.Noise).count()).max().orElse(0);
-        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
-        int count = Math.min(most, fit);
-        if (maxMembers == 1 || count < 1) {
-            return null;
-        }
-        try {
-            return new MemberEvaluator(backend, model, count, ev.batchSize(), ev.seqLen(), arena);
-        } catch (RuntimeException e) {
-            // The one-by-one path measures the same units; a backend without every op of the member-axis graph takes it.
-            return null;
-        }
+        return new MemberEvaluators(backend, model, ev.batchSize(), ev.seqLen(), arena);
     }
 
-    /** The claimed unit and up to size - 1 more noise draws of its checkpoint, each claimed in the store. */
-    private static List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
-                                         ScanCheckpoint loaded) {
-        return claimGroup(first, size, unclaimed, claims, retry, loaded, u -> u.probe() instanceof Probe.Noise);
+    /**
+     * Each group's member count: its most units in any checkpoint of the plan, at most what memory fits (or the cap of
+     * {@link #members}). A group with fewer pending units (a resumed scan's last) still takes the member path, in an
+     * evaluator with slots to spare: a member's results are bit-identical whatever the number of members beside it
+     * ({@code MemberEvaluatorTest}), so a resumed or sharded scan stores exactly what an uninterrupted one does, while
+     * the one-by-one graph would differ in the last bits.
+     */
+    private Map<MemberGroup, Integer> groupSizes(List<Unit> pending) {
+        ScanSettings.Eval ev = settings.eval();
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
+        Map<MemberGroup, Integer> sizes = new java.util.EnumMap<>(MemberGroup.class);
+        for (List<Unit> units : ScanPlan.byCheckpoint(pending).values()) {
+            Map<MemberGroup, Long> counts = units.stream().filter(u -> memberGroup(u.probe()) != null)
+                    .collect(Collectors.groupingBy(u -> memberGroup(u.probe()), Collectors.counting()));
+            counts.forEach((group, n) -> sizes.merge(group, (int) Math.min(fit, n), Math::max));
+        }
+        return sizes;
+    }
+
+    /** The evaluator for the unit's group, or null to measure it one by one. */
+    private MemberEvaluator memberEvaluator(MemberEvaluators members, Map<MemberGroup, Integer> sizes, Unit unit) {
+        MemberGroup group = memberGroup(unit.probe());
+        return members == null || group == null ? null : members.get(sizes.get(group));
+    }
+
+    /** The claimed unit and up to size - 1 more units of its checkpoint and member group, each claimed in the store. */
+    private List<Unit> claimGroup(Unit first, int size, List<Unit> unclaimed, UnitClaims claims, Set<String> retry,
+                                  ScanCheckpoint loaded) {
+        return claimGroup(first, size, unclaimed, claims, retry, loaded, u -> memberGroup(u.probe()) == memberGroup(first.probe()));
     }
 
     /** The claimed unit and up to size - 1 more units of its checkpoint that {@code kind} accepts, each claimed in the store. */
@@ -278,11 +307,13 @@ public final class ScanRunner {
     }
 
     /**
-     * Noise draws evaluated together: each member's parameters written as the one-by-one path writes them (the probe's
-     * own prepare), then the OOD windows of all members in one member-axis forward per batch. Each draw is judged on its
-     * own: a diverging member is a failed unit, the others are done. Each unit's seconds are its share of the batch's.
+     * Units of one member group measured together: each member's parameters written as the one-by-one path writes them
+     * (the probe's own prepare), then what the group measures (the OOD windows; for base and quantisations the task's
+     * splits too) for all members in one member-axis forward per batch. Each unit is judged on its own: a member whose
+     * prepare fails or whose loss diverges is a failed unit, the others are done. Each unit's seconds are its share of
+     * the batch's.
      */
-    private List<UnitResult> noise(List<Unit> group, ProbeBench bench, Parameters work, MemberEvaluator members) {
+    private List<UnitResult> together(List<Unit> group, ProbeBench bench, Parameters work, MemberEvaluator members) {
         long started = System.nanoTime();
         List<String> failures = new ArrayList<>();
         for (int m = 0; m < group.size(); m++) {
@@ -295,10 +326,10 @@ public final class ScanRunner {
                 failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }
-        double[][] losses = null;
+        List<Scores> scores = null;
         String groupFailure = null;
         try {
-            losses = TextTask.oodWindowLosses(members, oodTokens, settings.eval().maxBatches());
+            scores = group.get(0).probe().measuresTask() ? taskAndOod(members) : ood(members);
         } catch (RuntimeException e) {
             groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
         }
@@ -308,15 +339,15 @@ public final class ScanRunner {
             Unit unit = group.get(m);
             long from = System.nanoTime() - share;
             String why = failures.get(m) != null ? failures.get(m) : groupFailure;
-            out.add(why != null ? failed(unit, why, from) : done(unit, new Scores().sampled(MetricKeys.OOD_LOSS, losses[m]), List.of(), from));
+            out.add(why != null ? failed(unit, why, from) : done(unit, scores.get(m), List.of(), from));
         }
         return out;
     }
 
     /**
-     * The member-axis trainer for the fine-tunes, or null to train them one by one: when members are capped at 1, when
-     * no fine-tune is pending, when the parameters live on a device (they are trained there in place), or when the
-     * backend cannot compile the member-axis training graph. As for the noise draws, a single pending fine-tune (a
+     * The member-axis trainer for the fine-tunes, or null to train them one by one: when members are capped at 1 (or
+     * memory holds fewer than two), when no fine-tune is pending, when the parameters live on a device (they are trained
+     * there in place), or when the backend cannot compile the member-axis training graph. As for the noise draws, a single pending fine-tune (a
      * resumed scan's last) still takes the member path: a member's run is bit-identical whatever the members beside it
      * ({@code MemberTrainerTest}), so a resumed or sharded scan stores what an uninterrupted one does.
      */
@@ -328,10 +359,13 @@ public final class ScanRunner {
         int most = ScanPlan.byCheckpoint(pending).values().stream()
                 .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.FineTune).count()).max().orElse(0);
         int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberTrainer.membersFor(model, ft.batchSize(), ft.seqLen()) : maxMembers;
-        int count = Math.min(most, fit);
-        if (count < 1) {
+        if (most < 1 || fit < 2) {
+            // One member a graph would train a spare slot beside it (MemberTrainer), twice the arithmetic of one by one.
             return null;
         }
+        // Groups of equal size (9 pending, 4 fit: 3 + 3 + 3, not 4 + 4 + 1): a slot no unit fills is trained all the same.
+        int groups = (most + fit - 1) / fit;
+        int count = (most + groups - 1) / groups;
         try {
             return new MemberTrainer(backend, model, count, ft.batchSize(), ft.seqLen(), arena);
         } catch (RuntimeException e) {
@@ -344,12 +378,12 @@ public final class ScanRunner {
      * The claimed fine-tune and up to the trainer's member count more of its checkpoint, trained together, then each
      * measured and stored as its own unit; returns the count of units done so far.
      */
-    private int fineTuneGroup(Unit unit, MemberTrainer trainer, ProbeBench bench, Evaluator evaluator, List<Unit> unclaimed,
-                              UnitClaims claims, Set<String> retry, ScanCheckpoint loaded, int done, int total) {
+    private int fineTuneGroup(Unit unit, MemberTrainer trainer, ProbeBench bench, Evaluator evaluator, MemberEvaluator scorer,
+                              List<Unit> unclaimed, UnitClaims claims, Set<String> retry, ScanCheckpoint loaded, int done, int total) {
         List<Unit> group = claimGroup(unit, trainer.members(), unclaimed, claims, retry, loaded, u -> u.probe() instanceof Probe.FineTune);
         List<UnitResult> results;
         try (MemberRenewal renewal = new MemberRenewal(claims, group.subList(1, group.size()))) {
-            results = fineTunes(group, bench, evaluator, trainer);
+            results = fineTunes(group, bench, evaluator, scorer, trainer);
         } catch (RuntimeException e) {
             for (Unit u : group.subList(1, group.size())) {
                 claims.release(u.id());
@@ -369,9 +403,11 @@ public final class ScanRunner {
      * Fine-tunes trained together as ProbeBench#fineTune trains each alone (from base, the protocol's config for the
      * unit's rate, anchored to base, the data order of its seed), then each measured on its own. A member that
      * diverges is a failed unit with the one-by-one reason; the others are done. Each unit's seconds are its share of
-     * the training plus its own measurement.
+     * the training plus its own measurement. With a {@code scorer} the members are measured together instead
+     * ({@link #measureFineTunedTogether}).
      */
-    private List<UnitResult> fineTunes(List<Unit> group, ProbeBench bench, Evaluator evaluator, MemberTrainer trainer) {
+    private List<UnitResult> fineTunes(List<Unit> group, ProbeBench bench, Evaluator evaluator, MemberEvaluator scorer,
+                                       MemberTrainer trainer) {
         long started = System.nanoTime();
         List<MemberTrainer.Run> runs = new ArrayList<>();
         for (Unit u : group) {
@@ -387,9 +423,75 @@ public final class ScanRunner {
             return group.stream().map(u -> failed(u, why, from)).toList();
         }
         long share = (System.nanoTime() - started) / group.size();
+        if (scorer != null) {
+            return measureFineTunedTogether(group, outcomes, trainer, scorer, share);
+        }
         List<UnitResult> out = new ArrayList<>();
         for (int m = 0; m < group.size(); m++) {
             out.add(measureFineTuned(group.get(m), outcomes.get(m), trainer.params(m), bench, evaluator, System.nanoTime() - share));
+        }
+        return out;
+    }
+
+    /**
+     * The member-axis evaluator that scores a batch of trained fine-tunes together (a slot per trainer member, so a
+     * member's scores do not depend on how many trained beside it), or null to measure each alone: no member path, or a
+     * task that scores one by one.
+     */
+    private MemberEvaluator fineTuneScorer(MemberEvaluators members, MemberTrainer trainer) {
+        return members == null || !task.scoresMembers() ? null : members.get(trainer.members());
+    }
+
+    /**
+     * Trained members measured together as {@link #measureFineTuned} measures each: kept if asked, then the task's splits
+     * and the OOD text of every member in one member-axis forward per batch, and the last training loss. A member that
+     * failed training, or whose keeping fails, is a failed unit alone. Each unit's seconds are its share of the training
+     * plus its share of the scoring.
+     */
+    private List<UnitResult> measureFineTunedTogether(List<Unit> group, List<MemberTrainer.Outcome> outcomes, MemberTrainer trainer,
+                                                      MemberEvaluator scorer, long trainingShare) {
+        long started = System.nanoTime();
+        List<String> failures = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            RuntimeException failure = outcomes.get(m).failure();
+            if (failure != null) {
+                String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+                failures.add(failure instanceof DivergenceException ? DIVERGED + why : why);
+                continue;
+            }
+            try {
+                if (fineTuned != null) {
+                    fineTuned.save(group.get(m), model, trainer.params(m), settings.fineTune().steps());
+                }
+                scorer.setMember(m, trainer.params(m));
+                failures.add(null);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+        List<Scores> scores = null;
+        String groupFailure = null;
+        try {
+            scores = taskAndOod(scorer);
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            groupFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        long share = (System.nanoTime() - started) / group.size();
+        List<UnitResult> out = new ArrayList<>();
+        for (int m = 0; m < group.size(); m++) {
+            Unit unit = group.get(m);
+            long from = System.nanoTime() - trainingShare - share;
+            String why = failures.get(m) != null ? failures.get(m) : groupFailure;
+            if (why != null) {
+                out.add(failed(unit, why, from));
+                continue;
+            }
+            List<Double> curve = outcomes.get(m).curve();
+            out.add(done(unit, scores.get(m).put(MetricKeys.TRAIN_LOSS_LAST, curve.get(curve.size() - 1)), curve, from));
         }
         return out;
     }
@@ -516,6 +618,29 @@ public final class ScanRunner {
 
     private Scores ood(Evaluator evaluator) {
         return new Scores().sampled(MetricKeys.OOD_LOSS, TextTask.oodWindowLosses(evaluator, oodTokens, settings.eval().maxBatches()));
+    }
+
+    /**
+     * {@link #taskAndOod(Evaluator)} for every member of a member-axis evaluator at once, in member order (slots not
+     * written this time hold earlier members and are scored too; callers take the first ones they wrote).
+     */
+    private List<Scores> taskAndOod(MemberEvaluator members) {
+        List<Scores> task = this.task.score(members, settings.eval().maxBatches());
+        List<Scores> ood = ood(members);
+        for (int m = 0; m < task.size(); m++) {
+            task.get(m).putAll(ood.get(m));
+        }
+        return task;
+    }
+
+    /** {@link #ood(Evaluator)} for every member of a member-axis evaluator at once. */
+    private List<Scores> ood(MemberEvaluator members) {
+        double[][] losses = TextTask.oodWindowLosses(members, oodTokens, settings.eval().maxBatches());
+        List<Scores> out = new ArrayList<>();
+        for (double[] l : losses) {
+            out.add(new Scores().sampled(MetricKeys.OOD_LOSS, l));
+        }
+        return out;
     }
 
     private UnitResult done(Unit u, Scores scores, List<Double> curve, long started) {

@@ -2,7 +2,9 @@ package dev.overtune.scan;
 
 import dev.overtune.data.BatchSource;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.MemberEvaluator;
 
+import java.util.List;
 import java.util.Map;
 
 /** The fine-tuning task of a scan (the "in-distribution" data): what to train on and how to score it. */
@@ -29,5 +31,22 @@ public interface ScanTask {
         Scores s = new Scores();
         evaluate(evaluator, maxBatches).forEach(s::put);
         return s;
+    }
+
+    /**
+     * Whether {@link #score(MemberEvaluator, int)} scores the members of a member-axis evaluator together; a task
+     * without it has every unit that scores the task (base, quantisation) measured one by one.
+     */
+    default boolean scoresMembers() {
+        return false;
+    }
+
+    /**
+     * {@link #score(Evaluator, int)} for every member of a member-axis evaluator, in member order: member m's metrics
+     * and samples are what the one-by-one path gives on member m's parameters, up to float reassociation, and do not
+     * depend on the other members. Only for tasks whose {@link #scoresMembers()} is true.
+     */
+    default List<Scores> score(MemberEvaluator evaluator, int maxBatches) {
+        throw new UnsupportedOperationException("task '" + name() + "' scores its units one by one");
     }
 }

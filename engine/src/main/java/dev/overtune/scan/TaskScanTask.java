@@ -9,8 +9,11 @@ import dev.overtune.task.Task;
 import dev.overtune.task.TaskKind;
 import dev.overtune.text.Tokenizer;
 import dev.overtune.train.Evaluator;
+import dev.overtune.train.MemberEvaluator;
 import dev.overtune.train.TaskEvaluator;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,6 +98,35 @@ public final class TaskScanTask implements ScanTask {
         score(s, "id_val", TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer));
         score(s, "id_test", TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer));
         return s;
+    }
+
+    /**
+     * Every member scored together, as {@link #score(Evaluator, int)} scores one model: language modelling window by
+     * window, the other kinds row by row ({@link TaskEvaluator#evaluate(MemberEvaluator, Task, Split, Tokenizer)}) in
+     * the same batches, so no kind falls back to one by one.
+     */
+    @Override
+    public boolean scoresMembers() {
+        return true;
+    }
+
+    @Override
+    public List<Scores> score(MemberEvaluator evaluator, int maxBatches) {
+        if (validationStream != null) {
+            return TextTask.splitScores(
+                    TextTask.windowLosses(evaluator, validationStream, maxBatches, "the validation split of task '" + task.name() + "'"),
+                    TextTask.windowLosses(evaluator, testStream, maxBatches, "the test split of task '" + task.name() + "'"));
+        }
+        TaskEvaluator.Result[] validation = TaskEvaluator.evaluate(evaluator, evaluated, Split.VALIDATION, tokenizer);
+        TaskEvaluator.Result[] test = TaskEvaluator.evaluate(evaluator, evaluated, Split.TEST, tokenizer);
+        List<Scores> out = new ArrayList<>();
+        for (int m = 0; m < evaluator.members(); m++) {
+            Scores s = new Scores();
+            score(s, "id_val", validation[m]);
+            score(s, "id_test", test[m]);
+            out.add(s);
+        }
+        return out;
     }
 
     private static void score(Scores s, String prefix, TaskEvaluator.Result r) {

@@ -51,6 +51,25 @@ public final class TaskEvaluator {
             return new Result(task.name(), split, task.examples(split).size(), r.meanLoss(), r.tokens(),
                     OptionalDouble.empty(), OptionalDouble.empty(), PerExample.NONE);
         }
+        return results(task, split, tokenizer, batch, evaluator::run, evaluator.tokenLogprobs(), 1)[0];
+    }
+
+    /**
+     * Every member of a member-axis evaluator scored on a split as {@link #evaluate(Evaluator, Task, Split, Tokenizer)}
+     * scores one model: the same rows in the same batches, each member's row scores summed from its own
+     * log-likelihoods in the same order, so member m's result is what the one-by-one path gives on its parameters up
+     * to the float reassociation of the member-axis forward. Language modelling is scored window by window through
+     * {@link StreamLoss} instead, so it is refused here.
+     */
+    public static Result[] evaluate(MemberEvaluator evaluator, Task task, Split split, Tokenizer tokenizer) {
+        if (task.kind() == TaskKind.LANGUAGE_MODELING) {
+            throw new IllegalArgumentException("task " + task.name() + " is language modelling: score its members' windows with StreamLoss");
+        }
+        return results(task, split, tokenizer, evaluator.batch(), evaluator::run, evaluator.tokenLogprobs(), evaluator.members());
+    }
+
+    /** Each member's result from one pass over the split's rows; {@code logprobs} is [members, batch, seq]. */
+    private static Result[] results(Task task, Split split, Tokenizer tokenizer, Batch batch, Runnable run, HostTensor logprobs, int members) {
         List<Candidates> examples = task.candidates(split);
         List<CompletionRow> rows = new ArrayList<>();
         for (Candidates c : examples) {
@@ -58,10 +77,10 @@ public final class TaskEvaluator {
                 rows.add(CompletionRow.of(tokenizer, c.context(), continuation));
             }
         }
-        double[] score = new double[rows.size()];
+        double[][] score = new double[members][rows.size()];
         int[] scoredTokens = new int[rows.size()];
-        HostTensor logprobs = evaluator.tokenLogprobs();
         int seq = batch.seqLen();
+        long perMember = (long) batch.batchSize() * seq;
         for (int first = 0; first < rows.size(); first += batch.batchSize()) {
             CompletionRow.Scored[] scored = new CompletionRow.Scored[batch.batchSize()];
             for (int b = 0; b < batch.batchSize(); b++) {
@@ -71,17 +90,26 @@ public final class TaskEvaluator {
                     CompletionRow.writeEmpty(batch, b);
                 }
             }
-            evaluator.run();
-            for (int b = 0; b < batch.batchSize() && first + b < rows.size(); b++) {
-                double sum = 0;
-                for (int t = scored[b].from(); t < scored[b].to(); t++) {
-                    sum += logprobs.getFloat((long) b * seq + t);
+            run.run();
+            for (int m = 0; m < members; m++) {
+                for (int b = 0; b < batch.batchSize() && first + b < rows.size(); b++) {
+                    double sum = 0;
+                    for (int t = scored[b].from(); t < scored[b].to(); t++) {
+                        sum += logprobs.getFloat(m * perMember + (long) b * seq + t);
+                    }
+                    score[m][first + b] = sum;
+                    scoredTokens[first + b] = scored[b].count();
                 }
-                score[first + b] = sum;
-                scoredTokens[first + b] = scored[b].count();
             }
         }
+        Result[] out = new Result[members];
+        for (int m = 0; m < members; m++) {
+            out[m] = result(task, split, examples, score[m], scoredTokens);
+        }
+        return out;
+    }
 
+    private static Result result(Task task, Split split, List<Candidates> examples, double[] score, int[] scoredTokens) {
         int n = examples.size();
         double[] loss = new double[n];
         double[] tokens = new double[n];

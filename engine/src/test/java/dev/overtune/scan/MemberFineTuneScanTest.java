@@ -29,14 +29,15 @@ class MemberFineTuneScanTest {
         List<ScanCheckpoint> series = TinySeries.make(dir.resolve("series")).subList(0, 2);
         ScanSettings s = TinySeries.settings(1);
         ScanSettings.FineTune f = s.fineTune();
-        // Three rates (one absurd: it diverges) × two seeds: six fine-tunes per checkpoint, grouped 4 + 2 or 3 + 3.
+        // Three rates (one absurd: it diverges) × two seeds: six fine-tunes per checkpoint, in groups of 3 + 3 (at most
+        // four: groups of equal size) or 2 + 2 + 2.
         ScanSettings settings = new ScanSettings(s.eval(), new ScanSettings.FineTune(List.of(1e-3, DIVERGING_LR, 3e-3), List.of(0L, 1L),
                 f.steps(), f.batchSize(), f.seqLen(), f.warmupSteps(), 0.1, 0.5), s.noise(), s.quant(), s.threads());
         Map<String, UnitResult> alone = scan(series, settings, dir.resolve("alone.db"), 1, null);
-        Map<String, UnitResult> fours = scan(series, settings, dir.resolve("fours.db"), 4, dir.resolve("kept4"));
-        Map<String, UnitResult> threes = scan(series, settings, dir.resolve("threes.db"), 3, dir.resolve("kept3"));
-        assertEquals(alone.keySet(), fours.keySet(), "the same units, under the same ids");
-        assertEquals(alone.keySet(), threes.keySet(), "the same units, under the same ids");
+        Map<String, UnitResult> byThree = scan(series, settings, dir.resolve("byThree.db"), 4, dir.resolve("keptByThree"));
+        Map<String, UnitResult> byTwo = scan(series, settings, dir.resolve("twos.db"), 2, dir.resolve("keptByTwo"));
+        assertEquals(alone.keySet(), byThree.keySet(), "the same units, under the same ids");
+        assertEquals(alone.keySet(), byTwo.keySet(), "the same units, under the same ids");
         double worst = 0;
         int done = 0;
         int failed = 0;
@@ -44,8 +45,8 @@ class MemberFineTuneScanTest {
             if (!(a.probe() instanceof Probe.FineTune ft)) {
                 continue;
             }
-            UnitResult b = fours.get(a.unitId());
-            UnitResult c = threes.get(a.unitId());
+            UnitResult b = byThree.get(a.unitId());
+            UnitResult c = byTwo.get(a.unitId());
             String what = a.checkpoint() + " lr=" + ft.lr() + " seed=" + ft.seed();
             assertEquals(a.status(), b.status(), what);
             assertEquals(b.status(), c.status(), what);
@@ -75,14 +76,14 @@ class MemberFineTuneScanTest {
             for (int i = 0; i < sa.length; i++) {
                 assertTrue(Math.abs(sa[i] - sb[i]) <= RELATIVE * Math.abs(sa[i]), what + " OOD window " + i);
             }
-            // Grouped 4 + 2 or 3 + 3 (a resumed or sharded scan groups differently): the same bits.
-            assertEquals(b.metrics(), c.metrics(), what + ": groups of four against groups of three");
+            // Grouped 3 + 3 or 2 + 2 + 2 (a resumed or sharded scan groups differently): the same bits.
+            assertEquals(b.metrics(), c.metrics(), what + ": groups of three against groups of two");
             assertEquals(b.curve(), c.curve(), what);
             assertArrayEquals(b.samples(MetricKeys.OOD_LOSS), c.samples(MetricKeys.OOD_LOSS), what);
             String lr = b.setting().get("lr");
-            Path kept4 = new FineTunedCheckpoints(dir.resolve("kept4"), null).dir(b.checkpoint(), lr, b.seed()).resolve("model.safetensors");
-            Path kept3 = new FineTunedCheckpoints(dir.resolve("kept3"), null).dir(b.checkpoint(), lr, b.seed()).resolve("model.safetensors");
-            assertArrayEquals(Files.readAllBytes(kept4), Files.readAllBytes(kept3), what + ": the kept fine-tuned weights");
+            Path keptByThree = new FineTunedCheckpoints(dir.resolve("keptByThree"), null).dir(b.checkpoint(), lr, b.seed()).resolve("model.safetensors");
+            Path keptByTwo = new FineTunedCheckpoints(dir.resolve("keptByTwo"), null).dir(b.checkpoint(), lr, b.seed()).resolve("model.safetensors");
+            assertArrayEquals(Files.readAllBytes(keptByThree), Files.readAllBytes(keptByTwo), what + ": the kept fine-tuned weights");
             done++;
         }
         System.out.printf("fine-tunes together against one by one: largest relative difference of a stored metric %.2e%n", worst);
@@ -91,10 +92,10 @@ class MemberFineTuneScanTest {
         assertEquals(2 * 4, done);
         // Each member trained with its own rate and seed: another seed sees another first batch, another rate ends elsewhere.
         String first = series.get(0).name();
-        UnitResult lowSeed0 = find(fours, first, 1e-3, 0);
-        assertNotEquals(lowSeed0.curve().get(0), find(fours, first, 1e-3, 1).curve().get(0), "seeds 0 and 1 saw the same first batch");
-        assertEquals(lowSeed0.curve().get(0), find(fours, first, 3e-3, 0).curve().get(0), "the same seed starts on the same batch");
-        assertNotEquals(lowSeed0.metrics().get(MetricKeys.TRAIN_LOSS_LAST), find(fours, first, 3e-3, 0).metrics().get(MetricKeys.TRAIN_LOSS_LAST),
+        UnitResult lowSeed0 = find(byThree, first, 1e-3, 0);
+        assertNotEquals(lowSeed0.curve().get(0), find(byThree, first, 1e-3, 1).curve().get(0), "seeds 0 and 1 saw the same first batch");
+        assertEquals(lowSeed0.curve().get(0), find(byThree, first, 3e-3, 0).curve().get(0), "the same seed starts on the same batch");
+        assertNotEquals(lowSeed0.metrics().get(MetricKeys.TRAIN_LOSS_LAST), find(byThree, first, 3e-3, 0).metrics().get(MetricKeys.TRAIN_LOSS_LAST),
                 "rates 1e-3 and 3e-3 ended on the same loss");
     }
 

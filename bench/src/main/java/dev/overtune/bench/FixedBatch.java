@@ -1,4 +1,4 @@
-package dev.overtune.bench.peers;
+package dev.overtune.bench;
 
 import dev.overtune.data.Batch;
 
