@@ -101,6 +101,8 @@ final class ScanBench {
                 results.put(s.name(), new ObjectMapper().readTree(s.results().toFile()).get("units"));
             }
             String agreement = agreement(results);
+            // Said now as well: on `small` the rounds take many minutes, and a run whose sides disagree is not worth waiting for.
+            System.err.print("bench-peers: after the warm-up call, " + agreement);
             for (int r = 0; r < options.rounds(); r++) {
                 for (int i = 0; i < sides.size(); i++) {
                     Side s = sides.get((i + r) % sides.size());
