@@ -1,7 +1,7 @@
 package dev.overtune.bench.peers;
 
-import dev.overtune.bench.FixedBatch;
 import dev.overtune.backend.OrtBackend;
+import dev.overtune.bench.FixedBatch;
 import dev.overtune.bench.MatMulPeak;
 import dev.overtune.checkpoint.ModelWeights;
 import dev.overtune.checkpoint.ShardedCheckpoint;
