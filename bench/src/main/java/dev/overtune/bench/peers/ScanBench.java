@@ -32,7 +32,8 @@ final class ScanBench {
      * Fine-tunes: the median over the fine-tune units of each unit's largest relative difference. Forty float32 AdamW
      * steps on two engines drift apart by reassociation, and at the highest rates AdamW amplifies the drift in a few
      * units (it divides near-zero gradients by their near-zero second moments) to 1e-3 or more; the median stays near
-     * 1e-7 when the work is the same, and moves to the size of the loss change when it is not.
+     * 1e-7 (demo, overtrained) to 4e-6 (small) when the work is the same, and moves to the size of the loss change when
+     * it is not: a clip norm taken in float32 on small's 1M-element embedding gradient (4e-4 off) put it at 1.1e-3.
      */
     static final double FINETUNE_AGREEMENT = 1e-4;
     private static final List<String> METRICS = List.of("id_val_loss", "id_test_loss", "ood_loss", "train_loss_last");
@@ -100,6 +101,8 @@ final class ScanBench {
                 results.put(s.name(), new ObjectMapper().readTree(s.results().toFile()).get("units"));
             }
             String agreement = agreement(results);
+            // Said now as well: on `small` the rounds take many minutes, and a run whose sides disagree is not worth waiting for.
+            System.err.print("bench-peers: after the warm-up call, " + agreement);
             for (int r = 0; r < options.rounds(); r++) {
                 for (int i = 0; i < sides.size(); i++) {
                     Side s = sides.get((i + r) % sides.size());
