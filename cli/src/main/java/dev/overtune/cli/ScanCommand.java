@@ -119,6 +119,11 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threadsOption;
 
+    @Option(names = "--lanes", paramLabel = "N", defaultValue = "0", description = "Units run at once in this process, the threads "
+            + "shared out among them (0, the default: one per thread for models of at most 1M parameters, whose ops are too small "
+            + "to share threads; otherwise 1).")
+    int lanes;
+
     @Option(names = "--retry-failed", description = "Run the units stored as failed again, replacing their failed rows (e.g. after fixing a broken checkpoint).")
     boolean retryFailed;
 
@@ -141,6 +146,7 @@ final class ScanCommand implements Callable<Integer> {
         int[] shardOf = Options.flags(() -> parseShard(shard));
         ScanSettings settings = Options.flags(this::settings);
         Options.requirePositive("--lease", leaseSeconds);
+        Options.requireNonNegative("--lanes", lanes);
         if (tokensPerStep != null) {
             Options.requirePositive("--tokens-per-step", tokensPerStep);
         }
@@ -159,7 +165,8 @@ final class ScanCommand implements Callable<Integer> {
                 .store(storePath)
                 .shard(shardOf[0], shardOf[1])
                 .claimLease(java.time.Duration.ofMillis(Math.round(leaseSeconds * 1000)))
-                .retryFailed(retryFailed);
+                .retryFailed(retryFailed)
+                .lanes(lanes);
         if (saveFineTuned != null) {
             scan.keepFineTuned(new FineTunedCheckpoints(saveFineTuned, tokenizer));
         }
