@@ -6,6 +6,7 @@ import dev.overtune.backend.OrtBackend;
 import dev.overtune.model.LanguageModel;
 import dev.overtune.scan.Scan;
 import dev.overtune.scan.ScanCheckpoint;
+import dev.overtune.scan.ScanLanes;
 import dev.overtune.scan.TextTask;
 import dev.overtune.scan.UnitResult;
 
@@ -17,14 +18,16 @@ import java.util.List;
 
 /**
  * overtune's side of {@code --job scan}: the protocol run as a user runs it, through the engine's {@link Scan} API
- * into a fresh SQLite store per repetition (every unit stored, as a scan stores it), on one backend for the
- * worker's life. After each call the last protocol's metrics go to the results file, unit by unit.
+ * into a fresh SQLite store per repetition (every unit stored, as a scan stores it), with the backends and lanes
+ * {@code overtune scan} would choose ({@link ScanLanes}). After each call the last protocol's metrics go to the
+ * results file, unit by unit.
  */
 final class OvertuneScan implements AutoCloseable {
     private final LanguageModel model;
     private final Path checkpoint;
     private final ScanProtocol protocol;
     private final Path results;
+    /** Describes the ONNX Runtime setup in the worker's hello; each protocol's scan opens its own backends. */
     private final OrtBackend backend;
 
     OvertuneScan(LanguageModel model, Path checkpoint, ScanProtocol protocol, Path results) {
@@ -69,7 +72,6 @@ final class OvertuneScan implements AutoCloseable {
                     .ood(protocol.oodTokens())
                     .settings(protocol.settings())
                     .store(dir.resolve("scan.db"))
-                    .backend(backend)
                     .run()
                     .results();
         } finally {
@@ -108,7 +110,9 @@ final class OvertuneScan implements AutoCloseable {
     }
 
     String probes() {
-        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units";
+        int lanes = ScanLanes.count(ScanLanes.AUTO, protocol.settings().threads(), model);
+        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units; " + lanes
+                + (lanes == 1 ? " lane" : " lanes") + " (the scan's own choice)";
     }
 
     @Override
