@@ -2,6 +2,7 @@ package dev.overtune.scan;
 
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.model.LanguageModel;
+import dev.overtune.train.MemberTrainer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,8 @@ public final class ScanLanes {
 
     /**
      * Runs {@code lanes} runners at once and returns how many units they ran in all. Each lane gets its own store
-     * connection from {@code openStore} (closed here), its own ONNX Runtime backend and settings with its threads;
+     * connection from {@code openStore} (closed here), its own ONNX Runtime backend and settings with its threads,
+     * and its share of the member graphs' memory budget;
      * the listener hears one scan. The first failure of any lane is rethrown once every lane has stopped.
      */
     static int run(int lanes, LanguageModel model, ScanTask task, int[] ood, ScanSettings settings, Function<Integer, ScanStore> openStore,
@@ -65,7 +67,7 @@ public final class ScanLanes {
             Thread t = Thread.ofPlatform().name("overtune-scan-lane-" + lane).unstarted(() -> {
                 try (ScanStore store = openStore.apply(index); OrtBackend backend = new OrtBackend(threadsHere)) {
                     ran.addAndGet(new ScanRunner(backend, model, task, ood, own, store, shared).members(members).keepFineTuned(fineTuned)
-                            .run(units, retryFailed));
+                            .memberBudget(MemberTrainer.BUDGET_BYTES / lanes).run(units, retryFailed));
                 } catch (Throwable e) {
                     failures.add(e);
                 } finally {

@@ -50,6 +50,7 @@ public final class ScanRunner {
     /** {@link #members}: as many as {@link MemberEvaluator#membersFor} fits in memory. */
     public static final int MEMBERS_FROM_MEMORY = 0;
     private int maxMembers = MEMBERS_FROM_MEMORY;
+    private long memberBudget = MemberTrainer.BUDGET_BYTES;
 
     public ScanRunner(Backend backend, LanguageModel model, ScanTask task, int[] oodTokens, ScanSettings settings,
                       ScanStore store, ScanListener listener) {
@@ -79,6 +80,15 @@ public final class ScanRunner {
             throw new IllegalArgumentException("members must be 1 or more (0: from memory), got " + max);
         }
         this.maxMembers = max;
+        return this;
+    }
+
+    /** The memory the member graphs of {@link #MEMBERS_FROM_MEMORY} may fill (a scan's lanes each take their share). */
+    public ScanRunner memberBudget(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("a member budget must be positive, got " + bytes);
+        }
+        this.memberBudget = bytes;
         return this;
     }
 
@@ -267,7 +277,7 @@ public final class ScanRunner {
      */
     private Map<MemberGroup, Integer> groupSizes(List<Unit> pending) {
         ScanSettings.Eval ev = settings.eval();
-        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen()) : maxMembers;
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberEvaluator.membersFor(model, ev.batchSize(), ev.seqLen(), memberBudget) : maxMembers;
         Map<MemberGroup, Integer> sizes = new java.util.EnumMap<>(MemberGroup.class);
         for (List<Unit> units : ScanPlan.byCheckpoint(pending).values()) {
             Map<MemberGroup, Long> counts = units.stream().filter(u -> memberGroup(u.probe()) != null)
@@ -358,7 +368,7 @@ public final class ScanRunner {
         ScanSettings.FineTune ft = settings.fineTune();
         int most = ScanPlan.byCheckpoint(pending).values().stream()
                 .mapToInt(us -> (int) us.stream().filter(u -> u.probe() instanceof Probe.FineTune).count()).max().orElse(0);
-        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberTrainer.membersFor(model, ft.batchSize(), ft.seqLen()) : maxMembers;
+        int fit = maxMembers == MEMBERS_FROM_MEMORY ? MemberTrainer.membersFor(model, ft.batchSize(), ft.seqLen(), memberBudget) : maxMembers;
         if (most < 1 || fit < 2) {
             // One member a graph would train a spare slot beside it (MemberTrainer), twice the arithmetic of one by one.
             return null;

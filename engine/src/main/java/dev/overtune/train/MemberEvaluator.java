@@ -75,11 +75,16 @@ public final class MemberEvaluator implements AutoCloseable {
      * at most {@link #MAX_MEMBERS}.
      */
     public static int membersFor(LanguageModel model, int batchSize, int seqLen) {
+        return membersFor(model, batchSize, seqLen, MemberTrainer.BUDGET_BYTES);
+    }
+
+    /** The same within {@code budgetBytes} (a scan's lanes share the budget). */
+    public static int membersFor(LanguageModel model, int batchSize, int seqLen, long budgetBytes) {
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         long perMember = 4 * params + 2L * 4 * 4 * batchSize * seqLen * (long) model.vocabSize();
         long free = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getFreeMemorySize() : 1L << 30;
-        long budget = Math.min(MemberTrainer.BUDGET_BYTES, free / 4);
+        long budget = Math.min(budgetBytes, free / 4);
         return (int) Math.max(1, Math.min(MAX_MEMBERS, budget / perMember));
     }
 

@@ -114,11 +114,16 @@ public final class MemberTrainer implements AutoCloseable {
      * activations stay in the process's arena for the rest of the scan.
      */
     public static int membersFor(LanguageModel model, int batchSize, int seqLen) {
+        return membersFor(model, batchSize, seqLen, BUDGET_BYTES);
+    }
+
+    /** The same within {@code budgetBytes} (a scan's lanes share the budget). */
+    public static int membersFor(LanguageModel model, int batchSize, int seqLen, long budgetBytes) {
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         long perMember = 4L * 4 * params + 3L * 2 * 4 * 4 * batchSize * seqLen * (long) model.vocabSize();
         long free = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getFreeMemorySize() : 1L << 30;
-        long budget = Math.min(BUDGET_BYTES, free / 4);
+        long budget = Math.min(budgetBytes, free / 4);
         return (int) Math.max(1, Math.min(MAX_MEMBERS, budget / perMember));
     }
 

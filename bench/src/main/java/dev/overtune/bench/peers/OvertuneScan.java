@@ -30,8 +30,12 @@ final class OvertuneScan implements AutoCloseable {
     /** Describes the ONNX Runtime setup in the worker's hello; each protocol's scan opens its own backends. */
     private final OrtBackend backend;
 
-    OvertuneScan(LanguageModel model, Path checkpoint, ScanProtocol protocol, Path results) {
+    /** 0: the scan's own choice ({@link ScanLanes#AUTO}). */
+    private final int lanes;
+
+    OvertuneScan(LanguageModel model, Path checkpoint, ScanProtocol protocol, Path results, int lanes) {
         this.model = model;
+        this.lanes = lanes;
         this.checkpoint = checkpoint;
         this.protocol = protocol;
         this.results = results;
@@ -72,6 +76,7 @@ final class OvertuneScan implements AutoCloseable {
                     .ood(protocol.oodTokens())
                     .settings(protocol.settings())
                     .store(dir.resolve("scan.db"))
+                    .lanes(lanes)
                     .run()
                     .results();
         } finally {
@@ -110,9 +115,9 @@ final class OvertuneScan implements AutoCloseable {
     }
 
     String probes() {
-        int lanes = ScanLanes.count(ScanLanes.AUTO, protocol.settings().threads(), model);
-        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units; " + lanes
-                + (lanes == 1 ? " lane" : " lanes") + " (the scan's own choice)";
+        int n = ScanLanes.count(lanes, protocol.settings().threads(), model);
+        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units; " + n
+                + (n == 1 ? " lane" : " lanes") + (lanes == ScanLanes.AUTO ? " (the scan's own choice)" : " (--lanes)");
     }
 
     @Override

@@ -68,7 +68,8 @@ public final class OvertuneWorker {
         try {
             model = ModelConfigs.resolve(preset);
             p = ScanProtocol.read(Path.of(flags.get("--protocol")));
-            scan = new OvertuneScan(model, Path.of(flags.get("--checkpoint")), p, Path.of(flags.get("--results")));
+            scan = new OvertuneScan(model, Path.of(flags.get("--checkpoint")), p, Path.of(flags.get("--results")),
+                    Integer.parseInt(flags.getOrDefault("--lanes", "0")));
             Map<String, String> versions = versions(scan.threads(), scan.memoryArena());
             protocol.println(WorkerProtocol.hello(new WorkerConfig("overtune", preset, model.family(),
                     new ObjectMapper().readTree(model.configJson()), model.params().stream().mapToLong(s -> s.shape().size()).sum(),

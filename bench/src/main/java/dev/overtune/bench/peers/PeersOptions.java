@@ -11,18 +11,18 @@ import java.nio.file.Path;
  * core types that fit this CPU and keep the fastest whose results agree.
  */
 public record PeersOptions(String model, int batch, int seq, int threads, int rounds, double roundSeconds, Path json,
-                           String python, String job, String coretype) {
+                           String python, String job, String coretype, int lanes) {
     public static final String STEPS = "steps";
     public static final String SCAN = "scan";
 
     public PeersOptions(String model, int batch, int seq, int threads, int rounds, double roundSeconds, Path json, String python) {
-        this(model, batch, seq, threads, rounds, roundSeconds, json, python, STEPS, null);
+        this(model, batch, seq, threads, rounds, roundSeconds, json, python, STEPS, null, 0);
     }
 
     public static final String USAGE = """
             usage: bin/bench-peers [--model tiny|small|CONFIG] [--batch B] [--seq T] [--threads N] [--rounds R]
                                    [--round-seconds S] [--json FILE] [--python PATH] [--job steps|scan]
-                                   [--openblas-coretype NAME|unset]
+                                   [--openblas-coretype NAME|unset] [--lanes N]
               --model          preset or config.json (default small)
               --batch, --seq   batch shape (default 8 x the model's context)
               --threads        threads on both sides (default: all cores, %d here)
@@ -33,13 +33,18 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
               --job            steps: training step, evaluation, probes, load (default); scan: one checkpoint's whole
                                scan protocol against a PyTorch loop and a functorch ensemble (use overtrained, demo, small)
               --openblas-coretype  the peer's OpenBLAS core type; default: try unset and those this CPU's instruction
-                               set fits, keep the fastest whose eval loss agrees with overtune's"""
+                               set fits, keep the fastest whose eval loss agrees with overtune's
+              --lanes          --job scan: overtune's lanes (units at once, threads shared out); default 0: the
+                               scan's own choice, as overtune scan makes it"""
             .formatted(Runtime.getRuntime().availableProcessors());
 
     public PeersOptions {
         positive("--batch", batch);
         positive("--threads", threads);
         positive("--rounds", rounds);
+        if (lanes < 0) {
+            throw new IllegalArgumentException("--lanes must be 1 or more (0: the scan's own choice), got " + lanes);
+        }
         if (seq < 0) {
             throw new IllegalArgumentException("--seq must be positive, got " + seq);
         }
@@ -54,7 +59,7 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
     /** The options the arguments give; IllegalArgumentException naming the flag for anything wrong. */
     public static PeersOptions parse(String... args) {
         Flags f = BenchFlags.parse(new Flags(), args);
-        return new PeersOptions(f.model, f.batch, f.seq, f.threads, f.rounds, f.roundSeconds, f.json, f.python, f.job, f.coretype);
+        return new PeersOptions(f.model, f.batch, f.seq, f.threads, f.rounds, f.roundSeconds, f.json, f.python, f.job, f.coretype, f.lanes);
     }
 
     /** The flags as picocli reads them, with their defaults; {@link #USAGE} is the help. */
@@ -79,6 +84,8 @@ public record PeersOptions(String model, int batch, int seq, int threads, int ro
         String job = STEPS;
         @Option(names = "--openblas-coretype")
         String coretype;
+        @Option(names = "--lanes")
+        int lanes = 0;
     }
 
     private static void positive(String flag, int v) {

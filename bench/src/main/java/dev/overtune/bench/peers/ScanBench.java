@@ -59,7 +59,7 @@ final class ScanBench {
         int ftBatch = protocol.settings().fineTune().batchSize();
         int ftSeq = protocol.settings().fineTune().seqLen();
         PeersOptions shape = new PeersOptions(options.model(), ftBatch, ftSeq, options.threads(), options.rounds(), options.roundSeconds(),
-                options.json(), options.python(), options.job(), options.coretype());
+                options.json(), options.python(), options.job(), options.coretype(), options.lanes());
         PeerBlas blas;
         try {
             blas = BenchPeers.choosePeerBlas(shape, model, ftSeq, checkpoint, work);
@@ -152,7 +152,7 @@ final class ScanBench {
         command.addAll(BenchPeers.launcherFlags());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), OvertuneWorker.class.getName(),
                 "--model", options.model(), "--checkpoint", checkpoint.toString(), "--protocol", protocolFile.toString(),
-                "--results", work.resolve("overtune-results.json").toString()));
+                "--results", work.resolve("overtune-results.json").toString(), "--lanes", Integer.toString(options.lanes())));
         return WorkerProcess.start("overtune", command, Map.of(), work.resolve("overtune-worker.log"));
     }
 
