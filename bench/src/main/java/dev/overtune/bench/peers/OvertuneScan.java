@@ -46,6 +46,13 @@ final class OvertuneScan implements AutoCloseable {
         return backend.threads();
     }
 
+    /** The scan's lanes and each lane's ONNX Runtime threads. */
+    String threading() {
+        int n = ScanLanes.count(lanes, protocol.settings().threads(), model);
+        return n + (n == 1 ? " lane" : " lanes") + (lanes == ScanLanes.AUTO ? " (the scan's own choice)" : " (--lanes)")
+                + ", onnxruntime intra-op " + protocol.settings().threads() / n + " each, inter-op 1, sequential";
+    }
+
     String memoryArena() {
         return backend.memoryArena();
     }

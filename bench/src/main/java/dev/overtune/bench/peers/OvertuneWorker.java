@@ -71,6 +71,7 @@ public final class OvertuneWorker {
             scan = new OvertuneScan(model, Path.of(flags.get("--checkpoint")), p, Path.of(flags.get("--results")),
                     Integer.parseInt(flags.getOrDefault("--lanes", "0")));
             Map<String, String> versions = versions(scan.threads(), scan.memoryArena());
+            versions.put("threading", scan.threading());
             protocol.println(WorkerProtocol.hello(new WorkerConfig("overtune", preset, model.family(),
                     new ObjectMapper().readTree(model.configJson()), model.params().stream().mapToLong(s -> s.shape().size()).sum(),
                     p.settings().fineTune().batchSize(), p.settings().fineTune().seqLen(), scan.threads(), versions, scan.probes(),
