@@ -120,7 +120,7 @@ final class ScanCommand implements Callable<Integer> {
     ThreadsOption threadsOption;
 
     @Option(names = "--lanes", paramLabel = "N", defaultValue = "0", description = "Units run at once in this process, the threads "
-            + "shared out among them (0, the default: one per thread for models of at most 1M parameters, whose ops are too small "
+            + "shared out among them (0, the default: one per thread for models of at most 5M parameters, whose ops are too small "
             + "to share threads; otherwise 1).")
     int lanes;
 

@@ -69,9 +69,10 @@ class ScanLanesTest {
     @Test
     void theAutoRuleGivesSmallModelsALanePerThread() {
         assertEquals(2, ScanLanes.count(ScanLanes.AUTO, 2, ModelConfigs.resolve("tiny")));
-        assertEquals(1, ScanLanes.count(ScanLanes.AUTO, 2, ModelConfigs.resolve("small")), "4.3M parameters share the threads");
+        assertEquals(2, ScanLanes.count(ScanLanes.AUTO, 2, ModelConfigs.resolve("small")), "4.3M parameters: a lane per thread");
+        assertEquals(1, ScanLanes.count(ScanLanes.AUTO, 2, ModelConfigs.resolve("gpt2-124m")), "124M parameters share the threads");
         assertEquals(1, ScanLanes.count(ScanLanes.AUTO, 1, ModelConfigs.resolve("tiny")));
-        assertEquals(2, ScanLanes.count(4, 2, ModelConfigs.resolve("small")), "never more lanes than threads");
+        assertEquals(2, ScanLanes.count(4, 2, ModelConfigs.resolve("gpt2-124m")), "never more lanes than threads");
         assertEquals(1, ScanLanes.count(1, 2, ModelConfigs.resolve("tiny")));
         assertThrows(IllegalArgumentException.class, () -> ScanLanes.count(-1, 2, ModelConfigs.resolve("tiny")));
         assertEquals(List.of(2, 1), List.of(ScanLanes.threadsOf(0, 2, 3), ScanLanes.threadsOf(1, 2, 3)));
