@@ -13,7 +13,6 @@ import dev.overtune.model.TrainingGraphs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -82,10 +81,7 @@ public final class MemberEvaluator implements AutoCloseable {
     public static int membersFor(LanguageModel model, int batchSize, int seqLen, long budgetBytes) {
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         long perMember = 4 * params + 2L * 4 * 4 * batchSize * seqLen * (long) model.vocabSize();
-        long free = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getFreeMemorySize() : 1L << 30;
-        long budget = Math.min(budgetBytes, free / 4);
-        return (int) Math.max(1, Math.min(MAX_MEMBERS, budget / perMember));
+        return MemberTrainer.fit(perMember, budgetBytes);
     }
 
     public int members() {

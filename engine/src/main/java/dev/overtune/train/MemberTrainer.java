@@ -121,6 +121,11 @@ public final class MemberTrainer implements AutoCloseable {
     public static int membersFor(LanguageModel model, int batchSize, int seqLen, long budgetBytes) {
         long params = model.params().stream().mapToLong(p -> p.shape().size()).sum();
         long perMember = 4L * 4 * params + 3L * 2 * 4 * 4 * batchSize * seqLen * (long) model.vocabSize();
+        return fit(perMember, budgetBytes);
+    }
+
+    /** Members of {@code perMember} bytes in the budget, or a quarter of the free physical memory where that is less: 1..{@link #MAX_MEMBERS}. */
+    static int fit(long perMember, long budgetBytes) {
         long free = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getFreeMemorySize() : 1L << 30;
         long budget = Math.min(budgetBytes, free / 4);
