@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overtune.backend.OrtBackend;
 import dev.overtune.model.LanguageModel;
+import dev.overtune.model.ModelConfigException;
 import dev.overtune.model.ModelConfigs;
 import dev.overtune.model.ParamStore;
 import dev.overtune.model.TrainingGraphs;
@@ -73,7 +74,14 @@ public final class StepProfile {
             System.out.println(USAGE);
             return;
         }
-        LanguageModel model = ModelConfigs.resolve(f.model);
+        LanguageModel model;
+        try {
+            model = ModelConfigs.resolve(f.model);
+        } catch (ModelConfigException e) {
+            System.err.println("bench-profile: --model: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
         Path dir = f.out != null ? Files.createDirectories(f.out) : Files.createTempDirectory("overtune-profile");
         boolean train = f.job.equals("train");
         long flops = GraphFlops.matmul(train ? TrainingGraphs.train(model, f.batch, f.seq) : TrainingGraphs.eval(model, f.batch, f.seq));
