@@ -99,6 +99,36 @@ class MemberFineTuneScanTest {
                 "rates 1e-3 and 3e-3 ended on the same loss");
     }
 
+    /**
+     * A scan resumed with one fine-tune pending trains it alone (a graph with a spare slot) and stores the bits the
+     * uninterrupted scan stored for it in a group.
+     */
+    @Test
+    void aResumedScansLoneFineTuneStoresWhatItsGroupStored(@TempDir Path dir) throws Exception {
+        List<ScanCheckpoint> series = TinySeries.make(dir.resolve("series")).subList(0, 1);
+        ScanSettings s = TinySeries.settings(1);
+        ScanSettings.FineTune f = s.fineTune();
+        ScanSettings settings = new ScanSettings(s.eval(), new ScanSettings.FineTune(List.of(1e-3, 3e-3), List.of(0L, 1L),
+                f.steps(), f.batchSize(), f.seqLen(), f.warmupSteps(), 0.1, 0.5), s.noise(), s.quant(), s.threads());
+        Path store = dir.resolve("scan.db");
+        Map<String, UnitResult> whole = scan(series, settings, store, 4, null);
+        UnitResult lost = find(whole, series.get(0).name(), 3e-3, 1);
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + store)) {
+            for (String sql : List.of("DELETE FROM unit_sample WHERE unit_id = ?", "DELETE FROM unit WHERE id = ?")) {
+                try (java.sql.PreparedStatement q = db.prepareStatement(sql)) {
+                    q.setString(1, lost.unitId());
+                    q.executeUpdate();
+                }
+            }
+        }
+        Map<String, UnitResult> resumed = scan(series, settings, store, 4, null);
+        UnitResult again = resumed.get(lost.unitId());
+        assertTrue(again.done(), again.reason());
+        assertEquals(lost.metrics(), again.metrics(), "the lone fine-tune's metrics");
+        assertEquals(lost.curve(), again.curve(), "the lone fine-tune's curve");
+        assertArrayEquals(lost.samples(MetricKeys.OOD_LOSS), again.samples(MetricKeys.OOD_LOSS));
+    }
+
     private static UnitResult find(Map<String, UnitResult> results, String checkpoint, double lr, long seed) {
         return results.values().stream()
                 .filter(u -> u.checkpoint().equals(checkpoint) && u.probe() instanceof Probe.FineTune ft && ft.lr() == lr && ft.seed() == seed)
