@@ -101,8 +101,8 @@ public final class ScanLanes {
     }
 
     /**
-     * The lanes as one scan to the listener: one start, finished units counted across lanes, and units "held by other
-     * scans" said only by the last lane to stop (before that they may be a sibling lane's).
+     * The lanes as one scan to the listener: one start, finished units counted across lanes, a missing checkpoint said
+     * once, and units "held by other scans" said only by the last lane to stop (before that they may be a sibling lane's).
      */
     private static final class LaneListener implements ScanListener {
         private final ScanListener inner;
@@ -110,6 +110,7 @@ public final class ScanLanes {
         private final AtomicInteger finished = new AtomicInteger();
         private final AtomicInteger running;
         private final AtomicBoolean waiting = new AtomicBoolean();
+        private final java.util.Set<ScanCheckpoint> unavailable = new java.util.HashSet<>();
         private volatile int pending;
         private final ThreadLocal<Integer> heldWhenLaneStopped = ThreadLocal.withInitial(() -> 0);
 
@@ -150,7 +151,10 @@ public final class ScanLanes {
 
         @Override
         public synchronized void checkpointUnavailable(ScanCheckpoint checkpoint, String host, int units) {
-            inner.checkpointUnavailable(checkpoint, host, units);
+            // Every lane finds the directory missing and hands the units back; the user hears it once.
+            if (unavailable.add(checkpoint)) {
+                inner.checkpointUnavailable(checkpoint, host, units);
+            }
         }
 
         synchronized void laneStopped() {
