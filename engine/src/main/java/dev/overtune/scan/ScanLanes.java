@@ -6,7 +6,6 @@ import dev.overtune.train.MemberTrainer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -106,22 +105,24 @@ public final class ScanLanes {
      */
     private static final class LaneListener implements ScanListener {
         private final ScanListener inner;
-        private final AtomicBoolean started = new AtomicBoolean();
-        private final AtomicInteger finished = new AtomicInteger();
-        private final AtomicInteger running;
-        private final AtomicBoolean waiting = new AtomicBoolean();
         private final java.util.Set<ScanCheckpoint> unavailable = new java.util.HashSet<>();
-        private volatile int pending;
         private final ThreadLocal<Integer> heldWhenLaneStopped = ThreadLocal.withInitial(() -> 0);
+        // Guarded by this: every call that reads or writes them is synchronized.
+        private boolean started;
+        private boolean waiting;
+        private int pending;
+        private int finished;
+        private int running;
 
         LaneListener(ScanListener inner, int lanes) {
             this.inner = inner;
-            this.running = new AtomicInteger(lanes);
+            this.running = lanes;
         }
 
         @Override
         public synchronized void started(int unitsInPlan, int pendingNow, int failed, int retrying) {
-            if (started.compareAndSet(false, true)) {
+            if (!started) {
+                started = true;
                 pending = pendingNow;
                 inner.started(unitsInPlan, pendingNow, failed, retrying);
             }
@@ -134,7 +135,8 @@ public final class ScanLanes {
 
         @Override
         public synchronized void unitFinished(UnitResult result, int finishedInLane, int pendingInLane) {
-            inner.unitFinished(result, finished.incrementAndGet(), Math.max(pending, finished.get()));
+            finished++;
+            inner.unitFinished(result, finished, Math.max(pending, finished));
         }
 
         @Override
@@ -144,7 +146,8 @@ public final class ScanLanes {
 
         @Override
         public synchronized void waitingForOthers(int units) {
-            if (waiting.compareAndSet(false, true)) {
+            if (!waiting) {
+                waiting = true;
                 inner.waitingForOthers(units);
             }
         }
@@ -159,7 +162,8 @@ public final class ScanLanes {
 
         synchronized void laneStopped() {
             int held = heldWhenLaneStopped.get();
-            if (running.decrementAndGet() == 0 && held > 0) {
+            running--;
+            if (running == 0 && held > 0) {
                 inner.heldByOtherScans(held);
             }
         }

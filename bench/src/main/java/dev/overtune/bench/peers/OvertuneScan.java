@@ -48,9 +48,7 @@ final class OvertuneScan implements AutoCloseable {
 
     /** The scan's lanes and each lane's ONNX Runtime threads. */
     String threading() {
-        int n = ScanLanes.count(lanes, protocol.settings().threads(), model);
-        return n + (n == 1 ? " lane" : " lanes") + (lanes == ScanLanes.AUTO ? " (the scan's own choice)" : " (--lanes)")
-                + ", onnxruntime intra-op " + protocol.settings().threads() / n + " each, inter-op 1, sequential";
+        return lanesLabel() + ", onnxruntime intra-op " + protocol.settings().threads() / laneCount() + " each, inter-op 1, sequential";
     }
 
     String memoryArena() {
@@ -122,9 +120,17 @@ final class OvertuneScan implements AutoCloseable {
     }
 
     String probes() {
-        int n = ScanLanes.count(lanes, protocol.settings().threads(), model);
-        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units; " + n
-                + (n == 1 ? " lane" : " lanes") + (lanes == ScanLanes.AUTO ? " (the scan's own choice)" : " (--lanes)");
+        return "dev.overtune.scan.Scan into a fresh SQLite store per protocol; " + protocol.units() + " units; " + lanesLabel();
+    }
+
+    private int laneCount() {
+        return ScanLanes.count(lanes, protocol.settings().threads(), model);
+    }
+
+    /** "2 lanes (the scan's own choice)", "1 lane (--lanes)". */
+    private String lanesLabel() {
+        int n = laneCount();
+        return n + (n == 1 ? " lane" : " lanes") + (lanes == ScanLanes.AUTO ? " (the scan's own choice)" : " (--lanes)");
     }
 
     @Override

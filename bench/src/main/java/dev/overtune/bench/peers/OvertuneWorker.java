@@ -70,8 +70,7 @@ public final class OvertuneWorker {
             p = ScanProtocol.read(Path.of(flags.get("--protocol")));
             scan = new OvertuneScan(model, Path.of(flags.get("--checkpoint")), p, Path.of(flags.get("--results")),
                     Integer.parseInt(flags.getOrDefault("--lanes", "0")));
-            Map<String, String> versions = versions(scan.threads(), scan.memoryArena());
-            versions.put("threading", scan.threading());
+            Map<String, String> versions = versions(scan.threading(), scan.memoryArena());
             protocol.println(WorkerProtocol.hello(new WorkerConfig("overtune", preset, model.family(),
                     new ObjectMapper().readTree(model.configJson()), model.params().stream().mapToLong(s -> s.shape().size()).sum(),
                     p.settings().fineTune().batchSize(), p.settings().fineTune().seqLen(), scan.threads(), versions, scan.probes(),
@@ -104,13 +103,13 @@ public final class OvertuneWorker {
         }
     }
 
-    private static Map<String, String> versions(int threads, String arena) {
+    private static Map<String, String> versions(String threading, String arena) {
         Map<String, String> versions = new LinkedHashMap<>();
         versions.put("overtune", BuildInfo.engineVersion());
         versions.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         versions.put("java", Runtime.version().toString());
         versions.put("jvm flags", String.join(" ", BenchPeers.launcherFlags()));
-        versions.put("threading", "onnxruntime intra-op " + threads + ", inter-op 1, sequential");
+        versions.put("threading", threading);
         versions.put("memory", arena);
         return versions;
     }
@@ -129,7 +128,7 @@ public final class OvertuneWorker {
     }
 
     private static WorkerConfig hello(String preset, LanguageModel model, OvertuneJobs jobs) {
-        Map<String, String> versions = versions(jobs.threads(), jobs.memoryArena());
+        Map<String, String> versions = versions("onnxruntime intra-op " + jobs.threads() + ", inter-op 1, sequential", jobs.memoryArena());
         try {
             return new WorkerConfig("overtune", preset, model.family(), new ObjectMapper().readTree(model.configJson()),
                     jobs.paramCount(), jobs.batch(), jobs.seq(), jobs.threads(), versions, jobs.probes(),
